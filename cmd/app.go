@@ -1,0 +1,223 @@
+package cmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/betterstack/betterstack/modules/auth"
+	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/server"
+)
+
+// App is one BetterStack process: its connections, services and the
+// long-running loops of its roles. Tests build it exactly as `serve` does.
+type App struct {
+	Cfg      config.Config
+	Log      *slog.Logger
+	DB       *database.DB  // nil when no role needs it (a lone worker)
+	Redis    *redis.Client // nil with the in-process queue
+	Metrics  *prometheus.Registry
+	HTTP     *server.Server
+	Auth     *auth.Service
+	Monitors *monitor.Service
+
+	runners []runner
+}
+
+// runner is a long-running loop owned by the App.
+type runner struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// Options are the App's injectable parts; production leaves them zero.
+type Options struct {
+	// PasswordMemoryKiB lowers argon2id's cost (tests).
+	PasswordMemoryKiB uint32
+}
+
+// NewApp validates cfg, connects to what the roles need and builds every
+// service. It starts nothing; Run does.
+func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *App, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, errInvalidConfig(err)
+	}
+	a := &App{Cfg: cfg, Log: log, Metrics: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	needDB := cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard) ||
+		cfg.HasRole(config.RolePusher) || cfg.HasRole(config.RoleAlerter)
+	ready := map[string]server.Check{}
+	if needDB {
+		a.DB, err = database.Open(ctx, database.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DatabaseMaxConns, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("BETTERSTACK_DATABASE_URL: %w", err)
+		}
+		if err := a.DB.EnsureSchema(ctx, cfg.AutoMigrateEnabled(), log); err != nil {
+			return nil, err
+		}
+		ready["database"] = a.DB.Ping
+	}
+	if cfg.RedisURL != "" {
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("BETTERSTACK_REDIS_URL: %w", err)
+		}
+		a.Redis = redis.NewClient(opt)
+		if err := a.Redis.Ping(ctx).Err(); err != nil {
+			return nil, fmt.Errorf("BETTERSTACK_REDIS_URL: redis unreachable: %w", err)
+		}
+		ready["redis"] = func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }
+	}
+
+	a.HTTP = server.New(server.Config{
+		Addr: cfg.HTTPAddr, ShutdownTimeout: cfg.ShutdownTimeout, Logger: log.With("module", "server"),
+		Registry: a.Metrics, Ready: ready,
+	})
+
+	if cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard) {
+		secret, err := jwtSecret(cfg)
+		if err != nil {
+			return nil, err
+		}
+		a.Auth, err = auth.New(a.DB, auth.Config{
+			JWTSecret: secret, JWTTTL: cfg.JWTTTL, AllowSignup: cfg.AllowSignup,
+			LoginMaxFails: cfg.LoginMaxFails, LoginWindow: cfg.LoginWindow, PasswordMemoryKiB: opts.PasswordMemoryKiB,
+		}, log)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if needDB {
+		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval}, log)
+	}
+	if cfg.HasRole(config.RoleAPI) {
+		a.registerAPI(a.HTTP.Echo())
+	}
+	a.runners = append(a.runners, runner{name: "http", run: a.HTTP.Run})
+	return a, nil
+}
+
+func (a *App) registerAPI(e *echo.Echo) {
+	public := e.Group("/api/v1")
+	private := e.Group("/api/v1", a.Auth.Middleware)
+	auth.RegisterAPI(public, private, a.Auth)
+	monitor.RegisterAPI(private, a.Monitors)
+}
+
+// jwtSecret returns the configured secret or, in embedded mode, the one kept
+// in the data directory (generated on first start).
+func jwtSecret(cfg config.Config) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		return []byte(cfg.JWTSecret), nil
+	}
+	if !cfg.Embedded() {
+		return nil, errors.New("BETTERSTACK_JWT_SECRET (jwt_secret) is required on PostgreSQL")
+	}
+	path := filepath.Join(cfg.DataDir, "jwt_secret")
+	if raw, err := os.ReadFile(path); err == nil {
+		s := strings.TrimSpace(string(raw))
+		if len(s) < 32 {
+			return nil, fmt.Errorf("%s: the stored secret is shorter than 32 characters; delete the file to generate a new one", path)
+		}
+		return []byte(s), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(b)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("BETTERSTACK_DATA_DIR (data_dir) %s: %w", cfg.DataDir, err)
+	}
+	// O_EXCL: when two processes start at once, the loser reads the winner's.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return jwtSecret(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(s), f.Close()
+}
+
+// Listen binds the HTTP address, so Addr is known before Run.
+func (a *App) Listen() error { return a.HTTP.Listen() }
+
+// Addr is the bound HTTP address.
+func (a *App) Addr() string { return a.HTTP.Addr() }
+
+// Run runs every role until ctx is done or one of them fails, then waits for
+// all of them to drain.
+func (a *App) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, r := range a.runners {
+		g.Go(func() error {
+			err := r.run(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			return nil
+		})
+	}
+	a.Log.Info("betterstack started", "roles", strings.Join(a.Cfg.ExpandedRoles(), ","), "region", a.Cfg.Region,
+		"database", a.dbKind(), "queue", a.queueKind())
+	return g.Wait()
+}
+
+func (a *App) dbKind() string {
+	if a.DB == nil {
+		return "none"
+	}
+	if a.DB.Path != "" {
+		return "sqlite:" + a.DB.Path
+	}
+	return string(a.DB.Dialect)
+}
+
+func (a *App) queueKind() string {
+	if a.Redis != nil {
+		return "redis"
+	}
+	return "in-process"
+}
+
+// Close releases connections; safe on a partly built App.
+func (a *App) Close() {
+	if a.Redis != nil {
+		if err := a.Redis.Close(); err != nil {
+			a.Log.Warn("close redis", "err", err)
+		}
+	}
+	if a.DB != nil {
+		if err := a.DB.Close(); err != nil {
+			a.Log.Warn("close database", "err", err)
+		}
+	}
+}

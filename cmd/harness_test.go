@@ -1,0 +1,139 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/testenv"
+)
+
+// testSecret is the JWT key test apps on PostgreSQL use.
+const testSecret = "test-secret-0123456789abcdef0123456789"
+
+// backend is one storage backend a test runs against.
+type backend struct {
+	name string
+	cfg  func(t *testing.T) config.Config
+}
+
+// backends lists SQLite and PostgreSQL; tests run the same body on both.
+func backends() []backend {
+	return []backend{
+		{"sqlite", func(t *testing.T) config.Config {
+			cfg := config.Defaults()
+			cfg.DataDir = t.TempDir()
+			return cfg
+		}},
+		{"postgres", func(t *testing.T) config.Config {
+			cfg := config.Defaults()
+			cfg.DataDir = t.TempDir()
+			cfg.DatabaseURL = testenv.MustPostgres(t)
+			cfg.JWTSecret = testSecret
+			on := true
+			cfg.AutoMigrate = &on
+			return cfg
+		}},
+	}
+}
+
+// forEachBackend runs fn as a subtest per backend.
+func forEachBackend(t *testing.T, fn func(t *testing.T, cfg config.Config)) {
+	t.Helper()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			fn(t, b.cfg(t))
+		})
+	}
+}
+
+// MustApp builds an App as `serve` would, on 127.0.0.1:0, with cheap
+// password hashing. It is closed when the test ends.
+func MustApp(t *testing.T, cfg config.Config) *App {
+	t.Helper()
+	cfg.HTTPAddr = "127.0.0.1:0"
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	app, err := NewApp(context.Background(), cfg, log, Options{PasswordMemoryKiB: 64})
+	if err != nil {
+		t.Fatalf("NewApp: %v", err)
+	}
+	t.Cleanup(app.Close)
+	return app
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// response is what a test sees of an HTTP answer.
+type response struct {
+	Status int
+	Body   string
+	Header http.Header
+}
+
+// JSON decodes the body into v or fails the test.
+func (r response) JSON(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.Body, err)
+	}
+}
+
+// do sends one request straight to the app's router.
+func do(t *testing.T, app *App, method, path, token, body string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.RemoteAddr = "192.0.2.1:1234"
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	app.HTTP.Echo().ServeHTTP(rec, req)
+	return response{Status: rec.Code, Body: rec.Body.String(), Header: rec.Header()}
+}
+
+// mustSignup creates a user and returns its session token.
+func mustSignup(t *testing.T, app *App, email string) string {
+	t.Helper()
+	r := do(t, app, "POST", "/api/v1/auth/signup", "", `{"email":"`+email+`","password":"correct horse"}`)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("signup %s: %d %s", email, r.Status, r.Body)
+	}
+	var out struct{ Token string }
+	r.JSON(t, &out)
+	return out.Token
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}

@@ -1,0 +1,110 @@
+// Package auth owns accounts and credentials: users, passwords, session
+// tokens (JWT) and API tokens, and the middleware that turns a bearer token
+// into a user.
+//
+// Data enters through signup, login, the CLI's `user create` and token
+// management; it leaves as the authenticated user's id on each request
+// (server.UserID). Tables: users, api_tokens.
+//
+// Decisions:
+//   - Passwords are hashed with argon2id (no 72-byte limit as with bcrypt).
+//   - Session tokens are HS256 JWTs verified with golang-jwt restricted to
+//     HS256, with an expiry and the user's token_version: changing the
+//     password bumps the version, which invalidates every earlier JWT.
+//   - API tokens are "bst_" + 32 random bytes, shown once and stored as a
+//     SHA-256 hash (they are high-entropy, so a slow hash adds nothing).
+//   - Failed logins are counted per account and per client address in a
+//     fixed window; over the limit, login answers 429 with Retry-After even
+//     for the right password. An unknown email costs the same hashing time as
+//     a wrong password and gets the same message. The counters live in the
+//     process: with N api processes an attacker gets at most N times the
+//     budget, which is still a small, bounded number.
+package auth
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+)
+
+// User is an account.
+type User struct {
+	ID           int64     `json:"id"`
+	Email        string    `json:"email"`
+	CreatedAt    time.Time `json:"created_at"`
+	tokenVersion int64
+}
+
+// Token is an API token as listed; the secret is only returned at creation.
+type Token struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// Errors of this module.
+var (
+	ErrInvalidCredentials = apperr.New(apperr.Unauthorized, "invalid email or password")
+	ErrUnauthenticated    = apperr.New(apperr.Unauthorized, "missing or invalid credentials: send Authorization: Bearer <token>")
+	ErrEmailTaken         = apperr.New(apperr.Conflict, "an account with this email already exists")
+	ErrTokenNotFound      = apperr.New(apperr.NotFound, "token not found")
+	ErrUserNotFound       = apperr.New(apperr.NotFound, "user not found")
+	ErrSignupDisabled     = apperr.New(apperr.Forbidden, "sign-up is disabled on this installation; ask an administrator to create your account")
+)
+
+const (
+	minPasswordLen = 8
+	maxPasswordLen = 1024
+	maxEmailLen    = 254
+	maxTokenName   = 100
+)
+
+// NormalizeEmail trims an email address; comparisons are case-insensitive.
+func NormalizeEmail(email string) string { return strings.TrimSpace(email) }
+
+// ValidateCredentials checks an email and a new password, naming the field.
+func ValidateCredentials(email, password string) error {
+	f := apperr.Fields{}
+	if msg := validateEmail(email); msg != "" {
+		f.Add("email", msg)
+	}
+	if msg := validatePassword(password); msg != "" {
+		f.Add("password", msg)
+	}
+	return f.Err()
+}
+
+func validateEmail(email string) string {
+	if email == "" {
+		return "is required"
+	}
+	if len(email) > maxEmailLen {
+		return "must be at most 254 characters"
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return "must be a valid email address like name@example.com"
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at < 1 || at == len(email)-1 {
+		return "must be a valid email address like name@example.com"
+	}
+	return ""
+}
+
+func validatePassword(p string) string {
+	switch n := utf8.RuneCountInString(p); {
+	case p == "":
+		return "is required"
+	case n < minPasswordLen:
+		return "must be at least 8 characters"
+	case len(p) > maxPasswordLen:
+		return "must be at most 1024 bytes"
+	}
+	return ""
+}

@@ -1,0 +1,457 @@
+// Package config holds BetterStack's settings: defaults in code, then a YAML
+// file, then BETTERSTACK_* environment variables, then command-line flags.
+//
+// Every setting has one key. The YAML key is the key itself
+// (`database_url`), the environment variable is BETTERSTACK_ plus the key in
+// upper case (BETTERSTACK_DATABASE_URL). Unknown YAML keys, unparsable values
+// and invalid combinations stop startup with the key named in the message.
+//
+// This package only reads and validates; cmd/ turns the result into each
+// module's own typed Config, so modules never see the whole thing.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of a BetterStack process.
+type Config struct {
+	DataDir   string `key:"data_dir" help:"directory for the embedded SQLite database and generated secrets"`
+	HTTPAddr  string `key:"http_addr" help:"address the HTTP listener binds (api, dashboard, health, metrics)"`
+	LogFormat string `key:"log_format" help:"text or json"`
+	LogLevel  string `key:"log_level" help:"debug, info, warn or error"`
+
+	Roles    []string `key:"roles" help:"roles this process runs: api, dashboard, pusher, worker, alerter, or all"`
+	Region   string   `key:"region" help:"region of this process's worker"`
+	WorkerID string   `key:"worker_id" help:"worker id; defaults to hostname-pid"`
+
+	DatabaseURL      string `key:"database_url" secret:"true" help:"postgres:// URL selects PostgreSQL; empty selects the embedded SQLite file in data_dir"`
+	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
+	DatabaseMaxConns int    `key:"database_max_conns" help:"maximum open database connections"`
+
+	RedisURL    string `key:"redis_url" secret:"true" help:"redis:// URL selects Redis Streams; empty selects the in-process queue"`
+	RedisPrefix string `key:"redis_prefix" help:"prefix of every Redis key"`
+
+	JWTSecret     string        `key:"jwt_secret" secret:"true" help:"HS256 key for session tokens; required for the api role on PostgreSQL, generated in data_dir otherwise"`
+	JWTTTL        time.Duration `key:"jwt_ttl" help:"lifetime of a session token"`
+	AllowSignup   bool          `key:"allow_signup" help:"whether anyone may sign up; the CLI can always create users"`
+	LoginMaxFails int           `key:"login_max_failures" help:"failed logins per account (and twice that per address) within login_window before 429"`
+	LoginWindow   time.Duration `key:"login_window" help:"window for counting failed logins"`
+
+	MinInterval time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
+
+	ShutdownTimeout time.Duration `key:"shutdown_timeout" help:"how long shutdown waits for in-flight work"`
+}
+
+// Defaults returns the settings used when nothing is configured.
+func Defaults() Config {
+	return Config{
+		DataDir:          "./data",
+		HTTPAddr:         ":8080",
+		LogFormat:        "text",
+		LogLevel:         "info",
+		Roles:            []string{"all"},
+		Region:           "local",
+		DatabaseMaxConns: 20,
+		RedisPrefix:      "bs:",
+		JWTTTL:           24 * time.Hour,
+		AllowSignup:      true,
+		LoginMaxFails:    10,
+		LoginWindow:      15 * time.Minute,
+		MinInterval:      10 * time.Second,
+		ShutdownTimeout:  15 * time.Second,
+	}
+}
+
+// Role names.
+const (
+	RoleAPI       = "api"
+	RoleDashboard = "dashboard"
+	RolePusher    = "pusher"
+	RoleWorker    = "worker"
+	RoleAlerter   = "alerter"
+	RoleAll       = "all"
+)
+
+// AllRoles lists the roles in start order.
+var AllRoles = []string{RoleAPI, RoleDashboard, RolePusher, RoleWorker, RoleAlerter}
+
+// Load builds the config from defaults, the YAML file at path (if not empty),
+// and the environment (lookup is os.LookupEnv in production).
+func Load(path string, lookup func(string) (string, bool)) (Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config file: %w", err)
+		}
+		if err := cfg.applyYAML(raw); err != nil {
+			return cfg, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	for _, f := range fields(&cfg) {
+		if v, ok := lookup(f.env()); ok {
+			if err := f.set(v); err != nil {
+				return cfg, fmt.Errorf("%s: %w", f.env(), err)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// Set applies one setting by key, as a flag would.
+func (c *Config) Set(key, value string) error {
+	for _, f := range fields(c) {
+		if f.key == key {
+			if err := f.set(value); err != nil {
+				return fmt.Errorf("--%s: %w", strings.ReplaceAll(key, "_", "-"), err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown setting %q", key)
+}
+
+func (c *Config) applyYAML(raw []byte) error {
+	var doc map[string]yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return err
+	}
+	byKey := map[string]field{}
+	for _, f := range fields(c) {
+		byKey[f.key] = f
+	}
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		node := doc[k]
+		f, ok := byKey[k]
+		if !ok {
+			return fmt.Errorf("unknown key %q (line %d)", k, node.Line)
+		}
+		var value string
+		switch node.Kind {
+		case yaml.ScalarNode:
+			value = node.Value
+		case yaml.SequenceNode:
+			parts := make([]string, 0, len(node.Content))
+			for _, n := range node.Content {
+				parts = append(parts, n.Value)
+			}
+			value = strings.Join(parts, ",")
+		default:
+			return fmt.Errorf("%s: expected a value or a list (line %d)", k, node.Line)
+		}
+		if err := f.set(value); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// Embedded reports whether the process uses the embedded SQLite database.
+func (c Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// InProcessQueue reports whether jobs and results stay inside the process.
+func (c Config) InProcessQueue() bool { return c.RedisURL == "" }
+
+// AutoMigrateEnabled resolves auto_migrate's default by backend.
+func (c Config) AutoMigrateEnabled() bool {
+	if c.AutoMigrate != nil {
+		return *c.AutoMigrate
+	}
+	return c.Embedded()
+}
+
+// HasRole reports whether role is among the configured roles.
+func (c Config) HasRole(role string) bool {
+	for _, r := range c.ExpandedRoles() {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// ExpandedRoles returns the roles with "all" expanded, in start order.
+func (c Config) ExpandedRoles() []string {
+	set := map[string]bool{}
+	for _, r := range c.Roles {
+		if r == RoleAll {
+			for _, a := range AllRoles {
+				set[a] = true
+			}
+			continue
+		}
+		set[r] = true
+	}
+	out := []string{}
+	for _, r := range AllRoles {
+		if set[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Validate checks every setting and their combinations. The message names
+// the setting to change.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("BETTERSTACK_%s (%s): %s", strings.ToUpper(key), key, fmt.Sprintf(format, args...)))
+	}
+	if len(c.Roles) == 0 {
+		bad("roles", "at least one role is required (valid: %s, all)", strings.Join(AllRoles, ", "))
+	}
+	for _, r := range c.Roles {
+		if r != RoleAll && !contains(AllRoles, r) {
+			bad("roles", "unknown role %q (valid: %s, all)", r, strings.Join(AllRoles, ", "))
+		}
+	}
+	if c.HTTPAddr == "" {
+		bad("http_addr", "must not be empty")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log_format", "must be text or json, not %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	if !validName(c.Region) {
+		bad("region", "must be 1-64 characters of a-z, 0-9, '-' or '_', not %q", c.Region)
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database_url", "must be a postgres:// URL or empty for the embedded database")
+		}
+	} else if c.DataDir == "" {
+		bad("data_dir", "must not be empty when database_url is empty")
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			bad("redis_url", "must be a redis:// or rediss:// URL or empty for the in-process queue")
+		}
+	}
+	if c.DatabaseMaxConns < 1 {
+		bad("database_max_conns", "must be at least 1")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		bad("jwt_secret", "must be at least 32 characters")
+	}
+	if c.HasRole(RoleAPI) || c.HasRole(RoleDashboard) {
+		if !c.Embedded() && c.JWTSecret == "" {
+			bad("jwt_secret", "is required when the api or dashboard role runs on PostgreSQL (32+ random characters, the same on every api process)")
+		}
+	}
+	if c.JWTTTL < time.Minute {
+		bad("jwt_ttl", "must be at least 1m")
+	}
+	if c.LoginMaxFails < 1 {
+		bad("login_max_failures", "must be at least 1")
+	}
+	if c.LoginWindow < time.Second {
+		bad("login_window", "must be at least 1s")
+	}
+	if c.MinInterval < time.Second {
+		bad("min_interval", "must be at least 1s")
+	}
+	if c.ShutdownTimeout < time.Second {
+		bad("shutdown_timeout", "must be at least 1s")
+	}
+	if err := c.validateTopology(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// validateTopology refuses role sets that cannot reach their peers: with the
+// in-process queue the pusher, worker and alerter must share one process.
+func (c Config) validateTopology() error {
+	if !c.InProcessQueue() {
+		return nil
+	}
+	var have, missing []string
+	for _, r := range []string{RolePusher, RoleWorker, RoleAlerter} {
+		if c.HasRole(r) {
+			have = append(have, r)
+		} else {
+			missing = append(missing, r)
+		}
+	}
+	if len(have) == 0 || len(missing) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("role %s without %s in the same process needs a shared queue: set BETTERSTACK_REDIS_URL (redis://...)",
+		strings.Join(have, ","), strings.Join(missing, ","))
+	if c.Embedded() && !c.HasRole(RoleWorker) {
+		msg += " and BETTERSTACK_DATABASE_URL (postgres://...)"
+	}
+	if c.Embedded() && c.HasRole(RoleWorker) && len(have) == 1 {
+		msg = "a worker-only process cannot reach anyone with the in-process queue: set BETTERSTACK_REDIS_URL (redis://...) to share jobs with the pushers, and BETTERSTACK_DATABASE_URL (postgres://...) for the other roles"
+	}
+	return fmt.Errorf("BETTERSTACK_REDIS_URL (redis_url): %s", msg)
+}
+
+// Setting is one line of the effective configuration.
+type Setting struct {
+	Key, Env, Value, Help string
+}
+
+// Effective lists every setting with its value, secrets masked.
+func (c Config) Effective() []Setting {
+	var out []Setting
+	for _, f := range fields(&c) {
+		v := f.String()
+		if f.secret && v != "" {
+			v = mask(f.key, v)
+		}
+		out = append(out, Setting{Key: f.key, Env: f.env(), Value: v, Help: f.help})
+	}
+	return out
+}
+
+// mask hides secrets; in URLs only the password is hidden so the host stays
+// visible for debugging.
+func mask(key, v string) string {
+	if strings.HasSuffix(key, "_url") {
+		if u, err := url.Parse(v); err == nil && u.Scheme != "" {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+			q := u.Query()
+			for k := range q {
+				if strings.Contains(strings.ToLower(k), "password") {
+					q.Set(k, "xxxxx")
+				}
+			}
+			u.RawQuery = q.Encode()
+			return strings.Replace(u.String(), "xxxxx", "*****", -1)
+		}
+	}
+	return "*****"
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// field is one settable struct field, found by its `key` tag.
+type field struct {
+	key, help string
+	secret    bool
+	v         reflect.Value
+}
+
+func (f field) env() string { return "BETTERSTACK_" + strings.ToUpper(f.key) }
+
+func fields(c *Config) []field {
+	rv := reflect.ValueOf(c).Elem()
+	rt := rv.Type()
+	out := make([]field, 0, rt.NumField())
+	for i := 0; i < rt.NumField(); i++ {
+		sf := rt.Field(i)
+		key := sf.Tag.Get("key")
+		if key == "" {
+			continue
+		}
+		out = append(out, field{key: key, help: sf.Tag.Get("help"), secret: sf.Tag.Get("secret") == "true", v: rv.Field(i)})
+	}
+	return out
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+func (f field) set(s string) error {
+	s = strings.TrimSpace(s)
+	switch {
+	case f.v.Type() == durationType:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (examples: 10s, 5m, 24h)", s)
+		}
+		f.v.SetInt(int64(d))
+	case f.v.Kind() == reflect.String:
+		f.v.SetString(s)
+	case f.v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		f.v.SetBool(b)
+	case f.v.Kind() == reflect.Pointer && f.v.Type().Elem().Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		f.v.Set(reflect.ValueOf(&b))
+	case f.v.Kind() == reflect.Int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		f.v.SetInt(int64(n))
+	case f.v.Kind() == reflect.Slice:
+		var list []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				list = append(list, p)
+			}
+		}
+		f.v.Set(reflect.ValueOf(list))
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.v.Type())
+	}
+	return nil
+}
+
+// String formats the field's value as it would be written in YAML or env.
+func (f field) String() string {
+	switch {
+	case f.v.Type() == durationType:
+		return time.Duration(f.v.Int()).String()
+	case f.v.Kind() == reflect.Pointer:
+		if f.v.IsNil() {
+			return "(default)"
+		}
+		return strconv.FormatBool(f.v.Elem().Bool())
+	case f.v.Kind() == reflect.Slice:
+		return strings.Join(f.v.Interface().([]string), ",")
+	default:
+		return fmt.Sprint(f.v.Interface())
+	}
+}

@@ -1,0 +1,178 @@
+package monitor
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/database"
+)
+
+// Config tunes the monitor service.
+type Config struct {
+	MinInterval time.Duration // the floor for interval_seconds
+	Now         func() time.Time
+}
+
+// Service manages monitors.
+type Service struct {
+	cfg   Config
+	store *store
+	log   *slog.Logger
+}
+
+// New returns the monitor service.
+func New(db *database.DB, cfg Config, log *slog.Logger) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, store: &store{db: db}, log: log.With("module", "monitor")}
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// Create validates and stores a new monitor for userID. Its first check is
+// due at once, so a new monitor shows a status within seconds.
+func (s *Service) Create(ctx context.Context, userID int64, in Input) (Monitor, error) {
+	m := defaults()
+	in.apply(&m, true)
+	if err := m.Validate(s.cfg.MinInterval); err != nil {
+		return Monitor{}, err
+	}
+	now := s.now()
+	m.UserID, m.CreatedAt, m.UpdatedAt = userID, now, now
+	m, err := s.store.create(ctx, m, now)
+	if err != nil {
+		return Monitor{}, err
+	}
+	s.log.Info("monitor created", "monitor_id", m.ID, "user_id", userID)
+	return m, nil
+}
+
+// Get returns one of the user's monitors.
+func (s *Service) Get(ctx context.Context, userID, id int64) (Monitor, error) {
+	return s.store.get(ctx, userID, id)
+}
+
+// Filter selects and pages monitors.
+type Filter struct {
+	Limit  int   // 1..500
+	After  int64 // id cursor: monitors with a larger id
+	Paused *bool
+}
+
+// Page is one page of a list and the cursor of the next, if any.
+type Page struct {
+	Data       []Monitor `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+// MaxPage is the largest page a list returns.
+const MaxPage = 500
+
+// ParseFilter reads limit and cursor as the API and dashboard pass them.
+func ParseFilter(limit, cursor string) (Filter, error) {
+	f := Filter{Limit: 100}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxPage {
+			return f, apperr.Field("limit", fmt.Sprintf("must be a number from 1 to %d", MaxPage))
+		}
+		f.Limit = n
+	}
+	if cursor != "" {
+		id, err := DecodeCursor(cursor)
+		if err != nil {
+			return f, err
+		}
+		f.After = id
+	}
+	return f, nil
+}
+
+// EncodeCursor makes an opaque cursor from an id.
+func EncodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
+}
+
+// DecodeCursor reverses EncodeCursor.
+func DecodeCursor(c string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(raw) > 3 && string(raw[:3]) == "id:" {
+		if id, err := strconv.ParseInt(string(raw[3:]), 10, 64); err == nil && id >= 0 {
+			return id, nil
+		}
+	}
+	return 0, apperr.Field("cursor", "is not a cursor returned by this API")
+}
+
+// List returns one page of the user's monitors in creation order.
+func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error) {
+	if f.Limit < 1 || f.Limit > MaxPage {
+		f.Limit = 100
+	}
+	want := f.Limit
+	f.Limit++
+	ms, err := s.store.list(ctx, userID, f)
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{Data: ms}
+	if len(ms) > want {
+		p.Data = ms[:want]
+		c := EncodeCursor(ms[want-1].ID)
+		p.NextCursor = &c
+	}
+	return p, nil
+}
+
+// Update changes the given fields of one of the user's monitors. A change to
+// what or how often it checks, or a resume, makes the next check due now.
+func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monitor, error) {
+	m, err := s.store.get(ctx, userID, id)
+	if err != nil {
+		return Monitor{}, err
+	}
+	before := m
+	in.apply(&m, false)
+	if err := m.Validate(s.cfg.MinInterval); err != nil {
+		return Monitor{}, err
+	}
+	now := s.now()
+	m.UpdatedAt = now
+	var nextRun *time.Time
+	if m.IntervalSeconds != before.IntervalSeconds || m.URL != before.URL || (before.Paused && !m.Paused) {
+		nextRun = &now
+	}
+	m, err = s.store.update(ctx, m, nextRun)
+	if err != nil {
+		return Monitor{}, err
+	}
+	s.log.Info("monitor updated", "monitor_id", id, "user_id", userID)
+	return m, nil
+}
+
+// Pause stops checks of a monitor.
+func (s *Service) Pause(ctx context.Context, userID, id int64) (Monitor, error) {
+	t := true
+	return s.Update(ctx, userID, id, Input{Paused: &t})
+}
+
+// Resume restarts checks of a paused monitor, the first one at once.
+func (s *Service) Resume(ctx context.Context, userID, id int64) (Monitor, error) {
+	f := false
+	return s.Update(ctx, userID, id, Input{Paused: &f})
+}
+
+// Delete removes one of the user's monitors.
+func (s *Service) Delete(ctx context.Context, userID, id int64) error {
+	if err := s.store.delete(ctx, userID, id); err != nil {
+		return err
+	}
+	s.log.Info("monitor deleted", "monitor_id", id, "user_id", userID)
+	return nil
+}

@@ -1,0 +1,157 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/betterstack/betterstack/modules/database"
+)
+
+// store is the only code that touches the monitors table.
+type store struct {
+	db *database.DB
+}
+
+// row is a monitors row; list-valued fields are JSON text on both dialects.
+type row struct {
+	ID                 int64
+	UserID             int64
+	Name               string
+	URL                string `gorm:"column:url"`
+	Method             string
+	Headers            map[string]string `gorm:"serializer:json"`
+	Body               string
+	IntervalSeconds    int
+	TimeoutMS          int      `gorm:"column:timeout_ms"`
+	ExpectedStatus     []string `gorm:"serializer:json"`
+	Keyword            string
+	KeywordAbsent      bool
+	FollowRedirects    bool
+	Regions            []string `gorm:"serializer:json"`
+	FailureThreshold   int
+	RecoveryThreshold  int
+	Quorum             int
+	DegradedAfterMS    int `gorm:"column:degraded_after_ms"`
+	RemindEverySeconds int
+	Paused             bool
+	NextRunAt          *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+func (row) TableName() string { return "monitors" }
+
+func toRow(m Monitor) row {
+	return row{
+		ID: m.ID, UserID: m.UserID, Name: m.Name, URL: m.URL, Method: m.Method, Headers: m.Headers, Body: m.Body,
+		IntervalSeconds: m.IntervalSeconds, TimeoutMS: m.TimeoutMS, ExpectedStatus: m.ExpectedStatus,
+		Keyword: m.Keyword, KeywordAbsent: m.KeywordAbsent, FollowRedirects: m.FollowRedirects, Regions: m.Regions,
+		FailureThreshold: m.FailureThreshold, RecoveryThreshold: m.RecoveryThreshold, Quorum: m.Quorum,
+		DegradedAfterMS: m.DegradedAfterMS, RemindEverySeconds: m.RemindEverySeconds, Paused: m.Paused,
+		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
+	}
+}
+
+func (r row) monitor() Monitor {
+	m := Monitor{
+		ID: r.ID, UserID: r.UserID, Name: r.Name, URL: r.URL, Method: r.Method, Headers: r.Headers, Body: r.Body,
+		IntervalSeconds: r.IntervalSeconds, TimeoutMS: r.TimeoutMS, ExpectedStatus: r.ExpectedStatus,
+		Keyword: r.Keyword, KeywordAbsent: r.KeywordAbsent, FollowRedirects: r.FollowRedirects, Regions: r.Regions,
+		FailureThreshold: r.FailureThreshold, RecoveryThreshold: r.RecoveryThreshold, Quorum: r.Quorum,
+		DegradedAfterMS: r.DegradedAfterMS, RemindEverySeconds: r.RemindEverySeconds, Paused: r.Paused,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Status: StatusPending,
+	}
+	if m.Headers == nil {
+		m.Headers = map[string]string{}
+	}
+	if m.Regions == nil {
+		m.Regions = []string{}
+	}
+	if m.ExpectedStatus == nil {
+		m.ExpectedStatus = []string{}
+	}
+	if m.Paused {
+		m.Status = StatusPaused
+	}
+	return m
+}
+
+func (s *store) create(ctx context.Context, m Monitor, nextRun time.Time) (Monitor, error) {
+	r := toRow(m)
+	r.NextRunAt = &nextRun
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return Monitor{}, err
+	}
+	return r.monitor(), nil
+}
+
+func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
+	var r row
+	err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Monitor{}, ErrNotFound
+	}
+	return r.monitor(), err
+}
+
+func (s *store) list(ctx context.Context, userID int64, f Filter) ([]Monitor, error) {
+	q := s.db.WithContext(ctx).Where("user_id = ? AND id > ?", userID, f.After).Order("id").Limit(f.Limit)
+	if f.Paused != nil {
+		q = q.Where("paused = ?", *f.Paused)
+	}
+	var rows []row
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Monitor, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.monitor())
+	}
+	return out, nil
+}
+
+// update writes every user-editable column; nextRun, when set, reschedules.
+func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Monitor, error) {
+	r := toRow(m)
+	// Updates with a map bypasses gorm's serializer: encode the JSON columns here.
+	headers, err1 := json.Marshal(r.Headers)
+	expected, err2 := json.Marshal(r.ExpectedStatus)
+	regions, err3 := json.Marshal(r.Regions)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return Monitor{}, err
+	}
+	cols := map[string]any{
+		"name": r.Name, "url": r.URL, "method": r.Method, "headers": string(headers), "body": r.Body,
+		"interval_seconds": r.IntervalSeconds, "timeout_ms": r.TimeoutMS, "expected_status": string(expected),
+		"keyword": r.Keyword, "keyword_absent": r.KeywordAbsent, "follow_redirects": r.FollowRedirects,
+		"regions": string(regions), "failure_threshold": r.FailureThreshold, "recovery_threshold": r.RecoveryThreshold,
+		"quorum": r.Quorum, "degraded_after_ms": r.DegradedAfterMS, "remind_every_seconds": r.RemindEverySeconds,
+		"paused": r.Paused, "updated_at": r.UpdatedAt,
+	}
+	if nextRun != nil {
+		cols["next_run_at"] = *nextRun
+	}
+	res := s.db.WithContext(ctx).Model(&row{}).Where("id = ? AND user_id = ?", m.ID, m.UserID).Updates(cols)
+	if res.Error != nil {
+		return Monitor{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Monitor{}, ErrNotFound
+	}
+	return s.get(ctx, m.UserID, m.ID)
+}
+
+func (s *store) delete(ctx context.Context, userID, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&row{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+// Package server owns the HTTP listener every BetterStack process opens.
+//
+// It builds the echo instance, serves /healthz, /readyz and /metrics whatever
+// the roles, turns every error into one response shape (JSON under /api, an
+// HTML page elsewhere) and shuts down gracefully. Modules add their routes
+// through RegisterAPI/RegisterWeb functions of their own; handlers decode
+// bodies with DecodeJSON and read the signed-in user with UserID.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// MaxBodyBytes is the largest request body accepted anywhere.
+const MaxBodyBytes = 1 << 20
+
+// Check reports whether a dependency answers; used by /readyz.
+type Check func(ctx context.Context) error
+
+// Config configures the listener.
+type Config struct {
+	Addr            string
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+	Registry        *prometheus.Registry // where request metrics go and /metrics reads
+	Ready           map[string]Check     // named readiness checks
+	// HTMLError renders an error page for non-API paths; nil answers plain text.
+	HTMLError func(c echo.Context, status int, message string) error
+}
+
+// Server is the HTTP side of a process.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	e    *echo.Echo
+	ln   net.Listener
+	reqs *prometheus.CounterVec
+	dur  *prometheus.HistogramVec
+}
+
+// New builds the echo instance with the shared middleware and the health,
+// readiness and metrics endpoints.
+func New(cfg Config) *Server {
+	e := echo.New()
+	e.HideBanner = true
+	// Rate limits key on the client address: never trust X-Forwarded-For by default.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HidePort = true
+	s := &Server{cfg: cfg, log: cfg.Logger, e: e}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "betterstack_http_requests_total",
+		Help: "HTTP requests answered, by route, method and status code.",
+	}, []string{"route", "method", "code"})
+	s.dur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "betterstack_http_request_duration_seconds",
+		Help:    "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	cfg.Registry.MustRegister(s.reqs, s.dur)
+
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recover, s.observe, s.limitBody)
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})))
+	return s
+}
+
+// Echo returns the router for modules to register on.
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+// Listen binds the configured address. Call before Run; Addr then tells the
+// bound address (useful with ":0").
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("BETTERSTACK_HTTP_ADDR (http_addr) %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound address, empty before Listen.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Run serves until ctx is done, then stops accepting and waits up to the
+// shutdown timeout for in-flight requests.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           s.e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.ln) }()
+	s.log.Info("http listening", "addr", s.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		s.log.Warn("http shutdown incomplete", "err", err)
+		_ = srv.Close()
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return nil
+}
+
+func (s *Server) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	out := map[string]string{}
+	for name, check := range s.cfg.Ready {
+		if err := check(ctx); err != nil {
+			status = http.StatusServiceUnavailable
+			out[name] = "unavailable: " + err.Error()
+			continue
+		}
+		out[name] = "ok"
+	}
+	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": out})
+}
+
+// recover turns a handler panic into a 500 and logs it once.
+func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic in handler", "path", c.Path(), "panic", fmt.Sprint(r))
+				err = errPanic
+			}
+		}()
+		return next(c)
+	}
+}
+
+var errPanic = errors.New("handler panicked")
+
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.reqs.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
+		s.dur.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// limitBody caps every request body; DecodeJSON reports the overflow as 413.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > MaxBodyBytes {
+			return errTooLarge
+		}
+		if req.Body != nil {
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, MaxBodyBytes)
+		}
+		return next(c)
+	}
+}

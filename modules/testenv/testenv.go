@@ -1,0 +1,128 @@
+// Package testenv gives tests their own real PostgreSQL database and Redis
+// key prefix.
+//
+// Tests that need a service call MustPostgres or MustRedis. When the service
+// is not reachable the test is skipped with the reason, unless
+// BETTERSTACK_TEST_STRICT=1, which turns a missing service into a failure so
+// CI can never pass by skipping. Addresses come from
+// BETTERSTACK_TEST_DATABASE_URL and BETTERSTACK_TEST_REDIS_URL and default to
+// the standard local ports.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPostgresURL is used when BETTERSTACK_TEST_DATABASE_URL is empty.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// DefaultRedisURL is used when BETTERSTACK_TEST_REDIS_URL is empty.
+const DefaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// Strict reports whether a missing service must fail the test.
+func Strict() bool { return os.Getenv("BETTERSTACK_TEST_STRICT") == "1" }
+
+func unavailable(t testing.TB, what string, err error) {
+	t.Helper()
+	if Strict() {
+		t.Fatalf("%s is required (BETTERSTACK_TEST_STRICT=1) but unreachable: %v", what, err)
+	}
+	t.Skipf("skipping: %s unreachable (%v); set BETTERSTACK_TEST_STRICT=1 to make this a failure", what, err)
+}
+
+// Suffix returns a short random name part for databases and key prefixes.
+func Suffix() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// MustPostgres creates an empty database for this test and returns its URL.
+// The database is dropped when the test ends.
+func MustPostgres(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv("BETTERSTACK_TEST_DATABASE_URL")
+	if admin == "" {
+		admin = DefaultPostgresURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		unavailable(t, "PostgreSQL", err)
+		return ""
+	}
+	defer conn.Close(context.Background())
+	name := "bstest_" + Suffix()
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("BETTERSTACK_TEST_DATABASE_URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// MustRedis returns the test Redis URL, a client on it and a key prefix that
+// belongs to this test alone ("bstest:<random>:"). Keys under the prefix are
+// deleted when the test ends.
+func MustRedis(t testing.TB) (string, *redis.Client, string) {
+	t.Helper()
+	raw := os.Getenv("BETTERSTACK_TEST_REDIS_URL")
+	if raw == "" {
+		raw = DefaultRedisURL
+	}
+	opt, err := redis.ParseURL(raw)
+	if err != nil {
+		t.Fatalf("BETTERSTACK_TEST_REDIS_URL: %v", err)
+	}
+	client := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		unavailable(t, "Redis", err)
+		return "", nil, ""
+	}
+	prefix := "bstest:" + Suffix() + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := client.Scan(ctx, 0, prefix+"*", 500).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if len(keys) > 0 {
+			client.Del(ctx, keys...)
+		}
+		_ = client.Close()
+	})
+	return raw, client, prefix
+}
