@@ -1,0 +1,141 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/probe"
+)
+
+// runCheck runs `betterstack check` with args and returns its output.
+func runCheck(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newCheckCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func TestCheckCmd(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/missing":
+			http.NotFound(w, r)
+			return
+		case "/needs-header":
+			if r.Header.Get("X-Probe") != "yes" || r.Method != http.MethodPut {
+				http.Error(w, "want PUT with X-Probe: yes", http.StatusBadRequest)
+				return
+			}
+		case "/slow":
+			time.Sleep(30 * time.Millisecond)
+		}
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	t.Cleanup(srv.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string   // substring; empty means success
+		wantOut []string // substrings of the output
+	}{
+		{name: "up", args: []string{srv.URL},
+			wantOut: []string{"Status       up", "Status code  200", "Resolved IP  127.0.0.1", "DNS", "Connect", "TLS", "TTFB", "Transfer", "Total", " ms"}},
+		{name: "keyword", args: []string{srv.URL, "--keyword", `"ok"`},
+			wantOut: []string{"Status       up"}},
+		{name: "method and header reach the server", args: []string{srv.URL + "/needs-header", "--method", "PUT", "--header", "X-Probe: yes"},
+			wantOut: []string{"Status code  200"}},
+		{name: "connection refused", args: []string{closed},
+			wantErr: "check failed: connect: ", wantOut: []string{"Status       down", "Error        connect: "}},
+		{name: "unexpected status", args: []string{srv.URL + "/missing"},
+			wantErr: "check failed: http_status: status 404, expected 2xx,3xx"},
+		{name: "expected status", args: []string{srv.URL + "/missing", "--expect", "404"},
+			wantOut: []string{"Status code  404"}},
+		{name: "keyword must be absent", args: []string{srv.URL, "--keyword", "ok", "--keyword-absent"},
+			wantErr: "check failed: keyword: "},
+		{name: "degraded is not a failure", args: []string{srv.URL + "/slow", "--degraded-after", "5ms"},
+			wantOut: []string{"Status       degraded"}},
+		{name: "bad timeout", args: []string{srv.URL, "--timeout", "soon"}, wantErr: "--timeout"},
+		{name: "zero timeout", args: []string{srv.URL, "--timeout", "0s"}, wantErr: "--timeout"},
+		{name: "bad header", args: []string{srv.URL, "--header", "NoColon"}, wantErr: "--header"},
+		{name: "bad expectation", args: []string{srv.URL, "--expect", "2xy"}, wantErr: "--expect"},
+		{name: "bad scheme", args: []string{"ftp://127.0.0.1/"}, wantErr: "scheme must be http or https"},
+		{name: "no url", args: []string{}, wantErr: "accepts 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := runCheck(t, tt.args...)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("error %v, want none; output:\n%s", err, out)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			}
+			for _, want := range tt.wantOut {
+				if !strings.Contains(out, want) {
+					t.Errorf("output does not contain %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckCmdJSON(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
+	t.Cleanup(srv.Close)
+	out, err := runCheck(t, srv.URL, "--json")
+	if err != nil {
+		t.Fatalf("error %v; output:\n%s", err, out)
+	}
+	var res probe.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("output is not a JSON result: %v\n%s", err, out)
+	}
+	if res.Status != probe.StatusUp || res.StatusCode != 200 || res.Phases.ConnectMS <= 0 {
+		t.Errorf("result %+v, want up 200 with a connect phase", res)
+	}
+}
+
+func TestWriteCheckResultCertificate(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		expiry time.Time
+		want   string
+	}{
+		{name: "valid", expiry: now.Add(40*24*time.Hour + time.Hour), want: "Certificate  expires 2026-04-10 (40 days left)"},
+		{name: "expires today", expiry: now.Add(time.Hour), want: "Certificate  expires 2026-03-01 (0 days left)"},
+		{name: "expired", expiry: now.Add(-3*24*time.Hour + time.Hour), want: "Certificate  expired 2026-02-26 (3 days ago)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			res := probe.Result{Status: probe.StatusDown, ErrorClass: probe.ClassTLS, Error: "x509: certificate has expired", CertExpiry: &tt.expiry}
+			if err := writeCheckResult(&out, "https://example.com", res, now); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("output does not contain %q:\n%s", tt.want, out.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,148 @@
+// Package probe runs one check against a target and reports what it saw.
+//
+// All outbound check traffic of BetterStack lives in this package. A probe is
+// a plain function in a registry keyed by URL scheme: it takes a context that
+// carries the check's deadline and a Request, and returns a Result with the
+// status, an error class and the timing phases. Probes never panic to their
+// caller: a panic is recovered and reported as ClassInternal.
+//
+// Data enters as a Request (carried inside a queue job) and leaves as a
+// Result; the package keeps no state between checks. Prober.Check looks the
+// probe up by scheme, bounds it with the request's timeout and stamps the
+// result. Every check opens a fresh connection, so DNS, connect and TLS
+// problems are seen every time; the HTTP probe times its phases with
+// net/http/httptrace.
+//
+// A check that succeeded but took longer than Request.DegradedAfterMS is
+// StatusDegraded with an empty ErrorClass: nothing failed, it was slow.
+//
+// # Private addresses
+//
+// With Config.BlockPrivate, connections to loopback, private, link-local,
+// CGNAT, multicast and unspecified addresses are refused at dial time, after
+// DNS resolution, so redirects and DNS rebinding cannot get around it; such
+// a check fails with ClassBlocked. The guard is exported for any other code
+// that connects to user-supplied addresses (notification webhooks):
+// GuardedDialer builds a dialer that enforces it, IsPublicAddr is the rule,
+// ErrBlockedAddress the error.
+package probe
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Status is the outcome of one check.
+type Status string
+
+// Check outcomes.
+const (
+	StatusUp       Status = "up"
+	StatusDown     Status = "down"
+	StatusDegraded Status = "degraded"
+)
+
+// ErrorClass says why a check failed; empty when it did not.
+type ErrorClass string
+
+// Error classes, in the order a request meets them.
+const (
+	ClassNone       ErrorClass = ""
+	ClassDNS        ErrorClass = "dns"
+	ClassConnect    ErrorClass = "connect"
+	ClassTimeout    ErrorClass = "timeout"
+	ClassTLS        ErrorClass = "tls"
+	ClassHTTPStatus ErrorClass = "http_status"
+	ClassKeyword    ErrorClass = "keyword"
+	ClassRedirects  ErrorClass = "redirects"
+	ClassBlocked    ErrorClass = "blocked"
+	ClassInternal   ErrorClass = "internal"
+)
+
+// Request is everything a probe needs to run one check. It travels inside a
+// queue job as JSON, so a worker needs nothing else.
+type Request struct {
+	URL             string            `json:"url"`
+	Method          string            `json:"method"`
+	Headers         map[string]string `json:"headers,omitempty"`
+	Body            string            `json:"body,omitempty"`
+	TimeoutMS       int               `json:"timeout_ms"`
+	ExpectedStatus  []string          `json:"expected_status,omitempty"` // codes ("200") or classes ("2xx"); empty = 2xx and 3xx
+	Keyword         string            `json:"keyword,omitempty"`
+	KeywordAbsent   bool              `json:"keyword_absent,omitempty"`
+	FollowRedirects bool              `json:"follow_redirects"`
+	DegradedAfterMS int               `json:"degraded_after_ms,omitempty"` // 0 = never degraded
+}
+
+// Phases are the timings of one HTTP check in milliseconds.
+type Phases struct {
+	DNSMS      float64 `json:"dns_ms"`
+	ConnectMS  float64 `json:"connect_ms"`
+	TLSMS      float64 `json:"tls_ms"`
+	TTFBMS     float64 `json:"ttfb_ms"`
+	TransferMS float64 `json:"transfer_ms"`
+}
+
+// Result is what a probe saw.
+type Result struct {
+	Status     Status     `json:"status"`
+	StatusCode int        `json:"status_code,omitempty"`
+	ErrorClass ErrorClass `json:"error_class,omitempty"`
+	Error      string     `json:"error,omitempty"` // short, one line, at most 512 bytes
+	LatencyMS  float64    `json:"latency_ms"`      // total
+	Phases     Phases     `json:"phases"`
+	CertExpiry *time.Time `json:"cert_expiry,omitempty"` // leaf certificate NotAfter, https only
+	ResolvedIP string     `json:"resolved_ip,omitempty"`
+	CheckedAt  time.Time  `json:"checked_at"` // when the check started
+
+	// Evidence for incidents: response headers (first value of each) and the
+	// first 4 KiB of the body. Filled for every response, kept small.
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	BodyExcerpt     string            `json:"body_excerpt,omitempty"`
+}
+
+// Validate reports the first invalid field of r, named by its JSON key. A
+// valid Request can still fail as a check; an invalid one always fails with
+// ClassInternal.
+func (r Request) Validate() error {
+	u, err := url.Parse(r.URL)
+	switch {
+	case err != nil:
+		return fmt.Errorf("url: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("url: scheme must be http or https, got %q", u.Scheme)
+	case u.Host == "":
+		return fmt.Errorf("url: %q has no host", r.URL)
+	case r.Method != "" && !isToken(r.Method):
+		return fmt.Errorf("method: %q is not a valid HTTP method", r.Method)
+	case r.TimeoutMS < 0:
+		return fmt.Errorf("timeout_ms: must not be negative, got %d", r.TimeoutMS)
+	case r.DegradedAfterMS < 0:
+		return fmt.Errorf("degraded_after_ms: must not be negative, got %d", r.DegradedAfterMS)
+	}
+	for k, v := range r.Headers {
+		if !isToken(k) || strings.ContainsAny(v, "\r\n\x00") {
+			return fmt.Errorf("headers: invalid header %q", k)
+		}
+	}
+	if err := ValidateExpectedStatus(r.ExpectedStatus); err != nil {
+		return fmt.Errorf("expected_status: %w", err)
+	}
+	return nil
+}
+
+// isToken reports whether s is an RFC 9110 token, the syntax of methods and
+// header names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,137 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout bounds a check whose Request has no TimeoutMS.
+const DefaultTimeout = 30 * time.Second
+
+// Func is a probe: it runs one check of req within ctx, which carries the
+// check's deadline, and reports what it saw. Check sets CheckedAt and judges
+// degradation; a Func fills in everything else.
+type Func func(ctx context.Context, req Request) Result
+
+// Prober runs checks. It is safe for concurrent use; set the exported
+// fields before the first Check.
+type Prober struct {
+	// Now stamps Result.CheckedAt. Latencies are measured with the
+	// monotonic clock regardless.
+	Now func() time.Time
+	// Log receives recovered panics; it defaults to discarding.
+	Log *slog.Logger
+
+	cfg Config
+	// One transport for all checks: it holds no idle connections
+	// (keep-alives are off) but shares its allocation-heavy setup.
+	follow   *http.Client
+	noFollow *http.Client
+	// probes is the registry, keyed by lower-case URL scheme.
+	probes map[string]Func
+}
+
+// New returns a Prober with cfg's defaults applied. It starts nothing.
+func New(cfg Config) *Prober {
+	cfg = cfg.withDefaults()
+	dialer := GuardedDialer(cfg.BlockPrivate)
+	dialer.KeepAlive = -1 // connections live for one request
+	// Checks go direct: a proxy would hide what the target does and get
+	// around the address guard. Without a session cache every check makes
+	// a full TLS handshake. A custom TLS config means HTTP/1.1 only.
+	transport := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs},
+		DisableKeepAlives:      true, // a fresh connection per check so DNS, connect and TLS are seen every time
+		MaxResponseHeaderBytes: 256 << 10,
+	}
+	p := &Prober{
+		Now: time.Now,
+		Log: slog.New(slog.DiscardHandler),
+		cfg: cfg,
+		follow: &http.Client{
+			Transport:     transport,
+			CheckRedirect: followRedirects,
+		},
+		noFollow: &http.Client{
+			Transport:     transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	p.probes = map[string]Func{
+		"http":  p.probeHTTP,
+		"https": p.probeHTTP,
+	}
+	return p
+}
+
+// Check runs one check of req. The check ends by req.TimeoutMS
+// (DefaultTimeout when zero) or by ctx's deadline, whichever is earlier.
+// Check never panics: a panicking probe yields a down Result with
+// ClassInternal.
+func (p *Prober) Check(ctx context.Context, req Request) (res Result) {
+	checkedAt := p.Now()
+	start := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			p.Log.Error("probe panicked", "url", req.URL, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			res = Result{
+				Status:     StatusDown,
+				ErrorClass: ClassInternal,
+				Error:      oneLine(fmt.Sprintf("probe panicked: %v", v)),
+				LatencyMS:  ms(time.Since(start)),
+				CheckedAt:  checkedAt,
+			}
+		}
+	}()
+
+	scheme, _, ok := strings.Cut(req.URL, ":")
+	fn := p.probes[strings.ToLower(scheme)]
+	if !ok || fn == nil {
+		return Result{
+			Status:     StatusDown,
+			ErrorClass: ClassInternal,
+			Error:      oneLine(fmt.Sprintf("unsupported URL %q: scheme must be http or https", req.URL)),
+			CheckedAt:  checkedAt,
+		}
+	}
+
+	timeout := DefaultTimeout
+	if req.TimeoutMS > 0 {
+		timeout = time.Duration(req.TimeoutMS) * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	res = fn(ctx, req)
+	res.CheckedAt = checkedAt
+	if res.LatencyMS == 0 {
+		res.LatencyMS = ms(time.Since(start))
+	}
+	switch {
+	case res.Status == "":
+		res.Status, res.ErrorClass, res.Error = StatusDown, ClassInternal, "probe returned no status"
+	case res.Status == StatusUp && req.DegradedAfterMS > 0 && res.LatencyMS > float64(req.DegradedAfterMS):
+		// Degraded keeps ErrorClass empty: nothing failed, it was only slow.
+		res.Status = StatusDegraded
+	}
+	return res
+}
+
+// followRedirects follows up to maxRedirects redirects, like net/http's
+// default policy but with an error Check can classify.
+func followRedirects(_ *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return errTooManyRedirects
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
