@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,8 +22,40 @@ import (
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/pusher"
+	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
+	"github.com/betterstack/betterstack/modules/tick"
+	"github.com/betterstack/betterstack/modules/worker"
 )
+
+// pipelineQueue is everything the roles need of a queue; both the Redis and
+// the in-process implementations provide it.
+type pipelineQueue interface {
+	PublishJobs(ctx context.Context, jobs []queue.Job) (int, error)
+	ReadJobs(ctx context.Context, region, consumer string, count int, block time.Duration) ([]queue.JobDelivery, error)
+	ClaimJobs(ctx context.Context, region, consumer string, minIdle time.Duration, count int) ([]queue.JobDelivery, error)
+	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
+	CompleteJobs(ctx context.Context, region string, cs []queue.Completion) (int, error)
+	DropJob(ctx context.Context, region, deliveryID string) error
+	ReadResults(ctx context.Context, consumer string, count int, block time.Duration) ([]queue.ResultDelivery, error)
+	ClaimResults(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]queue.ResultDelivery, error)
+	AckResults(ctx context.Context, ids ...string) error
+	Heartbeat(ctx context.Context, region, workerID string) error
+	Leave(ctx context.Context, region, workerID string) error
+	Regions(ctx context.Context, liveWithin time.Duration) ([]queue.Region, error)
+	Ping(ctx context.Context) error
+}
+
+var (
+	_ pipelineQueue = (*queue.Redis)(nil)
+	_ pipelineQueue = (*queue.Memory)(nil)
+)
+
+// liveWithin: a region is live while one of its workers heartbeated this
+// recently (workers beat every 5 s).
+const liveWithin = 20 * time.Second
 
 // App is one BetterStack process: its connections, services and the
 // long-running loops of its roles. Tests build it exactly as `serve` does.
@@ -35,6 +68,10 @@ type App struct {
 	HTTP     *server.Server
 	Auth     *auth.Service
 	Monitors *monitor.Service
+	Queue    pipelineQueue
+	Ticks    *tick.Service
+	Pusher   *pusher.Pusher
+	Worker   *worker.Worker
 
 	runners []runner
 }
@@ -49,6 +86,10 @@ type runner struct {
 type Options struct {
 	// PasswordMemoryKiB lowers argon2id's cost (tests).
 	PasswordMemoryKiB uint32
+	// Probe overrides the checker (tests inject trust in a test CA).
+	Probe *probe.Prober
+	// WorkerClaimIdle overrides how soon a dead worker's jobs are taken over.
+	WorkerClaimIdle time.Duration
 }
 
 // NewApp validates cfg, connects to what the roles need and builds every
@@ -108,9 +149,16 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			return nil, err
 		}
 	}
+	if a.Redis != nil {
+		a.Queue = queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix})
+	} else {
+		a.Queue = queue.NewMemory(queue.Config{})
+	}
 	if needDB {
 		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval}, log)
+		a.Ticks = tick.New(a.DB, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
 	}
+	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
 		a.registerAPI(a.HTTP.Echo())
 	}
@@ -118,11 +166,43 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	return a, nil
 }
 
+func workerID(cfg config.Config) string {
+	if cfg.WorkerID != "" {
+		return cfg.WorkerID
+	}
+	return worker.DefaultID()
+}
+
+// buildPipeline adds the pusher, worker and alerter loops the roles ask for.
+func (a *App) buildPipeline(opts Options) {
+	cfg, log := a.Cfg, a.Log
+	if cfg.HasRole(config.RolePusher) {
+		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin}, log, a.Metrics)
+		a.runners = append(a.runners, runner{name: "pusher", run: a.Pusher.Run})
+	}
+	if cfg.HasRole(config.RoleWorker) {
+		p := opts.Probe
+		if p == nil {
+			p = probe.New(probe.Config{})
+			p.Log = log.With("module", "probe")
+		}
+		a.Worker = worker.New(a.Queue, a.Queue, p, worker.Config{
+			Region: cfg.Region, ID: workerID(cfg), ClaimIdle: opts.WorkerClaimIdle, DrainTimeout: cfg.ShutdownTimeout,
+		}, log, a.Metrics)
+		a.runners = append(a.runners, runner{name: "worker", run: a.Worker.Run})
+	}
+	if cfg.HasRole(config.RoleAlerter) {
+		a.runners = append(a.runners, runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }})
+	}
+}
+
 func (a *App) registerAPI(e *echo.Echo) {
 	public := e.Group("/api/v1")
 	private := e.Group("/api/v1", a.Auth.Middleware)
 	auth.RegisterAPI(public, private, a.Auth)
 	monitor.RegisterAPI(private, a.Monitors)
+	tick.RegisterAPI(private, a.Ticks, a.Monitors)
+	worker.RegisterAPI(private, a.Queue, liveWithin)
 }
 
 // jwtSecret returns the configured secret or, in embedded mode, the one kept

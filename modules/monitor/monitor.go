@@ -62,7 +62,8 @@ type Monitor struct {
 	CreatedAt          time.Time         `json:"created_at"`
 	UpdatedAt          time.Time         `json:"updated_at"`
 
-	UserID int64 `json:"-"`
+	UserID    int64      `json:"-"`
+	NextRunAt *time.Time `json:"-"` // the pusher's next slot
 }
 
 // ProbeRequest is what a worker needs to check this monitor.

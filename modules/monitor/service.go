@@ -176,3 +176,10 @@ func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 	s.log.Info("monitor deleted", "monitor_id", id, "user_id", userID)
 	return nil
 }
+
+// ClaimDue hands up to limit monitors whose next check is due at now to fn,
+// which publishes them and returns each one's next due time. It returns how
+// many were claimed. Safe with several pushers at once.
+func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
+	return s.store.claimDue(ctx, now.UTC(), limit, fn)
+}

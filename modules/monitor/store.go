@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/betterstack/betterstack/modules/database"
 )
@@ -41,9 +43,20 @@ type row struct {
 	NextRunAt          *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+
+	// From monitor_state (read-only here; the ingest owns it).
+	StateStatus   *string    `gorm:"column:state_status;->"`
+	LastCheckedAt *time.Time `gorm:"column:last_checked_at;->"`
 }
 
 func (row) TableName() string { return "monitors" }
+
+// withState selects monitors with their current state.
+func (s *store) withState(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("monitors").
+		Select("monitors.*, monitor_state.status AS state_status, monitor_state.last_checked_at AS last_checked_at").
+		Joins("LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id")
+}
 
 func toRow(m Monitor) row {
 	return row{
@@ -64,6 +77,10 @@ func (r row) monitor() Monitor {
 		FailureThreshold: r.FailureThreshold, RecoveryThreshold: r.RecoveryThreshold, Quorum: r.Quorum,
 		DegradedAfterMS: r.DegradedAfterMS, RemindEverySeconds: r.RemindEverySeconds, Paused: r.Paused,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Status: StatusPending,
+		NextRunAt: r.NextRunAt, LastCheckedAt: r.LastCheckedAt,
+	}
+	if r.StateStatus != nil && *r.StateStatus != "" {
+		m.Status = Status(*r.StateStatus)
 	}
 	if m.Headers == nil {
 		m.Headers = map[string]string{}
@@ -91,7 +108,7 @@ func (s *store) create(ctx context.Context, m Monitor, nextRun time.Time) (Monit
 
 func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
 	var r row
-	err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&r).Error
+	err := s.withState(ctx).Where("monitors.id = ? AND monitors.user_id = ?", id, userID).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Monitor{}, ErrNotFound
 	}
@@ -99,9 +116,9 @@ func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
 }
 
 func (s *store) list(ctx context.Context, userID int64, f Filter) ([]Monitor, error) {
-	q := s.db.WithContext(ctx).Where("user_id = ? AND id > ?", userID, f.After).Order("id").Limit(f.Limit)
+	q := s.withState(ctx).Where("monitors.user_id = ? AND monitors.id > ?", userID, f.After).Order("monitors.id").Limit(f.Limit)
 	if f.Paused != nil {
-		q = q.Where("paused = ?", *f.Paused)
+		q = q.Where("monitors.paused = ?", *f.Paused)
 	}
 	var rows []row
 	if err := q.Find(&rows).Error; err != nil {
@@ -154,4 +171,56 @@ func (s *store) delete(ctx context.Context, userID, id int64) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// claimDue runs fn on up to limit due, unpaused monitors inside one
+// transaction and stores the next due time fn returns for each. On PostgreSQL
+// the rows are locked FOR UPDATE SKIP LOCKED, so concurrent pushers claim
+// disjoint sets and a slot is handed out once; on SQLite the transaction
+// takes the database's write lock (_txlock=immediate) for the same effect.
+func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Where("NOT paused AND next_run_at <= ?", now).Order("next_run_at").Limit(limit)
+		if s.db.Dialect == database.Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var rows []row
+		if err := q.Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ms := make([]Monitor, len(rows))
+		for i, r := range rows {
+			ms[i] = r.monitor()
+		}
+		next, err := fn(ms)
+		if err != nil {
+			return err
+		}
+		n = len(rows)
+		if len(next) == 0 {
+			return nil
+		}
+		var sql strings.Builder
+		args := make([]any, 0, 2*len(next)+len(next))
+		ids := make([]int64, 0, len(next))
+		// PostgreSQL types a CASE of bare parameters as text: cast it.
+		then := " WHEN ? THEN ?"
+		if s.db.Dialect == database.Postgres {
+			then = " WHEN ? THEN CAST(? AS TIMESTAMPTZ)"
+		}
+		sql.WriteString("UPDATE monitors SET next_run_at = CASE id")
+		for id, t := range next {
+			sql.WriteString(then)
+			args = append(args, id, t.UTC())
+			ids = append(ids, id)
+		}
+		sql.WriteString(" END WHERE id IN ?")
+		args = append(args, ids)
+		return tx.Exec(sql.String(), args...).Error
+	})
+	return n, err
 }

@@ -1,0 +1,331 @@
+package tick
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/queue"
+)
+
+// resultSource is what ingest needs of the queue.
+type resultSource interface {
+	ReadResults(ctx context.Context, consumer string, count int, block time.Duration) ([]queue.ResultDelivery, error)
+	ClaimResults(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]queue.ResultDelivery, error)
+	AckResults(ctx context.Context, ids ...string) error
+}
+
+// Config tunes the ingest.
+type Config struct {
+	Consumer  string        // this alerter's consumer name
+	Batch     int           // results per transaction (default 500)
+	ClaimIdle time.Duration // results pending this long are a dead alerter's (default 30s)
+	Now       func() time.Time
+}
+
+// Service stores results and serves ticks.
+type Service struct {
+	cfg      Config
+	store    *store
+	log      *slog.Logger
+	stored   prometheus.Counter
+	dupes    prometheus.Counter
+	orphans  prometheus.Counter
+	failures prometheus.Counter
+	batchDur prometheus.Histogram
+}
+
+// New returns the tick service.
+func New(db *database.DB, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Service {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 500
+	}
+	if cfg.ClaimIdle <= 0 {
+		cfg.ClaimIdle = 30 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg, store: &store{db: db}, log: log.With("module", "tick"),
+		stored:   prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_ticks_stored_total", Help: "Ticks inserted."}),
+		dupes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_duplicates_total", Help: "Results already stored (redelivered)."}),
+		orphans:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_orphans_total", Help: "Results of monitors deleted meanwhile."}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_batch_failures_total", Help: "Batches that could not be stored and were retried."}),
+		batchDur: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_ingest_batch_seconds", Help: "Time to store one batch.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}),
+	}
+	if reg != nil {
+		reg.MustRegister(s.stored, s.dupes, s.orphans, s.failures, s.batchDur)
+	}
+	return s
+}
+
+// Run ingests results until ctx is done. A batch is acked only once stored;
+// while the database is unavailable it is retried with backoff and the rest
+// of the results wait in the queue.
+func (s *Service) Run(ctx context.Context, q resultSource) error {
+	s.log.Info("ingest started", "consumer", s.cfg.Consumer)
+	lastClaim := time.Time{}
+	for ctx.Err() == nil {
+		var ds []queue.ResultDelivery
+		var err error
+		if time.Since(lastClaim) > s.cfg.ClaimIdle/2 {
+			lastClaim = time.Now()
+			ds, err = q.ClaimResults(ctx, s.cfg.Consumer, s.cfg.ClaimIdle, s.cfg.Batch)
+			if len(ds) > 0 {
+				s.log.Info("claimed results of a stopped alerter", "count", len(ds))
+			}
+		}
+		if err == nil && len(ds) == 0 {
+			ds, err = q.ReadResults(ctx, s.cfg.Consumer, s.cfg.Batch, time.Second)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("read results", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		if len(ds) == 0 {
+			continue
+		}
+		s.storeWithRetry(ctx, q, ds)
+	}
+	s.log.Info("ingest stopped")
+	return nil
+}
+
+// storeWithRetry stores and acks one batch, retrying until it succeeds or
+// ctx ends (then the batch stays pending and is claimed later).
+func (s *Service) storeWithRetry(ctx context.Context, q resultSource, ds []queue.ResultDelivery) {
+	results := make([]queue.Result, len(ds))
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		results[i], ids[i] = d.Result, d.ID
+	}
+	backoff := 250 * time.Millisecond
+	for {
+		// Storing uses its own deadline, not ctx: a batch begun is finished
+		// even during shutdown, so it is not stored and then left unacked.
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := s.Store(sctx, results)
+		if err == nil {
+			err = q.AckResults(sctx, ids...)
+			cancel()
+			if err != nil {
+				// Stored but not acked: a redelivery is a harmless duplicate.
+				s.log.Warn("ack results", "count", len(ids), "err", err)
+			}
+			return
+		}
+		cancel()
+		s.failures.Inc()
+		s.log.Error("store results failed; retrying, results wait in the queue", "count", len(results), "err", err, "retry_in", backoff)
+		sleep(ctx, backoff)
+		if ctx.Err() != nil {
+			return
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+// Store inserts results as ticks and folds them into monitor state in one
+// transaction. Duplicates and results of deleted monitors are skipped.
+func (s *Service) Store(ctx context.Context, results []queue.Result) error {
+	start := time.Now()
+	defer func() { s.batchDur.Observe(time.Since(start).Seconds()) }()
+	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
+	return s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ids := uniqueMonitorIDs(results)
+		settings, err := s.store.monitors(tx, ids)
+		if err != nil {
+			return fmt.Errorf("read monitors: %w", err)
+		}
+		ticks := make([]newTick, 0, len(results))
+		for _, r := range results {
+			if _, ok := settings[r.MonitorID]; !ok {
+				s.orphans.Inc()
+				continue
+			}
+			ticks = append(ticks, newTick{MonitorID: r.MonitorID, Tick: fromResult(r)})
+		}
+		// Apply in slot order so consecutive counts follow time.
+		sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].ScheduledAt.Before(ticks[j].ScheduledAt) })
+		inserted, err := s.store.insertTicks(tx, ticks)
+		if err != nil {
+			return fmt.Errorf("insert ticks: %w", err)
+		}
+		s.stored.Add(float64(len(inserted)))
+		s.dupes.Add(float64(len(ticks) - len(inserted)))
+		if len(inserted) == 0 {
+			return nil
+		}
+		changed := map[int64]bool{}
+		for _, t := range ticks {
+			if inserted[slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}] {
+				changed[t.MonitorID] = true
+			}
+		}
+		changedIDs := make([]int64, 0, len(changed))
+		for id := range changed {
+			changedIDs = append(changedIDs, id)
+		}
+		states, regions, err := s.store.lockStates(tx, changedIDs, now)
+		if err != nil {
+			return fmt.Errorf("lock monitor state: %w", err)
+		}
+		touched := map[[2]string]RegionState{}
+		byMonitor := map[int64]map[string]RegionState{}
+		for _, id := range changedIDs {
+			byMonitor[id] = map[string]RegionState{}
+			for _, r := range regions[id] {
+				byMonitor[id][r.Region] = r
+			}
+		}
+		for _, t := range ticks {
+			if !inserted[slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}] {
+				continue
+			}
+			rs := byMonitor[t.MonitorID][t.Region]
+			rs.MonitorID = t.MonitorID
+			rs = rs.Apply(t.Tick, settings[t.MonitorID].thresholds())
+			byMonitor[t.MonitorID][t.Region] = rs
+			touched[[2]string{strconv.FormatInt(t.MonitorID, 10), t.Region}] = rs
+		}
+		regionRows := make([]RegionState, 0, len(touched))
+		for _, rs := range touched {
+			regionRows = append(regionRows, rs)
+		}
+		sort.Slice(regionRows, func(i, j int) bool {
+			if regionRows[i].MonitorID != regionRows[j].MonitorID {
+				return regionRows[i].MonitorID < regionRows[j].MonitorID
+			}
+			return regionRows[i].Region < regionRows[j].Region
+		})
+		if err := s.store.saveRegionStates(tx, regionRows); err != nil {
+			return fmt.Errorf("save region state: %w", err)
+		}
+		stateRows := make([]stateRow, 0, len(changedIDs))
+		for _, id := range changedIDs {
+			st := states[id]
+			all := make([]RegionState, 0, len(byMonitor[id]))
+			var last time.Time
+			for _, r := range byMonitor[id] {
+				all = append(all, r)
+				if r.LastCheckedAt.After(last) {
+					last = r.LastCheckedAt
+				}
+			}
+			status := Decide(settings[id].settings(), monitor.Status(st.Status), all, now)
+			if string(status) != st.Status {
+				s.log.Info("monitor status changed", "monitor_id", id, "from", st.Status, "to", status)
+				st.Status, st.StatusSince = string(status), now
+			}
+			st.MonitorID, st.UpdatedAt = id, now
+			if !last.IsZero() {
+				st.LastCheckedAt = &last
+			}
+			stateRows = append(stateRows, st)
+		}
+		if err := s.store.saveStates(tx, stateRows); err != nil {
+			return fmt.Errorf("save monitor state: %w", err)
+		}
+		return nil
+	})
+}
+
+func fromResult(r queue.Result) Tick {
+	p := r.Result
+	checked := p.CheckedAt
+	if checked.IsZero() {
+		checked = r.ScheduledAt
+	}
+	var cert *time.Time
+	if p.CertExpiry != nil {
+		c := p.CertExpiry.UTC().Truncate(time.Microsecond)
+		cert = &c
+	}
+	return Tick{
+		Region: r.Region, WorkerID: r.WorkerID, Status: p.Status, StatusCode: p.StatusCode, LatencyMS: p.LatencyMS,
+		Phases: p.Phases, ErrorClass: string(p.ErrorClass), Error: p.Error, CertExpiry: cert, ResolvedIP: p.ResolvedIP,
+		CheckedAt: checked.UTC().Truncate(time.Microsecond), ScheduledAt: r.ScheduledAt.UTC().Truncate(time.Microsecond),
+	}
+}
+
+func uniqueMonitorIDs(rs []queue.Result) []int64 {
+	seen := map[int64]bool{}
+	out := make([]int64, 0, len(rs))
+	for _, r := range rs {
+		if !seen[r.MonitorID] {
+			seen[r.MonitorID] = true
+			out = append(out, r.MonitorID)
+		}
+	}
+	return out
+}
+
+// Page is one page of ticks.
+type Page struct {
+	Data       []Tick  `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// List returns a monitor's ticks, newest first. The caller checks ownership.
+func (s *Service) List(ctx context.Context, monitorID int64, f TickFilter) (Page, error) {
+	want := f.Limit
+	f.Limit++
+	ticks, err := s.store.list(ctx, monitorID, f)
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{Data: ticks}
+	if len(ticks) > want {
+		p.Data = ticks[:want]
+		last := ticks[want-1]
+		c := encodeCursor(cursor{ScheduledAt: last.ScheduledAt, Region: last.Region})
+		p.NextCursor = &c
+	}
+	return p, nil
+}
+
+// Regions returns one monitor's per-region state. The caller checks ownership.
+func (s *Service) Regions(ctx context.Context, monitorID int64) ([]RegionState, error) {
+	return s.store.regionStates(ctx, monitorID)
+}
+
+func encodeCursor(c cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.ScheduledAt.UnixMicro(), 10) + ":" + c.Region))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, ErrBadCursor
+	}
+	ts, region, ok := strings.Cut(string(raw), ":")
+	us, perr := strconv.ParseInt(ts, 10, 64)
+	if !ok || perr != nil || region == "" {
+		return cursor{}, ErrBadCursor
+	}
+	return cursor{ScheduledAt: time.UnixMicro(us).UTC(), Region: region}, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+

@@ -1,0 +1,280 @@
+package tick
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
+)
+
+// store is the only code that touches ticks, monitor_region_state and
+// monitor_state (monitor reads monitor_state's status for its API).
+type store struct {
+	db *database.DB
+}
+
+const tickColumns = "monitor_id, region, worker_id, scheduled_at, checked_at, status, status_code, error_class, error, " +
+	"latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, cert_expiry, resolved_ip"
+
+// newTick is a tick about to be inserted.
+type newTick struct {
+	MonitorID int64
+	Tick
+}
+
+// monitorSettings is what ingest reads of monitors.
+type monitorSettings struct {
+	ID                int64
+	Regions           string
+	Quorum            int
+	IntervalSeconds   int
+	Paused            bool
+	FailureThreshold  int
+	RecoveryThreshold int
+}
+
+func (m monitorSettings) settings() Settings {
+	var regions []string
+	_ = json.Unmarshal([]byte(m.Regions), &regions) // written by monitor as JSON; empty on error = every region
+	return Settings{Regions: regions, Quorum: m.Quorum, IntervalSeconds: m.IntervalSeconds, Paused: m.Paused}
+}
+
+func (m monitorSettings) thresholds() Thresholds {
+	return Thresholds{Failure: max(m.FailureThreshold, 1), Recovery: max(m.RecoveryThreshold, 1)}
+}
+
+// monitors returns the settings of the monitors that still exist among ids.
+func (s *store) monitors(tx *gorm.DB, ids []int64) (map[int64]monitorSettings, error) {
+	var rows []monitorSettings
+	err := tx.Raw(`SELECT id, regions, quorum, interval_seconds, paused, failure_threshold, recovery_threshold
+		FROM monitors WHERE id IN ?`, ids).Scan(&rows).Error
+	out := make(map[int64]monitorSettings, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, err
+}
+
+// slotKey identifies a tick for idempotency.
+type slotKey struct {
+	MonitorID   int64
+	Region      string
+	ScheduledAt int64 // unix micro
+}
+
+// insertTicks inserts ticks in one statement, skipping ones already stored,
+// and returns the keys it inserted.
+func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, error) {
+	if len(ticks) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO ticks (" + tickColumns + ") VALUES ")
+	args := make([]any, 0, len(ticks)*17)
+	for i, t := range ticks {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		var cert any
+		if t.CertExpiry != nil {
+			cert = t.CertExpiry.UTC()
+		}
+		args = append(args, t.MonitorID, t.Region, t.WorkerID, t.ScheduledAt.UTC(), t.CheckedAt.UTC(), string(t.Status),
+			t.StatusCode, t.ErrorClass, t.Error, t.LatencyMS, t.Phases.DNSMS, t.Phases.ConnectMS, t.Phases.TLSMS,
+			t.Phases.TTFBMS, t.Phases.TransferMS, cert, t.ResolvedIP)
+	}
+	b.WriteString(" ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING RETURNING monitor_id, region, scheduled_at")
+	var inserted []struct {
+		MonitorID   int64
+		Region      string
+		ScheduledAt time.Time
+	}
+	if err := tx.Raw(b.String(), args...).Scan(&inserted).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[slotKey]bool, len(inserted))
+	for _, r := range inserted {
+		out[slotKey{r.MonitorID, r.Region, r.ScheduledAt.UnixMicro()}] = true
+	}
+	return out, nil
+}
+
+type stateRow struct {
+	MonitorID     int64
+	Status        string
+	StatusSince   time.Time
+	LastCheckedAt *time.Time
+	UpdatedAt     time.Time
+}
+
+// lockStates makes sure each monitor has a monitor_state row and locks them
+// in id order, then returns them with the monitors' region states.
+func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]stateRow, map[int64][]RegionState, error) {
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var b strings.Builder
+	args := make([]any, 0, len(ids)*4)
+	b.WriteString("INSERT INTO monitor_state (monitor_id, status, status_since, updated_at) VALUES ")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?)")
+		args = append(args, id, string(monitor.StatusPending), now, now)
+	}
+	b.WriteString(" ON CONFLICT (monitor_id) DO NOTHING")
+	if err := tx.Exec(b.String(), args...).Error; err != nil {
+		return nil, nil, err
+	}
+	q := "SELECT monitor_id, status, status_since, last_checked_at, updated_at FROM monitor_state WHERE monitor_id IN ? ORDER BY monitor_id"
+	if s.db.Dialect == database.Postgres {
+		q += " FOR UPDATE"
+	}
+	var states []stateRow
+	if err := tx.Raw(q, ids).Scan(&states).Error; err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[int64]stateRow, len(states))
+	for _, st := range states {
+		byID[st.MonitorID] = st
+	}
+	var regions []RegionState
+	if err := tx.Raw(`SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
+		consecutive_successes, failing, last_scheduled_at, last_checked_at FROM monitor_region_state WHERE monitor_id IN ?`, ids).
+		Scan(&regions).Error; err != nil {
+		return nil, nil, err
+	}
+	rs := map[int64][]RegionState{}
+	for _, r := range regions {
+		rs[r.MonitorID] = append(rs[r.MonitorID], r)
+	}
+	return byID, rs, nil
+}
+
+func (s *store) saveRegionStates(tx *gorm.DB, states []RegionState) error {
+	if len(states) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO monitor_region_state (monitor_id, region, status, status_code, error_class, error, latency_ms,
+		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at) VALUES `)
+	args := make([]any, 0, len(states)*12)
+	for i, r := range states {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, r.MonitorID, r.Region, string(r.Status), r.StatusCode, r.ErrorClass, r.Error, r.LatencyMS,
+			r.ConsecutiveFailures, r.ConsecutiveSuccesses, r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC())
+	}
+	b.WriteString(` ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, status_code = excluded.status_code,
+		error_class = excluded.error_class, error = excluded.error, latency_ms = excluded.latency_ms,
+		consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
+		failing = excluded.failing, last_scheduled_at = excluded.last_scheduled_at, last_checked_at = excluded.last_checked_at`)
+	return tx.Exec(b.String(), args...).Error
+}
+
+func (s *store) saveStates(tx *gorm.DB, states []stateRow) error {
+	if len(states) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at) VALUES ")
+	args := make([]any, 0, len(states)*5)
+	for i, st := range states {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?)")
+		var last any
+		if st.LastCheckedAt != nil {
+			last = st.LastCheckedAt.UTC()
+		}
+		args = append(args, st.MonitorID, st.Status, st.StatusSince.UTC(), last, st.UpdatedAt.UTC())
+	}
+	b.WriteString(` ON CONFLICT (monitor_id) DO UPDATE SET status = excluded.status, status_since = excluded.status_since,
+		last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at`)
+	return tx.Exec(b.String(), args...).Error
+}
+
+// TickFilter selects a monitor's ticks.
+type TickFilter struct {
+	Region       string
+	Since, Until *time.Time
+	Limit        int
+	Before       *cursor
+}
+
+type cursor struct {
+	ScheduledAt time.Time
+	Region      string
+}
+
+type tickRow struct {
+	MonitorID   int64
+	Region      string
+	WorkerID    string
+	ScheduledAt time.Time
+	CheckedAt   time.Time
+	Status      string
+	StatusCode  int
+	ErrorClass  string
+	Error       string
+	LatencyMS   float64 `gorm:"column:latency_ms"`
+	DNSMS       float64 `gorm:"column:dns_ms"`
+	ConnectMS   float64 `gorm:"column:connect_ms"`
+	TLSMS       float64 `gorm:"column:tls_ms"`
+	TTFBMS      float64 `gorm:"column:ttfb_ms"`
+	TransferMS  float64 `gorm:"column:transfer_ms"`
+	CertExpiry  *time.Time
+	ResolvedIP  string `gorm:"column:resolved_ip"`
+}
+
+func (r tickRow) tick() Tick {
+	return Tick{Region: r.Region, WorkerID: r.WorkerID, Status: probe.Status(r.Status), StatusCode: r.StatusCode,
+		LatencyMS: r.LatencyMS, ErrorClass: r.ErrorClass, Error: r.Error, CertExpiry: r.CertExpiry, ResolvedIP: r.ResolvedIP,
+		CheckedAt: r.CheckedAt, ScheduledAt: r.ScheduledAt,
+		Phases: probe.Phases{DNSMS: r.DNSMS, ConnectMS: r.ConnectMS, TLSMS: r.TLSMS, TTFBMS: r.TTFBMS, TransferMS: r.TransferMS}}
+}
+
+// list returns a monitor's ticks newest first (by slot, then region).
+func (s *store) list(ctx context.Context, monitorID int64, f TickFilter) ([]Tick, error) {
+	q := s.db.WithContext(ctx).Table("ticks").Select(tickColumns).Where("monitor_id = ?", monitorID)
+	if f.Region != "" {
+		q = q.Where("region = ?", f.Region)
+	}
+	if f.Since != nil {
+		q = q.Where("scheduled_at >= ?", f.Since.UTC())
+	}
+	if f.Until != nil {
+		q = q.Where("scheduled_at < ?", f.Until.UTC())
+	}
+	if f.Before != nil {
+		q = q.Where("(scheduled_at < ? OR (scheduled_at = ? AND region > ?))", f.Before.ScheduledAt.UTC(), f.Before.ScheduledAt.UTC(), f.Before.Region)
+	}
+	var rows []tickRow
+	if err := q.Order("scheduled_at DESC, region").Limit(f.Limit).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Tick, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.tick())
+	}
+	return out, nil
+}
+
+// regionStates returns one monitor's per-region state.
+func (s *store) regionStates(ctx context.Context, monitorID int64) ([]RegionState, error) {
+	var out []RegionState
+	err := s.db.WithContext(ctx).Raw(`SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
+		consecutive_successes, failing, last_scheduled_at, last_checked_at FROM monitor_region_state WHERE monitor_id = ? ORDER BY region`, monitorID).
+		Scan(&out).Error
+	return out, err
+}

@@ -1,0 +1,94 @@
+// Package tick owns check results: the ticks table (every result), the
+// per-region state (monitor_region_state) and each monitor's current status
+// (monitor_state). It runs the alerter's ingest.
+//
+// Data enters from the queue's results stream: Ingest reads results in
+// batches, inserts them as ticks in one statement per batch (idempotent on
+// monitor + scheduled time + region, so a result delivered twice is stored
+// once), folds them into the region and monitor state in the same
+// transaction, and only then acks them. A batch that cannot be stored (the
+// database is down) is retried and never acked, so it waits in the stream.
+// Data leaves through the ticks API and the status that monitor reads.
+//
+// Several alerters may run: monitor_state rows of a batch are locked in id
+// order (FOR UPDATE on PostgreSQL; SQLite has one writer) before the state is
+// read and written, so two alerters never interleave one monitor's counts.
+package tick
+
+import (
+	"time"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/probe"
+)
+
+// Tick is one stored check result as the API shows it.
+type Tick struct {
+	Region      string       `json:"region"`
+	WorkerID    string       `json:"worker_id"`
+	Status      probe.Status `json:"status"`
+	StatusCode  int          `json:"status_code"`
+	LatencyMS   float64      `json:"latency_ms"`
+	Phases      probe.Phases `json:"phases"`
+	ErrorClass  string       `json:"error_class"`
+	Error       string       `json:"error"`
+	CertExpiry  *time.Time   `json:"cert_expiry"`
+	ResolvedIP  string       `json:"resolved_ip"`
+	CheckedAt   time.Time    `json:"checked_at"`
+	ScheduledAt time.Time    `json:"scheduled_at"`
+}
+
+// RegionState is a monitor's state in one region.
+type RegionState struct {
+	MonitorID            int64        `json:"-"`
+	Region               string       `json:"region"`
+	Status               probe.Status `json:"status"`
+	StatusCode           int          `json:"status_code"`
+	ErrorClass           string       `json:"error_class"`
+	Error                string       `json:"error"`
+	LatencyMS            float64      `json:"latency_ms" gorm:"column:latency_ms"`
+	ConsecutiveFailures  int          `json:"consecutive_failures"`
+	ConsecutiveSuccesses int          `json:"consecutive_successes"`
+	Failing              bool         `json:"failing"`
+	LastScheduledAt      time.Time    `json:"last_scheduled_at"`
+	LastCheckedAt        time.Time    `json:"last_checked_at"`
+}
+
+// Thresholds are a monitor's confirmation settings.
+type Thresholds struct {
+	Failure  int
+	Recovery int
+}
+
+// Apply folds one result into the region's state. A result older than the
+// last one applied (delivered out of order) changes nothing. A region is
+// failing after Failure consecutive failed checks and healthy again after
+// Recovery consecutive successes; degraded checks count as successes here
+// (slow, but answering).
+func (rs RegionState) Apply(t Tick, th Thresholds) RegionState {
+	if !rs.LastScheduledAt.IsZero() && !t.ScheduledAt.After(rs.LastScheduledAt) {
+		return rs
+	}
+	rs.Region, rs.Status, rs.StatusCode = t.Region, t.Status, t.StatusCode
+	rs.ErrorClass, rs.Error, rs.LatencyMS = t.ErrorClass, t.Error, t.LatencyMS
+	rs.LastScheduledAt, rs.LastCheckedAt = t.ScheduledAt, t.CheckedAt
+	if t.Status == probe.StatusDown {
+		rs.ConsecutiveFailures++
+		rs.ConsecutiveSuccesses = 0
+		if rs.ConsecutiveFailures >= th.Failure {
+			rs.Failing = true
+		}
+	} else {
+		rs.ConsecutiveSuccesses++
+		rs.ConsecutiveFailures = 0
+		if rs.ConsecutiveSuccesses >= th.Recovery {
+			rs.Failing = false
+		}
+	}
+	return rs
+}
+
+// Errors of this module.
+var (
+	ErrBadCursor = apperr.Field("cursor", "is not a cursor returned by this API")
+)

@@ -1,0 +1,371 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/queue"
+)
+
+// jobQueue is what a worker needs of the queue.
+type jobQueue interface {
+	ReadJobs(ctx context.Context, region, consumer string, count int, block time.Duration) ([]queue.JobDelivery, error)
+	ClaimJobs(ctx context.Context, region, consumer string, minIdle time.Duration, count int) ([]queue.JobDelivery, error)
+	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
+	CompleteJobs(ctx context.Context, region string, cs []queue.Completion) (int, error)
+	DropJob(ctx context.Context, region, deliveryID string) error
+}
+
+// presence is how a worker announces itself.
+type presence interface {
+	Heartbeat(ctx context.Context, region, workerID string) error
+	Leave(ctx context.Context, region, workerID string) error
+}
+
+// checker runs one probe; probe.Prober implements it.
+type checker interface {
+	Check(ctx context.Context, req probe.Request) probe.Result
+}
+
+// Config tunes a worker.
+type Config struct {
+	Region       string
+	ID           string
+	Concurrency  int           // checks at once (default 256)
+	ClaimIdle    time.Duration // a job unrefreshed this long is a dead worker's (default 15s)
+	Heartbeat    time.Duration // default 5s
+	DrainTimeout time.Duration // how long shutdown waits for checks in flight (default 15s)
+	Now          func() time.Time
+}
+
+// Worker runs its region's checks.
+type Worker struct {
+	cfg      Config
+	q        jobQueue
+	presence presence
+	probe    checker
+	log      *slog.Logger
+
+	mu       sync.Mutex
+	inflight map[string]struct{} // delivery ids being checked
+	claimed  chan queue.JobDelivery
+
+	checks   *prometheus.CounterVec
+	stale    prometheus.Counter
+	nClaimed prometheus.Counter
+	lateness prometheus.Histogram
+	running  prometheus.Gauge
+}
+
+// New returns a worker; Run starts it.
+func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Worker {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 256
+	}
+	if cfg.ClaimIdle <= 0 {
+		cfg.ClaimIdle = 15 * time.Second
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 5 * time.Second
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 15 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ID == "" {
+		cfg.ID = DefaultID()
+	}
+	labels := prometheus.Labels{"region": cfg.Region}
+	w := &Worker{cfg: cfg, q: q, presence: p, probe: c, inflight: map[string]struct{}{}, claimed: make(chan queue.JobDelivery, 100),
+		log: log.With("module", "worker", "region", cfg.Region, "worker_id", cfg.ID),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_worker_checks_total",
+			Help: "Checks run, by status.", ConstLabels: labels}, []string{"status"}),
+		stale: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_stale_jobs_dropped_total",
+			Help: "Jobs dropped because they were older than their monitor's interval.", ConstLabels: labels}),
+		nClaimed: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_jobs_claimed_total",
+			Help: "Jobs taken over from a worker that stopped refreshing them.", ConstLabels: labels}),
+		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_worker_check_lateness_seconds",
+			Help: "Time from a job's scheduled slot to the start of its check.", ConstLabels: labels,
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30}}),
+		running: prometheus.NewGauge(prometheus.GaugeOpts{Name: "betterstack_worker_checks_in_flight",
+			Help: "Checks running now.", ConstLabels: labels}),
+	}
+	reg.MustRegister(w.checks, w.stale, w.nClaimed, w.lateness, w.running)
+	return w
+}
+
+// ID is the worker's consumer name.
+func (w *Worker) ID() string { return w.cfg.ID }
+
+// Run checks jobs until ctx is done, then drains.
+func (w *Worker) Run(ctx context.Context) error {
+	w.log.Info("worker started", "concurrency", w.cfg.Concurrency)
+	// Results are published with their own context so that shutdown still
+	// acks the checks that finish while draining.
+	// done is never closed: a check still running after the drain timeout
+	// may finish later, and its buffered send must not panic. Its job stays
+	// pending and a peer re-runs it.
+	done := make(chan queue.Completion, w.cfg.Concurrency)
+	stopPub := make(chan struct{})
+	pubDone := make(chan struct{})
+	go func() {
+		defer close(pubDone)
+		w.publishLoop(done, stopPub)
+	}()
+	bgCtx, stopBg := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		w.maintain(bgCtx, ctx)
+	}()
+
+	slots := make(chan struct{}, w.cfg.Concurrency)
+	var checks sync.WaitGroup
+	for ctx.Err() == nil {
+		// Wait for at least one free slot before asking for work.
+		select {
+		case slots <- struct{}{}:
+			<-slots
+		case <-ctx.Done():
+			continue
+		}
+		free := w.cfg.Concurrency - len(slots)
+		ds, err := w.q.ReadJobs(ctx, w.cfg.Region, w.cfg.ID, min(free, 200), time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Error("read jobs", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		for _, d := range ds {
+			w.start(d, slots, &checks, done)
+		}
+		for more := true; more; {
+			select {
+			case d := <-w.claimed:
+				w.start(d, slots, &checks, done)
+			default:
+				more = false
+			}
+		}
+	}
+
+	drained := make(chan struct{})
+	go func() { checks.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(w.cfg.DrainTimeout):
+		w.log.Warn("drain timeout: checks left to peers", "in_flight", len(slots))
+	}
+	stopBg()
+	bg.Wait()
+	close(stopPub)
+	<-pubDone
+	lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.presence.Leave(lctx, w.cfg.Region, w.cfg.ID); err != nil {
+		w.log.Warn("leave region", "err", err)
+	}
+	w.log.Info("worker stopped")
+	return nil
+}
+
+// start runs one delivery in its own goroutine, or drops it when stale.
+func (w *Worker) start(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
+	now := w.cfg.Now()
+	if Stale(d.Job, now) {
+		w.stale.Inc()
+		w.log.Debug("stale job dropped", "job_id", d.Job.ID, "monitor_id", d.Job.MonitorID, "age", now.Sub(d.Job.ScheduledAt))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := w.q.DropJob(ctx, w.cfg.Region, d.ID); err != nil {
+			w.log.Warn("drop stale job", "job_id", d.Job.ID, "err", err)
+		}
+		return
+	}
+	w.mu.Lock()
+	if _, dup := w.inflight[d.ID]; dup {
+		w.mu.Unlock()
+		return
+	}
+	w.inflight[d.ID] = struct{}{}
+	w.mu.Unlock()
+	slots <- struct{}{}
+	wg.Add(1)
+	w.running.Inc()
+	w.lateness.Observe(now.Sub(d.Job.ScheduledAt).Seconds())
+	go func() {
+		defer func() {
+			<-slots
+			w.running.Dec()
+			wg.Done()
+		}()
+		res := w.check(d.Job)
+		w.checks.WithLabelValues(string(res.Status)).Inc()
+		done <- queue.Completion{DeliveryID: d.ID, Result: queue.Result{
+			JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: w.cfg.Region, WorkerID: w.cfg.ID,
+			ScheduledAt: d.Job.ScheduledAt, Result: res,
+		}}
+	}()
+}
+
+// check runs the probe; a panic becomes an internal error, never a crash.
+func (w *Worker) check(j queue.Job) (res probe.Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("check panicked", "job_id", j.ID, "panic", fmt.Sprint(r))
+			res = probe.Result{Status: probe.StatusDown, ErrorClass: probe.ClassInternal, Error: "internal error in the check", CheckedAt: w.cfg.Now().UTC()}
+		}
+	}()
+	timeout := time.Duration(j.Request.TimeoutMS)*time.Millisecond + time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return w.probe.Check(ctx, j.Request)
+}
+
+// publishLoop publishes finished checks in small batches until stop closes,
+// then publishes what is already finished and returns.
+func (w *Worker) publishLoop(done <-chan queue.Completion, stop <-chan struct{}) {
+	batch := make([]queue.Completion, 0, 256)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		for attempt := 0; ; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := w.q.CompleteJobs(ctx, w.cfg.Region, batch)
+			cancel()
+			if err == nil {
+				break
+			}
+			if attempt >= 5 {
+				// The jobs stay pending; a peer (or this worker) re-runs them.
+				w.log.Error("publish results failed; jobs left pending for retry", "count", len(batch), "err", err)
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		}
+		w.mu.Lock()
+		for _, c := range batch {
+			delete(w.inflight, c.DeliveryID)
+		}
+		w.mu.Unlock()
+		batch = batch[:0]
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case c := <-done:
+			batch = append(batch, c)
+			if len(batch) >= cap(batch) {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		case <-stop:
+			for {
+				select {
+				case c := <-done:
+					batch = append(batch, c)
+				default:
+					flush()
+					return
+				}
+			}
+		}
+	}
+}
+
+// maintain heartbeats, refreshes the jobs in flight and claims jobs that a
+// dead peer left pending. It runs until bgCtx ends; claiming stops as soon as
+// runCtx ends.
+func (w *Worker) maintain(bgCtx, runCtx context.Context) {
+	beat := func() {
+		if err := w.presence.Heartbeat(bgCtx, w.cfg.Region, w.cfg.ID); err != nil && bgCtx.Err() == nil {
+			w.log.Warn("heartbeat", "err", err)
+		}
+	}
+	beat()
+	hb := time.NewTicker(w.cfg.Heartbeat)
+	defer hb.Stop()
+	refresh := time.NewTicker(w.cfg.ClaimIdle / 3)
+	defer refresh.Stop()
+	for {
+		select {
+		case <-bgCtx.Done():
+			return
+		case <-hb.C:
+			if runCtx.Err() == nil {
+				beat()
+			}
+		case <-refresh.C:
+			w.touch(bgCtx)
+			if runCtx.Err() == nil {
+				w.claim(runCtx)
+			}
+		}
+	}
+}
+
+func (w *Worker) touch(ctx context.Context) {
+	w.mu.Lock()
+	ids := make([]string, 0, len(w.inflight))
+	for id := range w.inflight {
+		ids = append(ids, id)
+	}
+	w.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := w.q.TouchJobs(ctx, w.cfg.Region, w.cfg.ID, ids); err != nil && ctx.Err() == nil {
+		w.log.Warn("refresh jobs in flight", "count", len(ids), "err", err)
+	}
+}
+
+// claim takes over jobs a dead peer left pending and hands them to the main
+// loop, which runs them like freshly read ones.
+func (w *Worker) claim(ctx context.Context) {
+	room := cap(w.claimed) - len(w.claimed)
+	if room == 0 {
+		return
+	}
+	ds, err := w.q.ClaimJobs(ctx, w.cfg.Region, w.cfg.ID, w.cfg.ClaimIdle, room)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("claim abandoned jobs", "err", err)
+		}
+		return
+	}
+	if len(ds) == 0 {
+		return
+	}
+	w.nClaimed.Add(float64(len(ds)))
+	w.log.Info("claimed jobs of a stopped worker", "count", len(ds))
+	for _, d := range ds {
+		select {
+		case w.claimed <- d:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
