@@ -150,7 +150,10 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		}
 	}
 	if a.Redis != nil {
-		a.Queue = queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix})
+		// The dedupe window only has to outlive a pusher that published and
+		// died before committing (its slot is re-claimed within a second);
+		// 2 minutes keeps the markers' memory small at 100k monitors.
+		a.Queue = queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix, JobDedupeTTL: 2 * time.Minute})
 	} else {
 		a.Queue = queue.NewMemory(queue.Config{})
 	}

@@ -58,6 +58,7 @@ type queueUnderTest interface {
 	Backlog(ctx context.Context, region string) (int64, error)
 	ResultBacklog(ctx context.Context) (int64, error)
 	Malformed() int64
+	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -113,6 +114,7 @@ func runConformance(t *testing.T, open opener) {
 		{"consumers share a region's jobs", testSharedConsumers},
 		{"regions are separate", testRegionsSeparate},
 		{"abandoned job is claimed", testClaimAbandoned},
+		{"touched job is not claimed", testTouch},
 		{"claim follows the cursor", testClaimCount},
 		{"results are re-claimable until acked", testResults},
 		{"results are never trimmed by length", testResultsNotTrimmed},

@@ -212,6 +212,11 @@ func (w *Worker) start(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGr
 		}()
 		res := w.check(d.Job)
 		w.checks.WithLabelValues(string(res.Status)).Inc()
+		if res.Status != probe.StatusDown {
+			// Evidence is for incidents; a healthy result carrying 4 KiB of
+			// body would multiply what waits in Redis during an outage.
+			res.ResponseHeaders, res.BodyExcerpt = nil, ""
+		}
 		done <- queue.Completion{DeliveryID: d.ID, Result: queue.Result{
 			JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: w.cfg.Region, WorkerID: w.cfg.ID,
 			ScheduledAt: d.Job.ScheduledAt, Result: res,
