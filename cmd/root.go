@@ -56,6 +56,7 @@ func newRootCmd() *cobra.Command {
 		newConfigCmd(g),
 		newVersionCmd(),
 		newCheckCmd(),
+		newBenchCmd(),
 	)
 	return root
 }

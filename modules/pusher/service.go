@@ -30,6 +30,7 @@ const noRegionRetry = 2 * time.Second
 // Config tunes the pusher.
 type Config struct {
 	Tick       time.Duration // how often to look for due monitors (default 250ms)
+	Lookahead  time.Duration // publish slots due this soon; workers wait for the slot (default Tick + 100ms)
 	Batch      int           // monitors claimed per transaction (default 1000)
 	LiveWithin time.Duration // a region is live if a worker heartbeated this recently (default 30s)
 	Now        func() time.Time
@@ -54,6 +55,9 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = 1000
+	}
+	if cfg.Lookahead <= 0 {
+		cfg.Lookahead = cfg.Tick + 100*time.Millisecond
 	}
 	if cfg.LiveWithin <= 0 {
 		cfg.LiveWithin = 30 * time.Second
@@ -97,7 +101,9 @@ func (p *Pusher) Tick(ctx context.Context) error {
 	liveLoaded := false
 	for ctx.Err() == nil {
 		now := p.cfg.Now().UTC()
-		n, err := p.monitors.ClaimDue(ctx, now, p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+		// Slots due before the next tick are published now; the worker holds
+		// each job until its slot, so checks start on time, not up to a tick late.
+		n, err := p.monitors.ClaimDue(ctx, now.Add(p.cfg.Lookahead), p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
 			if !liveLoaded {
 				regions, err := p.queue.Regions(ctx, p.cfg.LiveWithin)
 				if err != nil {
@@ -157,7 +163,7 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 				IntervalSeconds: m.IntervalSeconds, Request: req,
 			})
 		}
-		p.lag.Observe(now.Sub(slot).Seconds())
+		p.lag.Observe(max(now.Sub(slot), 0).Seconds())
 	}
 	if len(jobs) > 0 {
 		n, err := p.queue.PublishJobs(ctx, jobs)

@@ -33,6 +33,9 @@ type checker interface {
 	Check(ctx context.Context, req probe.Request) probe.Result
 }
 
+// maxEarly bounds how long a job published ahead of its slot is held.
+const maxEarly = 2 * time.Second
+
 // Config tunes a worker.
 type Config struct {
 	Region       string
@@ -200,16 +203,21 @@ func (w *Worker) start(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGr
 	}
 	w.inflight[d.ID] = struct{}{}
 	w.mu.Unlock()
-	slots <- struct{}{}
 	wg.Add(1)
-	w.running.Inc()
-	w.lateness.Observe(now.Sub(d.Job.ScheduledAt).Seconds())
 	go func() {
+		defer wg.Done()
+		// The pusher publishes slightly ahead: wait for the slot without
+		// holding a check slot, then start on time.
+		if wait := d.Job.ScheduledAt.Sub(w.cfg.Now()); wait > 0 {
+			time.Sleep(min(wait, maxEarly))
+		}
+		slots <- struct{}{}
+		w.running.Inc()
 		defer func() {
 			<-slots
 			w.running.Dec()
-			wg.Done()
 		}()
+		w.lateness.Observe(w.cfg.Now().Sub(d.Job.ScheduledAt).Seconds())
 		res := w.check(d.Job)
 		w.checks.WithLabelValues(string(res.Status)).Inc()
 		if res.Status != probe.StatusDown {

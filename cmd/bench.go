@@ -1,0 +1,352 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+
+	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/pusher"
+)
+
+// benchFlags are `betterstack bench`'s settings.
+type benchFlags struct {
+	monitors    int
+	interval    time.Duration
+	duration    time.Duration
+	databaseURL string // admin URL: a throwaway database is created next to it
+	redisURL    string
+	https       bool
+}
+
+func newBenchCmd() *cobra.Command {
+	f := &benchFlags{}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the check pipeline: N monitors against a local target, all roles in this process",
+		Long: `Runs pusher, worker and alerter in this process against a target server in a child
+process, with N monitors at the given interval, and reports checks/s achieved vs scheduled,
+lateness of check start vs the slot (p50/p99, from the stored ticks), ticks/s stored,
+slots missed, peak RSS and CPU of this process.
+
+With --database-url (an admin URL) and --redis-url it uses a throwaway PostgreSQL database and
+Redis prefix; without them it uses the embedded SQLite + in-process queue in a temporary directory.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd.Context(), cmd.OutOrStdout(), *f) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.monitors, "monitors", 1000, "number of monitors")
+	fl.DurationVar(&f.interval, "interval", 60*time.Second, "check interval of every monitor")
+	fl.DurationVar(&f.duration, "duration", 60*time.Second, "measured time, after one interval of warm-up")
+	fl.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL admin URL (a bsbench_* database is created and dropped); empty = embedded SQLite")
+	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
+	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
+	cmd.AddCommand(newBenchTargetCmd())
+	return cmd
+}
+
+func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
+	if f.monitors < 1 || f.interval < time.Second || f.duration < time.Second {
+		return errors.New("--monitors must be ≥ 1, --interval and --duration ≥ 1s")
+	}
+	dir, err := os.MkdirTemp("", "bsbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	targetURL, roots, stopTarget, err := startBenchTarget(ctx, dir, f.https)
+	if err != nil {
+		return err
+	}
+	defer stopTarget()
+
+	cfg := config.Defaults()
+	cfg.DataDir = dir
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.MinInterval = time.Second
+	cfg.LogLevel = "warn"
+	cfg.DatabaseMaxConns = 20
+	backend := "embedded (SQLite + in-process queue)"
+	if f.databaseURL != "" {
+		dbURL, drop, err := benchDatabase(ctx, f.databaseURL)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		cfg.DatabaseURL = dbURL
+		cfg.JWTSecret = randomHex(32)
+		on := true
+		cfg.AutoMigrate = &on
+		backend = "PostgreSQL"
+	}
+	if f.redisURL != "" {
+		cfg.RedisURL = f.redisURL
+		cfg.RedisPrefix = "bsbench:" + randomHex(4) + ":"
+		backend += " + Redis"
+	} else if f.databaseURL != "" {
+		backend += " + in-process queue"
+	}
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	p := probe.New(probe.Config{RootCAs: roots})
+	app, err := NewApp(ctx, cfg, log, Options{Probe: p})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if app.Redis != nil {
+		defer deleteKeys(app, cfg.RedisPrefix)
+	}
+
+	start := time.Now().UTC()
+	if err := seedBenchMonitors(ctx, app, f, targetURL, start.Add(2*time.Second)); err != nil {
+		return fmt.Errorf("seed monitors: %w", err)
+	}
+	fmt.Fprintf(out, "bench: %d monitors every %s, %s target, %s; warm-up %s, measuring %s\n",
+		f.monitors, f.interval, map[bool]string{true: "HTTPS", false: "HTTP"}[f.https], backend, f.interval, f.duration)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	if err := app.Listen(); err != nil {
+		cancel()
+		return err
+	}
+	go func() { errc <- app.Run(runCtx) }()
+
+	from := start.Add(2*time.Second + f.interval)
+	until := from.Add(f.duration)
+	cpu0 := cpuTime()
+	select {
+	case <-time.After(time.Until(until) + 3*time.Second): // let the last slots finish and be stored
+	case <-ctx.Done():
+	}
+	cpu := cpuTime() - cpu0
+	wall := time.Since(from)
+	cancel()
+	if err := <-errc; err != nil {
+		return err
+	}
+	return reportBench(ctx, out, app, f, from, until, cpu, wall)
+}
+
+// seedBenchMonitors inserts the monitors with ids 1..N and their first slot
+// already spread over the interval, as a long-running install would have.
+func seedBenchMonitors(ctx context.Context, app *App, f benchFlags, target string, after time.Time) error {
+	if _, err := app.Auth.CreateUser(ctx, "bench@example.com", "bench password"); err != nil {
+		return err
+	}
+	const batch = 500
+	secs := int(f.interval / time.Second)
+	timeout := min(5000, secs*1000-500)
+	for lo := 1; lo <= f.monitors; lo += batch {
+		hi := min(lo+batch-1, f.monitors)
+		var sb strings.Builder
+		args := make([]any, 0, (hi-lo+1)*6)
+		sb.WriteString(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, next_run_at, created_at, updated_at,
+			method, headers, body, expected_status, keyword, regions) VALUES `)
+		for id := lo; id <= hi; id++ {
+			if id > lo {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?,1,?,?,?,?,?,?,?,'GET','{}','','["2xx"]','','[]')`)
+			next := pusher.NextSlot(int64(id), f.interval, after)
+			args = append(args, id, fmt.Sprintf("m%d", id), fmt.Sprintf("%s/m/%d", target, id), secs, timeout, next, after, after)
+		}
+		if err := app.DB.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func reportBench(ctx context.Context, out io.Writer, app *App, f benchFlags, from, until time.Time, cpu, wall time.Duration) error {
+	var lateness []float64
+	rows, err := app.DB.WithContext(ctx).Raw(`SELECT scheduled_at, checked_at, status FROM ticks WHERE scheduled_at >= ? AND scheduled_at < ?`,
+		from, until).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	up := 0
+	for rows.Next() {
+		var sched, checked time.Time
+		var status string
+		if err := rows.Scan(&sched, &checked, &status); err != nil {
+			return err
+		}
+		lateness = append(lateness, checked.Sub(sched).Seconds()*1000)
+		if status == "up" {
+			up++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sort.Float64s(lateness)
+	window := until.Sub(from).Seconds()
+	scheduled := float64(f.monitors) * window / f.interval.Seconds()
+	var total int64
+	if err := app.DB.WithContext(ctx).Raw("SELECT count(*) FROM ticks").Scan(&total).Error; err != nil {
+		return err
+	}
+	stale := gatherSum(app, "betterstack_worker_stale_jobs_dropped_total")
+	missed := gatherSum(app, "betterstack_pusher_slots_missed_total")
+	fmt.Fprintf(out, "  checks/s scheduled      %8.0f\n", scheduled/window)
+	fmt.Fprintf(out, "  checks/s achieved       %8.0f  (%d of ~%.0f slots in the window; %d up)\n", float64(len(lateness))/window, len(lateness), scheduled, up)
+	fmt.Fprintf(out, "  lateness p50 / p99      %8.1f / %.1f ms (check start - slot)\n", pct(lateness, 50), pct(lateness, 99))
+	fmt.Fprintf(out, "  ticks/s stored          %8.0f  (%d ticks in all)\n", float64(len(lateness))/window, total)
+	fmt.Fprintf(out, "  slots missed / stale    %8.0f / %.0f\n", missed, stale)
+	fmt.Fprintf(out, "  CPU                     %8.2f cores (%.1fs over %.1fs)\n", cpu.Seconds()/wall.Seconds(), cpu.Seconds(), wall.Seconds())
+	fmt.Fprintf(out, "  peak RSS                %8.0f MB\n", peakRSSMB())
+	return nil
+}
+
+func pct(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p / 100)
+	return sorted[i]
+}
+
+func gatherSum(app *App, name string) float64 {
+	mfs, err := app.Metrics.Gather()
+	if err != nil {
+		return 0
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSSMB reads the process's high-water resident set size.
+func peakRSSMB() float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// benchDatabase creates a throwaway database beside adminURL.
+func benchDatabase(ctx context.Context, adminURL string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("--database-url: %w", err)
+	}
+	defer conn.Close(ctx)
+	name := "bsbench_" + randomHex(4)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	cfg, err := pgx.ParseConfig(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	u := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	drop := func() {
+		c, err := pgx.Connect(context.Background(), adminURL)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	}
+	return u, drop, nil
+}
+
+func deleteKeys(app *App, prefix string) {
+	ctx := context.Background()
+	iter := app.Redis.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		app.Redis.Del(ctx, iter.Val())
+	}
+}
+
+// startBenchTarget runs `betterstack bench target` as a child process, so the
+// target's CPU and memory are not counted as the pipeline's.
+func startBenchTarget(ctx context.Context, dir string, tls bool) (string, *x509.CertPool, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	certFile := filepath.Join(dir, "target.pem")
+	args := []string{"bench", "target", "--cert-out", certFile}
+	if tls {
+		args = append(args, "--https")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, nil, err
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, nil, fmt.Errorf("bench target did not start: %w", err)
+	}
+	var roots *x509.CertPool
+	if tls {
+		pem, err := os.ReadFile(certFile)
+		if err != nil {
+			stop()
+			return "", nil, nil, err
+		}
+		roots = x509.NewCertPool()
+		roots.AppendCertsFromPEM(pem)
+	}
+	return strings.TrimSpace(line), roots, stop, nil
+}
