@@ -4,8 +4,8 @@ CREATE TABLE users (
     email          TEXT NOT NULL,
     password_hash  TEXT NOT NULL,
     token_version  INTEGER NOT NULL DEFAULT 1,
-    created_at     DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    updated_at     DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    created_at     DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z','now')),
+    updated_at     DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z','now'))
 );
 CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
 
@@ -15,7 +15,7 @@ CREATE TABLE api_tokens (
     name          TEXT NOT NULL,
     token_hash    TEXT NOT NULL UNIQUE,
     token_prefix  TEXT NOT NULL,
-    created_at    DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    created_at    DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z','now')),
     last_used_at  DATETIME
 );
 CREATE INDEX api_tokens_user_id_idx ON api_tokens (user_id, id);
@@ -42,8 +42,8 @@ CREATE TABLE monitors (
     remind_every_seconds INTEGER NOT NULL DEFAULT 0,
     paused               BOOLEAN NOT NULL DEFAULT 0,
     next_run_at          DATETIME,
-    created_at           DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    updated_at           DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    created_at           DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z','now')),
+    updated_at           DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f000Z','now'))
 );
 CREATE INDEX monitors_user_id_idx ON monitors (user_id, id);
 CREATE INDEX monitors_due_idx ON monitors (next_run_at) WHERE NOT paused;

@@ -43,8 +43,11 @@ const (
 	SQLite   Dialect = "sqlite"
 )
 
-// SQLiteTimeFormat is how times are written to SQLite: fixed width, UTC,
-// microseconds, so text comparison in SQL orders them like time does.
+// SQLiteTimeFormat is how times are written to SQLite: fixed width,
+// microseconds, so text comparison in SQL orders them like time does. The
+// driver writes a time in its own zone, so every store passes UTC times
+// (gorm's NowFunc is UTC); a time with another offset would still be read
+// back correctly but would not sort right against the others.
 const SQLiteTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
 // Config selects and tunes the database.
@@ -134,14 +137,28 @@ func (db *DB) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-func (db *DB) provider() (*goose.Provider, error) {
+// provider returns a goose provider and what to close after it. On SQLite
+// goose gets its own connection with the driver's default time decoding:
+// its version table stamps rows with datetime('now'), which the fixed
+// format of our own connections cannot read back.
+func (db *DB) provider() (*goose.Provider, func(), error) {
 	sqlDB, err := db.DB.DB()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	done := func() {}
+	if db.Dialect == SQLite {
+		own, err := sql.Open("sqlite3", "file:"+db.Path+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)")
+		if err != nil {
+			return nil, nil, err
+		}
+		own.SetMaxOpenConns(1)
+		sqlDB, done = own, func() { _ = own.Close() }
 	}
 	sub, err := fs.Sub(migrations.FS, string(db.Dialect))
 	if err != nil {
-		return nil, err
+		done()
+		return nil, nil, err
 	}
 	var opts []goose.ProviderOption
 	dialect := goose.DialectSQLite3
@@ -149,11 +166,16 @@ func (db *DB) provider() (*goose.Provider, error) {
 		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(dialect, sqlDB, sub, opts...)
+	p, err := goose.NewProvider(dialect, sqlDB, sub, opts...)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return p, done, nil
 }
 
 // Migration is one migration's state.
@@ -166,10 +188,11 @@ type Migration struct {
 
 // MigrateUp applies every pending migration and returns the ones it applied.
 func (db *DB) MigrateUp(ctx context.Context) ([]Migration, error) {
-	p, err := db.provider()
+	p, done, err := db.provider()
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	results, err := p.Up(ctx)
 	var out []Migration
 	for _, r := range results {
@@ -185,10 +208,11 @@ func (db *DB) MigrateUp(ctx context.Context) ([]Migration, error) {
 
 // Status lists every known migration and whether it is applied.
 func (db *DB) Status(ctx context.Context) ([]Migration, error) {
-	p, err := db.provider()
+	p, done, err := db.provider()
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	st, err := p.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migration status: %w", err)
@@ -218,10 +242,11 @@ func (db *DB) EnsureSchema(ctx context.Context, auto bool, log *slog.Logger) err
 		}
 		return err
 	}
-	p, err := db.provider()
+	p, done, err := db.provider()
 	if err != nil {
 		return err
 	}
+	defer done()
 	current, target, err := p.GetVersions(ctx)
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
