@@ -48,7 +48,11 @@ type Config struct {
 	LoginMaxFails int           `key:"login_max_failures" help:"failed logins per account (and twice that per address) within login_window before 429"`
 	LoginWindow   time.Duration `key:"login_window" help:"window for counting failed logins"`
 
-	MinInterval time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
+	MinInterval         time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
+	BlockPrivateTargets bool          `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses (for shared installations)"`
+
+	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
+	PublicURL            string `key:"public_url" help:"the dashboard's public base URL, used for links in notifications (e.g. https://status.example.com)"`
 
 	ShutdownTimeout time.Duration `key:"shutdown_timeout" help:"how long shutdown waits for in-flight work"`
 }
@@ -269,6 +273,11 @@ func (c Config) Validate() error {
 	}
 	if c.LoginWindow < time.Second {
 		bad("login_window", "must be at least 1s")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("public_url", "must be an http:// or https:// URL, not %q", c.PublicURL)
+		}
 	}
 	if c.MinInterval < time.Second {
 		bad("min_interval", "must be at least 1s")

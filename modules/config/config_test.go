@@ -1,0 +1,608 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/config"
+)
+
+const examplePath = "../../configs/betterstack.example.yaml"
+
+// env returns a lookup func over a fixed map, so tests never read the real
+// environment.
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+// writeYAML writes body to a temporary file and returns its path; an empty
+// body means no file.
+func writeYAML(t *testing.T, body string) string {
+	t.Helper()
+	if body == "" {
+		return ""
+	}
+	path := filepath.Join(t.TempDir(), "betterstack.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// mustLoad loads yaml and env or fails the test.
+func mustLoad(t *testing.T, yaml string, vars map[string]string) config.Config {
+	t.Helper()
+	cfg, err := config.Load(writeYAML(t, yaml), env(vars))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return cfg
+}
+
+// wantErr fails unless err is non-nil and contains every one of subs.
+func wantErr(t *testing.T, err error, subs ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want one containing %q", subs)
+	}
+	for _, s := range subs {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not contain %q", err, s)
+		}
+	}
+}
+
+// keys lists the `key` tags of config.Config.
+func keys() []string {
+	rt := reflect.TypeOf(config.Config{})
+	var out []string
+	for i := 0; i < rt.NumField(); i++ {
+		if k := rt.Field(i).Tag.Get("key"); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	const yaml = "http_addr: 127.0.0.1:9000\nmin_interval: 30s\nregion: yaml-region\n"
+	tests := []struct {
+		name  string
+		yaml  string
+		env   map[string]string
+		flags map[string]string
+		want  func(config.Config) config.Config
+	}{
+		{
+			name: "defaults",
+			want: func(c config.Config) config.Config { return c },
+		},
+		{
+			name: "yaml over defaults",
+			yaml: yaml,
+			want: func(c config.Config) config.Config {
+				c.HTTPAddr, c.MinInterval, c.Region = "127.0.0.1:9000", 30*time.Second, "yaml-region"
+				return c
+			},
+		},
+		{
+			name: "env over yaml",
+			yaml: yaml,
+			env:  map[string]string{"BETTERSTACK_HTTP_ADDR": "127.0.0.1:9001", "BETTERSTACK_MIN_INTERVAL": "1m"},
+			want: func(c config.Config) config.Config {
+				c.HTTPAddr, c.MinInterval, c.Region = "127.0.0.1:9001", time.Minute, "yaml-region"
+				return c
+			},
+		},
+		{
+			name:  "flags over env",
+			yaml:  yaml,
+			env:   map[string]string{"BETTERSTACK_HTTP_ADDR": "127.0.0.1:9001", "BETTERSTACK_REGION": "env-region"},
+			flags: map[string]string{"http_addr": "127.0.0.1:9002"},
+			want: func(c config.Config) config.Config {
+				c.HTTPAddr, c.MinInterval, c.Region = "127.0.0.1:9002", 30*time.Second, "env-region"
+				return c
+			},
+		},
+		{
+			name:  "flags over defaults",
+			flags: map[string]string{"region": "flag-region", "roles": "worker"},
+			want: func(c config.Config) config.Config {
+				c.Region, c.Roles = "flag-region", []string{"worker"}
+				return c
+			},
+		},
+		{
+			name: "env without a file",
+			env:  map[string]string{"BETTERSTACK_AUTO_MIGRATE": "false", "BETTERSTACK_ALLOW_SIGNUP": "false"},
+			want: func(c config.Config) config.Config {
+				off := false
+				c.AutoMigrate, c.AllowSignup = &off, false
+				return c
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustLoad(t, tt.yaml, tt.env)
+			for k, v := range tt.flags {
+				if err := cfg.Set(k, v); err != nil {
+					t.Fatalf("Set(%s): %v", k, err)
+				}
+			}
+			if want := tt.want(config.Defaults()); !reflect.DeepEqual(cfg, want) {
+				t.Errorf("got  %+v\nwant %+v", cfg, want)
+			}
+		})
+	}
+}
+
+// TestLoadEveryKey sets every key to a non-default value through YAML and
+// through the environment and checks each lands in its field.
+func TestLoadEveryKey(t *testing.T) {
+	on := true
+	want := config.Config{
+		DataDir: "/var/lib/betterstack", HTTPAddr: "0.0.0.0:9090", LogFormat: "json", LogLevel: "debug",
+		Roles: []string{"api", "dashboard"}, Region: "eu-west", WorkerID: "w-1",
+		DatabaseURL: "postgres://bs:pw@db:5432/bs", AutoMigrate: &on, DatabaseMaxConns: 7,
+		RedisURL: "redis://:pw@cache:6379/1", RedisPrefix: "prod:",
+		JWTSecret: strings.Repeat("s", 40), JWTTTL: 2 * time.Hour, AllowSignup: false,
+		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, BlockPrivateTargets: true,
+		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
+	}
+	values := map[string]string{
+		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
+		"roles": "api,dashboard", "region": "eu-west", "worker_id": "w-1",
+		"database_url": "postgres://bs:pw@db:5432/bs", "auto_migrate": "true", "database_max_conns": "7",
+		"redis_url": "redis://:pw@cache:6379/1", "redis_prefix": "prod:",
+		"jwt_secret": strings.Repeat("s", 40), "jwt_ttl": "2h", "allow_signup": "false",
+		"login_max_failures": "3", "login_window": "90s", "min_interval": "45s", "block_private_targets": "true",
+		"allow_private_webhooks": "true", "public_url": "https://status.example.com", "shutdown_timeout": "20s",
+	}
+	if len(values) != len(keys()) {
+		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
+	}
+	var yaml strings.Builder
+	vars := map[string]string{}
+	for _, k := range keys() {
+		v, ok := values[k]
+		if !ok {
+			t.Fatalf("key %s has no test value", k)
+		}
+		yaml.WriteString(k + ": \"" + v + "\"\n")
+		vars["BETTERSTACK_"+strings.ToUpper(k)] = v
+	}
+	t.Run("yaml", func(t *testing.T) {
+		if got := mustLoad(t, yaml.String(), nil); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("env", func(t *testing.T) {
+		if got := mustLoad(t, "", vars); !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("set", func(t *testing.T) {
+		got := config.Defaults()
+		for k, v := range values {
+			if err := got.Set(k, v); err != nil {
+				t.Fatalf("Set(%s): %v", k, err)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got  %+v\nwant %+v", got, want)
+		}
+	})
+}
+
+func TestLoadRoles(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string
+	}{
+		{name: "yaml flow list", yaml: "roles: [api, worker]\n", want: []string{"api", "worker"}},
+		{name: "yaml block list", yaml: "roles:\n  - api\n  - worker\n", want: []string{"api", "worker"}},
+		{name: "yaml comma string", yaml: "roles: api, worker\n", want: []string{"api", "worker"}},
+		{name: "env comma string", env: map[string]string{"BETTERSTACK_ROLES": " api ,worker,"}, want: []string{"api", "worker"}},
+		{name: "env single", env: map[string]string{"BETTERSTACK_ROLES": "pusher"}, want: []string{"pusher"}},
+		{name: "default", want: []string{"all"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mustLoad(t, tt.yaml, tt.env).Roles; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("roles = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string // substrings of the error
+	}{
+		{name: "unknown yaml key", yaml: "http_addr: :80\nmin_intervall: 5s\n", want: []string{"min_intervall", "unknown key", "line 2"}},
+		{name: "yaml nested map", yaml: "region:\n  name: eu\n", want: []string{"region", "expected a value or a list"}},
+		{name: "yaml syntax", yaml: "roles: [api\n", want: []string{"config file"}},
+		{name: "yaml bad duration", yaml: "min_interval: abc\n", want: []string{"min_interval", `"abc" is not a duration`}},
+		{name: "yaml duration without unit", yaml: "jwt_ttl: 30\n", want: []string{"jwt_ttl", "not a duration"}},
+		{name: "yaml bad bool", yaml: "allow_signup: maybe\n", want: []string{"allow_signup", "not true or false"}},
+		{name: "yaml bad optional bool", yaml: "auto_migrate: sometimes\n", want: []string{"auto_migrate", "not true or false"}},
+		{name: "yaml bad int", yaml: "database_max_conns: lots\n", want: []string{"database_max_conns", "not a whole number"}},
+		{name: "env bad duration", env: map[string]string{"BETTERSTACK_MIN_INTERVAL": "abc"}, want: []string{"BETTERSTACK_MIN_INTERVAL", `"abc"`}},
+		{name: "env bad bool", env: map[string]string{"BETTERSTACK_ALLOW_SIGNUP": "maybe"}, want: []string{"BETTERSTACK_ALLOW_SIGNUP", "not true or false"}},
+		{name: "env bad optional bool", env: map[string]string{"BETTERSTACK_AUTO_MIGRATE": "2"}, want: []string{"BETTERSTACK_AUTO_MIGRATE"}},
+		{name: "env bad int", env: map[string]string{"BETTERSTACK_LOGIN_MAX_FAILURES": "1.5"}, want: []string{"BETTERSTACK_LOGIN_MAX_FAILURES", "not a whole number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(writeYAML(t, tt.yaml), env(tt.env))
+			wantErr(t, err, tt.want...)
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"), env(nil))
+		wantErr(t, err, "config file", "nope.yaml")
+	})
+}
+
+func TestSet(t *testing.T) {
+	tests := []struct {
+		name, key, value string
+		want             []string
+	}{
+		{name: "bad duration names the flag", key: "min_interval", value: "abc", want: []string{"--min-interval", `"abc"`}},
+		{name: "bad int names the flag", key: "database_max_conns", value: "x", want: []string{"--database-max-conns"}},
+		{name: "unknown key", key: "nope", value: "1", want: []string{`unknown setting "nope"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Defaults()
+			wantErr(t, cfg.Set(tt.key, tt.value), tt.want...)
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name   string
+		change func(c *config.Config)
+		want   []string // substrings of the error; none means valid
+		reject []string // substrings the error must not contain
+	}{
+		{name: "all with nothing configured", change: func(c *config.Config) {}},
+		{
+			name:   "unknown role lists the valid ones",
+			change: func(c *config.Config) { c.Roles = []string{"api", "bogus"} },
+			want:   []string{"BETTERSTACK_ROLES", `"bogus"`, "api, dashboard, pusher, worker, alerter, all"},
+		},
+		{
+			name:   "no roles",
+			change: func(c *config.Config) { c.Roles = nil },
+			want:   []string{"BETTERSTACK_ROLES", "at least one role"},
+		},
+		{
+			name:   "worker alone without redis",
+			change: func(c *config.Config) { c.Roles = []string{"worker"} },
+			want:   []string{"BETTERSTACK_REDIS_URL"},
+		},
+		{
+			name:   "pusher alone without redis and database",
+			change: func(c *config.Config) { c.Roles = []string{"pusher"} },
+			want:   []string{"BETTERSTACK_REDIS_URL", "BETTERSTACK_DATABASE_URL"},
+		},
+		{
+			name: "worker alone with redis and no database",
+			change: func(c *config.Config) {
+				c.Roles, c.RedisURL = []string{"worker"}, "redis://127.0.0.1:6379/0"
+			},
+		},
+		{
+			name: "central roles on postgres and redis",
+			change: func(c *config.Config) {
+				c.Roles = []string{"api", "dashboard", "pusher", "alerter"}
+				c.DatabaseURL, c.RedisURL, c.JWTSecret = "postgres://db/bs", "rediss://cache:6380", secret
+			},
+		},
+		{
+			name:   "api on postgres without jwt_secret",
+			change: func(c *config.Config) { c.Roles, c.DatabaseURL = []string{"api"}, "postgres://db/bs" },
+			want:   []string{"BETTERSTACK_JWT_SECRET", "required"},
+		},
+		{
+			name:   "dashboard on postgres without jwt_secret",
+			change: func(c *config.Config) { c.Roles, c.DatabaseURL = []string{"dashboard"}, "postgresql://db/bs" },
+			want:   []string{"BETTERSTACK_JWT_SECRET"},
+		},
+		{
+			name:   "api on sqlite needs no jwt_secret",
+			change: func(c *config.Config) { c.Roles = []string{"api"} },
+		},
+		{
+			name:   "short jwt_secret",
+			change: func(c *config.Config) { c.JWTSecret = "short" },
+			want:   []string{"BETTERSTACK_JWT_SECRET", "at least 32 characters"},
+		},
+		{
+			name:   "mysql database_url",
+			change: func(c *config.Config) { c.DatabaseURL, c.JWTSecret = "mysql://u:p@db/bs", secret },
+			want:   []string{"BETTERSTACK_DATABASE_URL", "postgres://"},
+		},
+		{
+			name:   "bad redis_url scheme",
+			change: func(c *config.Config) { c.RedisURL = "http://cache:6379" },
+			want:   []string{"BETTERSTACK_REDIS_URL", "redis://"},
+		},
+		{
+			name:   "unparsable redis_url",
+			change: func(c *config.Config) { c.RedisURL = "redis://cache:port" },
+			want:   []string{"BETTERSTACK_REDIS_URL"},
+		},
+		{
+			name:   "empty data_dir on sqlite",
+			change: func(c *config.Config) { c.DataDir = "" },
+			want:   []string{"BETTERSTACK_DATA_DIR"},
+		},
+		{
+			name:   "bad log format and level",
+			change: func(c *config.Config) { c.LogFormat, c.LogLevel = "xml", "loud" },
+			want:   []string{"BETTERSTACK_LOG_FORMAT", "BETTERSTACK_LOG_LEVEL"},
+		},
+		{
+			name:   "bad region",
+			change: func(c *config.Config) { c.Region = "EU West" },
+			want:   []string{"BETTERSTACK_REGION"},
+		},
+		{
+			name:   "public_url without a scheme",
+			change: func(c *config.Config) { c.PublicURL = "status.example.com" },
+			want:   []string{"BETTERSTACK_PUBLIC_URL", "http://"},
+		},
+		{
+			name:   "public_url https",
+			change: func(c *config.Config) { c.PublicURL = "https://status.example.com/base" },
+		},
+		{
+			name:   "min_interval below a second",
+			change: func(c *config.Config) { c.MinInterval = 500 * time.Millisecond },
+			want:   []string{"BETTERSTACK_MIN_INTERVAL", "at least 1s"},
+		},
+		{
+			name: "every problem is reported at once",
+			change: func(c *config.Config) {
+				c.HTTPAddr, c.DatabaseMaxConns, c.JWTTTL, c.LoginMaxFails, c.LoginWindow, c.ShutdownTimeout = "", 0, time.Second, 0, 0, 0
+			},
+			want: []string{"BETTERSTACK_HTTP_ADDR", "BETTERSTACK_DATABASE_MAX_CONNS", "BETTERSTACK_JWT_TTL",
+				"BETTERSTACK_LOGIN_MAX_FAILURES", "BETTERSTACK_LOGIN_WINDOW", "BETTERSTACK_SHUTDOWN_TIMEOUT"},
+			reject: []string{"BETTERSTACK_ROLES", "BETTERSTACK_REDIS_URL"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Defaults()
+			tt.change(&cfg)
+			err := cfg.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate: %v, want nil", err)
+				}
+				return
+			}
+			wantErr(t, err, tt.want...)
+			for _, s := range tt.reject {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q mentions %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestAutoMigrateEnabled(t *testing.T) {
+	on, off := true, false
+	tests := []struct {
+		name        string
+		databaseURL string
+		auto        *bool
+		want        bool
+	}{
+		{name: "sqlite default", want: true},
+		{name: "postgres default", databaseURL: "postgres://db/bs", want: false},
+		{name: "postgres on", databaseURL: "postgres://db/bs", auto: &on, want: true},
+		{name: "sqlite off", auto: &off, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Defaults()
+			cfg.DatabaseURL, cfg.AutoMigrate = tt.databaseURL, tt.auto
+			if got := cfg.AutoMigrateEnabled(); got != tt.want {
+				t.Errorf("AutoMigrateEnabled = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExpandedRoles(t *testing.T) {
+	tests := []struct {
+		roles, want []string
+	}{
+		{roles: []string{"all"}, want: []string{"api", "dashboard", "pusher", "worker", "alerter"}},
+		{roles: []string{"worker", "api", "worker"}, want: []string{"api", "worker"}},
+		{roles: []string{"alerter", "all"}, want: []string{"api", "dashboard", "pusher", "worker", "alerter"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.roles, ","), func(t *testing.T) {
+			cfg := config.Config{Roles: tt.roles}
+			if got := cfg.ExpandedRoles(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ExpandedRoles = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEffective(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(c *config.Config)
+		key    string
+		want   string   // exact value, when set
+		show   []string // substrings the value must contain
+		hide   []string // substrings it must not contain
+	}{
+		{
+			name:   "jwt_secret fully masked",
+			change: func(c *config.Config) { c.JWTSecret = "super-secret-super-secret-super-secret" },
+			key:    "jwt_secret", want: "*****",
+		},
+		{
+			name: "database_url password masked, host kept",
+			change: func(c *config.Config) {
+				c.DatabaseURL = "postgres://bs:s3cr3tpw@db.internal:5432/betterstack?sslmode=disable"
+			},
+			key: "database_url", want: "postgres://bs:*****@db.internal:5432/betterstack?sslmode=disable",
+		},
+		{
+			name:   "database_url password query parameter masked",
+			change: func(c *config.Config) { c.DatabaseURL = "postgres://db.internal/betterstack?password=s3cr3tpw&user=bs" },
+			key:    "database_url", show: []string{"db.internal", "user=bs", "password=*****"}, hide: []string{"s3cr3tpw"},
+		},
+		{
+			name:   "database_url without password unchanged",
+			change: func(c *config.Config) { c.DatabaseURL = "postgres://bs@db.internal/betterstack" },
+			key:    "database_url", want: "postgres://bs@db.internal/betterstack",
+		},
+		{
+			name:   "unparsable database_url fully masked",
+			change: func(c *config.Config) { c.DatabaseURL = "host=db password=s3cr3tpw" },
+			key:    "database_url", want: "*****",
+		},
+		{
+			name:   "redis_url password masked, host kept",
+			change: func(c *config.Config) { c.RedisURL = "redis://:s3cr3tpw@cache.internal:6379/0" },
+			key:    "redis_url", want: "redis://:*****@cache.internal:6379/0",
+		},
+		{
+			name:   "empty secret stays empty",
+			change: func(c *config.Config) {},
+			key:    "jwt_secret", want: "",
+		},
+		{
+			name:   "plain setting shown",
+			change: func(c *config.Config) { c.MinInterval = 45 * time.Second },
+			key:    "min_interval", want: "45s",
+		},
+		{
+			name:   "unset auto_migrate",
+			change: func(c *config.Config) {},
+			key:    "auto_migrate", want: "(default)",
+		},
+		{
+			name:   "roles joined",
+			change: func(c *config.Config) { c.Roles = []string{"api", "worker"} },
+			key:    "roles", want: "api,worker",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Defaults()
+			tt.change(&cfg)
+			var got *config.Setting
+			for _, s := range cfg.Effective() {
+				if s.Key == tt.key {
+					got = &s
+				}
+			}
+			if got == nil {
+				t.Fatalf("Effective has no %s", tt.key)
+			}
+			if got.Env != "BETTERSTACK_"+strings.ToUpper(tt.key) {
+				t.Errorf("env = %q", got.Env)
+			}
+			if tt.want != "" || (tt.show == nil && tt.hide == nil) {
+				if got.Value != tt.want {
+					t.Errorf("value = %q, want %q", got.Value, tt.want)
+				}
+			}
+			for _, s := range tt.show {
+				if !strings.Contains(got.Value, s) {
+					t.Errorf("value %q does not show %q", got.Value, s)
+				}
+			}
+			for _, s := range tt.hide {
+				if strings.Contains(got.Value, s) {
+					t.Errorf("value %q shows %q", got.Value, s)
+				}
+			}
+		})
+	}
+	t.Run("every key listed once with help", func(t *testing.T) {
+		seen := map[string]int{}
+		for _, s := range config.Defaults().Effective() {
+			seen[s.Key]++
+			if s.Help == "" {
+				t.Errorf("%s has no help", s.Key)
+			}
+		}
+		for _, k := range keys() {
+			if seen[k] != 1 {
+				t.Errorf("%s listed %d times", k, seen[k])
+			}
+		}
+	})
+}
+
+// TestExampleFile keeps configs/betterstack.example.yaml in step with the
+// code: it parses, documents every key with its environment variable, shows
+// secrets only commented out, and its values are the defaults.
+func TestExampleFile(t *testing.T) {
+	raw, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	cfg, err := config.Load(examplePath, env(nil))
+	if err != nil {
+		t.Fatalf("the example does not load: %v", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("the example does not validate: %v", err)
+	}
+	if want := config.Defaults(); !reflect.DeepEqual(cfg, want) {
+		t.Errorf("the example's values differ from Defaults():\ngot  %+v\nwant %+v", cfg, want)
+	}
+	secret := map[string]bool{}
+	rt := reflect.TypeOf(config.Config{})
+	for i := 0; i < rt.NumField(); i++ {
+		if rt.Field(i).Tag.Get("secret") == "true" {
+			secret[rt.Field(i).Tag.Get("key")] = true
+		}
+	}
+	for _, k := range keys() {
+		t.Run(k, func(t *testing.T) {
+			set := regexp.MustCompile(`(?m)^` + k + `:`).MatchString(text)
+			commented := regexp.MustCompile(`(?m)^# ` + k + `:`).MatchString(text)
+			switch {
+			case secret[k] && set:
+				t.Errorf("secret %s is set; show it only as a commented-out example", k)
+			case !set && !commented:
+				t.Errorf("%s is missing from %s", k, examplePath)
+			}
+			if env := "BETTERSTACK_" + strings.ToUpper(k); !strings.Contains(text, "Env: "+env) {
+				t.Errorf("%s does not name %s", k, env)
+			}
+		})
+	}
+}
