@@ -95,7 +95,8 @@ type Result struct {
 	Phases     Phases     `json:"phases"`
 	CertExpiry *time.Time `json:"cert_expiry,omitempty"` // leaf certificate NotAfter, https only
 	ResolvedIP string     `json:"resolved_ip,omitempty"`
-	CheckedAt  time.Time  `json:"checked_at"` // when the check started
+	CheckedAt  time.Time  `json:"checked_at"`        // when the check started
+	Retried    bool       `json:"retried,omitempty"` // a failure was re-checked once and failed again
 
 	// Evidence for incidents: response headers (first value of each) and the
 	// first 4 KiB of the body. Filled for every response, kept small.

@@ -44,6 +44,7 @@ type Config struct {
 	ClaimIdle    time.Duration // a job unrefreshed this long is a dead worker's (default 15s)
 	Heartbeat    time.Duration // default 5s
 	DrainTimeout time.Duration // how long shutdown waits for checks in flight (default 15s)
+	RetryDelay   time.Duration // a failed check is re-run once after this (default 1s; negative = never)
 	Now          func() time.Time
 }
 
@@ -79,6 +80,9 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 	}
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 15 * time.Second
+	}
+	if cfg.RetryDelay == 0 {
+		cfg.RetryDelay = time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -232,8 +236,30 @@ func (w *Worker) start(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGr
 	}()
 }
 
-// check runs the probe; a panic becomes an internal error, never a crash.
-func (w *Worker) check(j queue.Job) (res probe.Result) {
+// check runs the probe, and re-runs a failed check once after RetryDelay
+// when there is time before the next slot: a single lost packet or a 1-in-5
+// flaky response then does not count as a failure, while a real outage
+// fails both. The retry's result is reported (with Retried set), timed from
+// the first attempt's start.
+func (w *Worker) check(j queue.Job) probe.Result {
+	first := w.checkOnce(j)
+	if first.Status != probe.StatusDown || first.ErrorClass == probe.ClassBlocked || w.cfg.RetryDelay < 0 {
+		return first
+	}
+	interval := time.Duration(j.IntervalSeconds) * time.Second
+	timeout := time.Duration(j.Request.TimeoutMS) * time.Millisecond
+	if w.cfg.Now().Add(w.cfg.RetryDelay + timeout).After(j.ScheduledAt.Add(interval)) {
+		return first
+	}
+	time.Sleep(w.cfg.RetryDelay)
+	second := w.checkOnce(j)
+	second.Retried = true
+	second.CheckedAt = first.CheckedAt
+	return second
+}
+
+// checkOnce runs the probe; a panic becomes an internal error, never a crash.
+func (w *Worker) checkOnce(j queue.Job) (res probe.Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.log.Error("check panicked", "job_id", j.ID, "panic", fmt.Sprint(r))
