@@ -70,8 +70,9 @@ type App struct {
 	Monitors *monitor.Service
 	Queue    pipelineQueue
 	Ticks    *tick.Service
-	Pusher   *pusher.Pusher
-	Worker   *worker.Worker
+
+	Pusher *pusher.Pusher
+	Worker *worker.Worker
 
 	runners []runner
 }
@@ -90,6 +91,8 @@ type Options struct {
 	Probe *probe.Prober
 	// WorkerClaimIdle overrides how soon a dead worker's jobs are taken over.
 	WorkerClaimIdle time.Duration
+	// NotifyBackoff overrides the first notification retry delay.
+	NotifyBackoff time.Duration
 }
 
 // NewApp validates cfg, connects to what the roles need and builds every
@@ -159,7 +162,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	}
 	if needDB {
 		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval}, log)
-		a.Ticks = tick.New(a.DB, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
+		a.Ticks = tick.New(a.DB, nil, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
 	}
 	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
@@ -186,7 +189,7 @@ func (a *App) buildPipeline(opts Options) {
 	if cfg.HasRole(config.RoleWorker) {
 		p := opts.Probe
 		if p == nil {
-			p = probe.New(probe.Config{})
+			p = probe.New(probe.Config{BlockPrivate: cfg.BlockPrivateTargets})
 			p.Log = log.With("module", "probe")
 		}
 		a.Worker = worker.New(a.Queue, a.Queue, p, worker.Config{
@@ -195,7 +198,9 @@ func (a *App) buildPipeline(opts Options) {
 		a.runners = append(a.runners, runner{name: "worker", run: a.Worker.Run})
 	}
 	if cfg.HasRole(config.RoleAlerter) {
-		a.runners = append(a.runners, runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }})
+		a.runners = append(a.runners,
+			runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }},
+		)
 	}
 }
 
@@ -205,6 +210,7 @@ func (a *App) registerAPI(e *echo.Echo) {
 	auth.RegisterAPI(public, private, a.Auth)
 	monitor.RegisterAPI(private, a.Monitors)
 	tick.RegisterAPI(private, a.Ticks, a.Monitors)
+
 	worker.RegisterAPI(private, a.Queue, liveWithin)
 }
 

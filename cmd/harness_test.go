@@ -59,16 +59,20 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, cfg config.Config)) {
 func MustApp(t *testing.T, cfg config.Config) *App {
 	t.Helper()
 	cfg.HTTPAddr = "127.0.0.1:0"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	app, err := NewApp(context.Background(), cfg, log, Options{PasswordMemoryKiB: 64})
+	app, err := NewApp(context.Background(), cfg, testLogger(t), Options{PasswordMemoryKiB: 64})
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
 	}
 	t.Cleanup(app.Close)
 	return app
+}
+
+// testLogger discards logs unless the test runs with -v.
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 type testWriter struct{ t *testing.T }

@@ -56,6 +56,7 @@ type Monitor struct {
 	Quorum             int               `json:"quorum"`
 	DegradedAfterMS    int               `json:"degraded_after_ms"`
 	RemindEverySeconds int               `json:"remind_every_seconds"`
+	ChannelIDs         []int64           `json:"channel_ids"`
 	Paused             bool              `json:"paused"`
 	Status             Status            `json:"status"`
 	LastCheckedAt      *time.Time        `json:"last_checked_at"`
@@ -96,6 +97,7 @@ type Input struct {
 	Quorum             *int               `json:"quorum"`
 	DegradedAfterMS    *int               `json:"degraded_after_ms"`
 	RemindEverySeconds *int               `json:"remind_every_seconds"`
+	ChannelIDs         *[]int64           `json:"channel_ids"`
 	Paused             *bool              `json:"paused"`
 }
 
@@ -133,8 +135,20 @@ func defaults() Monitor {
 	return Monitor{
 		Method: "GET", Headers: map[string]string{}, IntervalSeconds: DefaultInterval,
 		ExpectedStatus: []string{"2xx", "3xx"}, FollowRedirects: true, Regions: []string{},
-		FailureThreshold: 2, RecoveryThreshold: 2,
+		FailureThreshold: 2, RecoveryThreshold: 2, ChannelIDs: []int64{},
 	}
+}
+
+func dedupeIDs(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // apply copies the given fields of in onto m. When the interval changes and
@@ -195,6 +209,9 @@ func (in Input) apply(m *Monitor, creating bool) {
 		if p.src != nil {
 			*p.dst = *p.src
 		}
+	}
+	if in.ChannelIDs != nil {
+		m.ChannelIDs = dedupeIDs(*in.ChannelIDs)
 	}
 	if in.Paused != nil {
 		m.Paused = *in.Paused
@@ -304,6 +321,9 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 	}
 	if m.DegradedAfterMS < 0 || (m.DegradedAfterMS > 0 && m.DegradedAfterMS >= m.TimeoutMS) {
 		f.Add("degraded_after_ms", "must be 0 (off) or between 1 and the timeout")
+	}
+	if len(m.ChannelIDs) > 50 {
+		f.Add("channel_ids", "must list at most 50 channels")
 	}
 	if m.RemindEverySeconds != 0 && (m.RemindEverySeconds < 60 || m.RemindEverySeconds > 7*24*3600) {
 		f.Add("remind_every_seconds", "must be 0 (off) or between 60 and 604800")

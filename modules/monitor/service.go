@@ -43,6 +43,9 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Monitor, 
 	if err := m.Validate(s.cfg.MinInterval); err != nil {
 		return Monitor{}, err
 	}
+	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
+		return Monitor{}, err
+	}
 	now := s.now()
 	m.UserID, m.CreatedAt, m.UpdatedAt = userID, now, now
 	m, err := s.store.create(ctx, m, now)
@@ -142,6 +145,9 @@ func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monit
 	if err := m.Validate(s.cfg.MinInterval); err != nil {
 		return Monitor{}, err
 	}
+	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
+		return Monitor{}, err
+	}
 	now := s.now()
 	m.UpdatedAt = now
 	var nextRun *time.Time
@@ -182,4 +188,19 @@ func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 // many were claimed. Safe with several pushers at once.
 func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
 	return s.store.claimDue(ctx, now.UTC(), limit, fn)
+}
+
+// checkChannels makes sure every linked channel is the user's own.
+func (s *Service) checkChannels(ctx context.Context, userID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := s.store.ownedChannels(ctx, userID, ids)
+	if err != nil {
+		return err
+	}
+	if int(n) != len(ids) {
+		return apperr.Field("channel_ids", "lists a channel that does not exist")
+	}
+	return nil
 }

@@ -100,10 +100,65 @@ func (r row) monitor() Monitor {
 func (s *store) create(ctx context.Context, m Monitor, nextRun time.Time) (Monitor, error) {
 	r := toRow(m)
 	r.NextRunAt = &nextRun
-	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return setChannels(tx, r.ID, m.ChannelIDs)
+	})
+	if err != nil {
 		return Monitor{}, err
 	}
-	return r.monitor(), nil
+	out := r.monitor()
+	out.ChannelIDs = m.ChannelIDs
+	return out, nil
+}
+
+// setChannels replaces a monitor's channel links (table monitor_channels).
+func setChannels(tx *gorm.DB, monitorID int64, ids []int64) error {
+	if err := tx.Exec("DELETE FROM monitor_channels WHERE monitor_id = ?", monitorID).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.Exec("INSERT INTO monitor_channels (monitor_id, channel_id) VALUES (?, ?)", monitorID, id).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachChannels fills ChannelIDs of ms with one query.
+func (s *store) attachChannels(ctx context.Context, ms []Monitor) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	var links []struct{ MonitorID, ChannelID int64 }
+	if err := s.db.WithContext(ctx).Raw("SELECT monitor_id, channel_id FROM monitor_channels WHERE monitor_id IN ? ORDER BY channel_id", ids).
+		Scan(&links).Error; err != nil {
+		return err
+	}
+	by := map[int64][]int64{}
+	for _, l := range links {
+		by[l.MonitorID] = append(by[l.MonitorID], l.ChannelID)
+	}
+	for i := range ms {
+		ms[i].ChannelIDs = by[ms[i].ID]
+		if ms[i].ChannelIDs == nil {
+			ms[i].ChannelIDs = []int64{}
+		}
+	}
+	return nil
+}
+
+// ownedChannels counts how many of ids are the user's channels.
+func (s *store) ownedChannels(ctx context.Context, userID int64, ids []int64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Table("channels").Where("user_id = ? AND id IN ?", userID, ids).Count(&n).Error
+	return n, err
 }
 
 func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
@@ -112,7 +167,12 @@ func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Monitor{}, ErrNotFound
 	}
-	return r.monitor(), err
+	if err != nil {
+		return Monitor{}, err
+	}
+	ms := []Monitor{r.monitor()}
+	err = s.attachChannels(ctx, ms)
+	return ms[0], err
 }
 
 func (s *store) list(ctx context.Context, userID int64, f Filter) ([]Monitor, error) {
@@ -128,7 +188,7 @@ func (s *store) list(ctx context.Context, userID int64, f Filter) ([]Monitor, er
 	for _, r := range rows {
 		out = append(out, r.monitor())
 	}
-	return out, nil
+	return out, s.attachChannels(ctx, out)
 }
 
 // update writes every user-editable column; nextRun, when set, reschedules.
@@ -152,12 +212,18 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 	if nextRun != nil {
 		cols["next_run_at"] = *nextRun
 	}
-	res := s.db.WithContext(ctx).Model(&row{}).Where("id = ? AND user_id = ?", m.ID, m.UserID).Updates(cols)
-	if res.Error != nil {
-		return Monitor{}, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return Monitor{}, ErrNotFound
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&row{}).Where("id = ? AND user_id = ?", m.ID, m.UserID).Updates(cols)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return setChannels(tx, m.ID, m.ChannelIDs)
+	})
+	if err != nil {
+		return Monitor{}, err
 	}
 	return s.get(ctx, m.UserID, m.ID)
 }

@@ -3,6 +3,7 @@ package tick
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -14,9 +15,17 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/queue"
 )
+
+// reconciler turns status changes into incidents in the ingest's
+// transaction; incident.Service does.
+type reconciler interface {
+	Reconcile(tx *gorm.DB, changes []incident.Change) error
+}
 
 // resultSource is what ingest needs of the queue.
 type resultSource interface {
@@ -35,18 +44,19 @@ type Config struct {
 
 // Service stores results and serves ticks.
 type Service struct {
-	cfg      Config
-	store    *store
-	log      *slog.Logger
-	stored   prometheus.Counter
-	dupes    prometheus.Counter
-	orphans  prometheus.Counter
-	failures prometheus.Counter
-	batchDur prometheus.Histogram
+	cfg       Config
+	store     *store
+	incidents reconciler
+	log       *slog.Logger
+	stored    prometheus.Counter
+	dupes     prometheus.Counter
+	orphans   prometheus.Counter
+	failures  prometheus.Counter
+	batchDur  prometheus.Histogram
 }
 
-// New returns the tick service.
-func New(db *database.DB, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Service {
+// New returns the tick service. incidents may be nil (no incident logic).
+func New(db *database.DB, incidents reconciler, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Service {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 500
 	}
@@ -56,7 +66,7 @@ func New(db *database.DB, cfg Config, log *slog.Logger, reg prometheus.Registere
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, store: &store{db: db}, log: log.With("module", "tick"),
+	s := &Service{cfg: cfg, store: &store{db: db}, incidents: incidents, log: log.With("module", "tick"),
 		stored:   prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_ticks_stored_total", Help: "Ticks inserted."}),
 		dupes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_duplicates_total", Help: "Results already stored (redelivered)."}),
 		orphans:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_orphans_total", Help: "Results of monitors deleted meanwhile."}),
@@ -184,6 +194,12 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if err != nil {
 			return fmt.Errorf("lock monitor state: %w", err)
 		}
+		wasFailing := map[[2]string]bool{}
+		for _, id := range changedIDs {
+			for _, r := range regions[id] {
+				wasFailing[[2]string{strconv.FormatInt(id, 10), r.Region}] = r.Failing
+			}
+		}
 		touched := map[[2]string]RegionState{}
 		byMonitor := map[int64]map[string]RegionState{}
 		for _, id := range changedIDs {
@@ -216,6 +232,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			return fmt.Errorf("save region state: %w", err)
 		}
 		stateRows := make([]stateRow, 0, len(changedIDs))
+		var changes []incident.Change
 		for _, id := range changedIDs {
 			st := states[id]
 			all := make([]RegionState, 0, len(byMonitor[id]))
@@ -227,6 +244,21 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				}
 			}
 			status := Decide(settings[id].settings(), monitor.Status(st.Status), all, now)
+			flipped := false
+			snaps := make([]incident.RegionSnapshot, 0, len(all))
+			for _, r := range all {
+				key := [2]string{strconv.FormatInt(id, 10), r.Region}
+				was := wasFailing[key]
+				if _, ok := touched[key]; ok && was != r.Failing {
+					flipped = true
+				}
+				snaps = append(snaps, incident.RegionSnapshot{Region: r.Region, Failing: r.Failing, WasFailing: was, Status: string(r.Status),
+					StatusCode: r.StatusCode, ErrorClass: r.ErrorClass, Error: r.Error, CheckedAt: r.LastCheckedAt, Evidence: r.Evidence})
+			}
+			sort.Slice(snaps, func(i, j int) bool { return snaps[i].Region < snaps[j].Region })
+			if string(status) != st.Status || flipped || status != monitor.StatusUp {
+				changes = append(changes, incident.Change{MonitorID: id, Status: string(status), Regions: snaps, At: now})
+			}
 			if string(status) != st.Status {
 				s.log.Info("monitor status changed", "monitor_id", id, "from", st.Status, "to", status)
 				st.Status, st.StatusSince = string(status), now
@@ -239,6 +271,12 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		}
 		if err := s.store.saveStates(tx, stateRows); err != nil {
 			return fmt.Errorf("save monitor state: %w", err)
+		}
+		if s.incidents != nil && len(changes) > 0 {
+			sort.Slice(changes, func(i, j int) bool { return changes[i].MonitorID < changes[j].MonitorID })
+			if err := s.incidents.Reconcile(tx, changes); err != nil {
+				return fmt.Errorf("incidents: %w", err)
+			}
 		}
 		return nil
 	})
@@ -255,8 +293,19 @@ func fromResult(r queue.Result) Tick {
 		c := p.CertExpiry.UTC().Truncate(time.Microsecond)
 		cert = &c
 	}
+	var evidence string
+	if p.Status == probe.StatusDown {
+		phases, _ := json.Marshal(p.Phases)
+		ev, err := json.Marshal(incident.Evidence{Region: r.Region, CheckedAt: checked.UTC(), StatusCode: p.StatusCode,
+			ErrorClass: string(p.ErrorClass), Error: p.Error, ResolvedIP: p.ResolvedIP, Headers: p.ResponseHeaders,
+			Body: p.BodyExcerpt, Phases: phases})
+		if err == nil {
+			evidence = string(ev)
+		}
+	}
 	return Tick{
-		Region: r.Region, WorkerID: r.WorkerID, Status: p.Status, StatusCode: p.StatusCode, LatencyMS: p.LatencyMS,
+		Evidence: evidence,
+		Region:   r.Region, WorkerID: r.WorkerID, Status: p.Status, StatusCode: p.StatusCode, LatencyMS: p.LatencyMS,
 		Phases: p.Phases, ErrorClass: string(p.ErrorClass), Error: p.Error, CertExpiry: cert, ResolvedIP: p.ResolvedIP,
 		CheckedAt: checked.UTC().Truncate(time.Microsecond), ScheduledAt: r.ScheduledAt.UTC().Truncate(time.Microsecond),
 	}

@@ -147,7 +147,7 @@ func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]s
 	}
 	var regions []RegionState
 	if err := tx.Raw(`SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
-		consecutive_successes, failing, last_scheduled_at, last_checked_at FROM monitor_region_state WHERE monitor_id IN ?`, ids).
+		consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence FROM monitor_region_state WHERE monitor_id IN ?`, ids).
 		Scan(&regions).Error; err != nil {
 		return nil, nil, err
 	}
@@ -164,20 +164,21 @@ func (s *store) saveRegionStates(tx *gorm.DB, states []RegionState) error {
 	}
 	var b strings.Builder
 	b.WriteString(`INSERT INTO monitor_region_state (monitor_id, region, status, status_code, error_class, error, latency_ms,
-		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at) VALUES `)
-	args := make([]any, 0, len(states)*12)
+		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence) VALUES `)
+	args := make([]any, 0, len(states)*13)
 	for i, r := range states {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, r.MonitorID, r.Region, string(r.Status), r.StatusCode, r.ErrorClass, r.Error, r.LatencyMS,
-			r.ConsecutiveFailures, r.ConsecutiveSuccesses, r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC())
+			r.ConsecutiveFailures, r.ConsecutiveSuccesses, r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence)
 	}
 	b.WriteString(` ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, status_code = excluded.status_code,
 		error_class = excluded.error_class, error = excluded.error, latency_ms = excluded.latency_ms,
 		consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
-		failing = excluded.failing, last_scheduled_at = excluded.last_scheduled_at, last_checked_at = excluded.last_checked_at`)
+		failing = excluded.failing, last_scheduled_at = excluded.last_scheduled_at, last_checked_at = excluded.last_checked_at,
+		evidence = excluded.evidence`)
 	return tx.Exec(b.String(), args...).Error
 }
 

@@ -36,6 +36,8 @@ type Tick struct {
 	ResolvedIP  string       `json:"resolved_ip"`
 	CheckedAt   time.Time    `json:"checked_at"`
 	ScheduledAt time.Time    `json:"scheduled_at"`
+
+	Evidence string `json:"-"` // JSON incident.Evidence of a failed check
 }
 
 // RegionState is a monitor's state in one region.
@@ -52,6 +54,7 @@ type RegionState struct {
 	Failing              bool         `json:"failing"`
 	LastScheduledAt      time.Time    `json:"last_scheduled_at"`
 	LastCheckedAt        time.Time    `json:"last_checked_at"`
+	Evidence             string       `json:"-"` // the last failed check's, JSON
 }
 
 // Thresholds are a monitor's confirmation settings.
@@ -73,6 +76,7 @@ func (rs RegionState) Apply(t Tick, th Thresholds) RegionState {
 	rs.ErrorClass, rs.Error, rs.LatencyMS = t.ErrorClass, t.Error, t.LatencyMS
 	rs.LastScheduledAt, rs.LastCheckedAt = t.ScheduledAt, t.CheckedAt
 	if t.Status == probe.StatusDown {
+		rs.Evidence = t.Evidence
 		rs.ConsecutiveFailures++
 		rs.ConsecutiveSuccesses = 0
 		if rs.ConsecutiveFailures >= th.Failure {
