@@ -200,6 +200,7 @@ func (a *App) buildPipeline(opts Options) {
 	if cfg.HasRole(config.RoleAlerter) {
 		a.runners = append(a.runners,
 			runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }},
+			runner{name: "silence", run: func(ctx context.Context) error { return a.Ticks.RunSweep(ctx, 10*time.Second) }},
 		)
 	}
 }

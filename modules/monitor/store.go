@@ -79,7 +79,7 @@ func (r row) monitor() Monitor {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Status: StatusPending,
 		NextRunAt: r.NextRunAt, LastCheckedAt: r.LastCheckedAt,
 	}
-	if r.StateStatus != nil && *r.StateStatus != "" {
+	if r.StateStatus != nil && *r.StateStatus != "" && !m.Paused {
 		m.Status = Status(*r.StateStatus)
 	}
 	if m.Headers == nil {

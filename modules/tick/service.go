@@ -323,6 +323,27 @@ func uniqueMonitorIDs(rs []queue.Result) []int64 {
 	return out
 }
 
+// RunSweep marks monitors unknown when every region stopped reporting, every
+// `every`, until ctx is done.
+func (s *Service) RunSweep(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		n, err := s.store.markSilent(ctx, s.cfg.Now().UTC().Truncate(time.Microsecond))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("mark silent monitors", "err", err)
+		case n > 0:
+			s.log.Warn("monitors without results from any region", "count", n)
+		}
+	}
+}
+
 // Page is one page of ticks.
 type Page struct {
 	Data       []Tick  `json:"data"`

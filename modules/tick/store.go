@@ -355,3 +355,18 @@ func (s *store) regionStates(ctx context.Context, monitorID int64) ([]RegionStat
 		Scan(&out).Error
 	return out, err
 }
+
+// markSilent sets monitors to unknown whose every region stopped reporting:
+// no result for twice the interval plus 30 s (silentAfter). Ingest never
+// runs for them, so without this their last status would stay forever.
+func (s *store) markSilent(ctx context.Context, now time.Time) (int64, error) {
+	cond := "monitor_state.last_checked_at < CAST(? AS TIMESTAMPTZ) - (2 * monitors.interval_seconds + 30) * interval '1 second'"
+	if s.db.Dialect != database.Postgres {
+		cond = "julianday(monitor_state.last_checked_at) < julianday(?) - (2 * monitors.interval_seconds + 30) / 86400.0"
+	}
+	res := s.db.WithContext(ctx).Exec(`UPDATE monitor_state SET status = 'unknown', status_since = ?, updated_at = ?
+		WHERE status NOT IN ('unknown', 'pending', 'paused') AND monitor_id IN (
+			SELECT monitor_state.monitor_id FROM monitor_state JOIN monitors ON monitors.id = monitor_state.monitor_id
+			WHERE NOT monitors.paused AND `+cond+`)`, now, now, now)
+	return res.RowsAffected, res.Error
+}

@@ -1,0 +1,71 @@
+package tick
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/testenv"
+)
+
+// TestMarkSilent: a monitor whose regions all stopped reporting becomes
+// unknown; a recent one, a paused one and a pending one stay as they are.
+func TestMarkSilent(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			cfg := database.Config{DataDir: t.TempDir()}
+			if backend == "postgres" {
+				cfg.URL = testenv.MustPostgres(t)
+			}
+			ctx := context.Background()
+			db, err := database.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.MigrateUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+			if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", now, now).Error; err != nil {
+				t.Fatal(err)
+			}
+			// interval 60 s: silent after 2*60+30 = 150 s.
+			for _, m := range []struct {
+				id      int
+				paused  bool
+				status  string
+				agoSecs int
+			}{{1, false, "up", 151}, {2, false, "down", 149}, {3, true, "up", 1000}, {4, false, "pending", 1000}, {5, false, "down", 1000}} {
+				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, paused, created_at, updated_at)
+					VALUES (?, 1, 'm', 'http://x', 60, 1000, ?, ?, ?)`, m.id, m.paused, now, now).Error; err != nil {
+					t.Fatal(err)
+				}
+				last := now.Add(-time.Duration(m.agoSecs) * time.Second)
+				if err := db.Exec(`INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+					m.id, m.status, last, last, last).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := &store{db: db}
+			n, err := s.markSilent(ctx, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if err := db.Raw("SELECT status FROM monitor_state ORDER BY monitor_id").Scan(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"unknown", "down", "up", "pending", "unknown"}
+			if n != 2 || len(got) != len(want) {
+				t.Fatalf("marked %d, statuses %v; want 2, %v", n, got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("statuses %v, want %v", got, want)
+				}
+			}
+		})
+	}
+}
