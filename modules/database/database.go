@@ -9,8 +9,8 @@
 // The schema is the numbered SQL files in migrations/<dialect>, applied by
 // goose, one transaction each. On PostgreSQL goose holds an advisory session
 // lock while migrating, so several processes starting at once apply each
-// migration exactly once. On SQLite the database file's write lock does the
-// same within one machine.
+// migration exactly once. On SQLite (one machine) an exclusive file lock
+// beside the database file does the same, as goose has no SQLite lock.
 package database
 
 import (
@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/ncruces/go-sqlite3/gormlite"
@@ -148,12 +149,27 @@ func (db *DB) provider() (*goose.Provider, func(), error) {
 	}
 	done := func() {}
 	if db.Dialect == SQLite {
+		// goose has no lock for SQLite: take an exclusive file lock beside
+		// the database, so processes starting together migrate one at a time.
+		lockFile, err := os.OpenFile(db.Path+".migrate.lock", os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("migration lock: %w", err)
+		}
+		if err := syscall.Flock(int(lockFile.Fd()), syscall.LOCK_EX); err != nil {
+			lockFile.Close()
+			return nil, nil, fmt.Errorf("migration lock: %w", err)
+		}
+		unlock := func() {
+			_ = syscall.Flock(int(lockFile.Fd()), syscall.LOCK_UN)
+			_ = lockFile.Close()
+		}
 		own, err := sql.Open("sqlite3", "file:"+db.Path+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)")
 		if err != nil {
+			unlock()
 			return nil, nil, err
 		}
 		own.SetMaxOpenConns(1)
-		sqlDB, done = own, func() { _ = own.Close() }
+		sqlDB, done = own, func() { _ = own.Close(); unlock() }
 	}
 	sub, err := fs.Sub(migrations.FS, string(db.Dialect))
 	if err != nil {

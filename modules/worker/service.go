@@ -155,12 +155,12 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		for _, d := range ds {
-			w.start(d, slots, &checks, done)
+			w.start(d, false, slots, &checks, done)
 		}
 		for more := true; more; {
 			select {
 			case d := <-w.claimed:
-				w.start(d, slots, &checks, done)
+				w.start(d, true, slots, &checks, done)
 			default:
 				more = false
 			}
@@ -188,7 +188,8 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // start runs one delivery in its own goroutine, or drops it when stale.
-func (w *Worker) start(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
+// Claimed deliveries were registered in flight when claimed.
+func (w *Worker) start(d queue.JobDelivery, claimed bool, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
 	now := w.cfg.Now()
 	if Stale(d.Job, now) {
 		w.stale.Inc()
@@ -198,15 +199,20 @@ func (w *Worker) start(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGr
 		if err := w.q.DropJob(ctx, w.cfg.Region, d.ID); err != nil {
 			w.log.Warn("drop stale job", "job_id", d.Job.ID, "err", err)
 		}
-		return
-	}
-	w.mu.Lock()
-	if _, dup := w.inflight[d.ID]; dup {
+		w.mu.Lock()
+		delete(w.inflight, d.ID)
 		w.mu.Unlock()
 		return
 	}
-	w.inflight[d.ID] = struct{}{}
-	w.mu.Unlock()
+	if !claimed {
+		w.mu.Lock()
+		if _, dup := w.inflight[d.ID]; dup {
+			w.mu.Unlock()
+			return
+		}
+		w.inflight[d.ID] = struct{}{}
+		w.mu.Unlock()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -389,8 +395,22 @@ func (w *Worker) claim(ctx context.Context) {
 	if len(ds) == 0 {
 		return
 	}
+	// Registered in flight at once, so they are refreshed while they wait
+	// for a free slot and this worker does not claim them again.
+	w.mu.Lock()
+	fresh := ds[:0]
+	for _, d := range ds {
+		if _, dup := w.inflight[d.ID]; !dup {
+			w.inflight[d.ID] = struct{}{}
+			fresh = append(fresh, d)
+		}
+	}
+	w.mu.Unlock()
+	ds = fresh
 	w.nClaimed.Add(float64(len(ds)))
-	w.log.Info("claimed jobs of a stopped worker", "count", len(ds))
+	if len(ds) > 0 {
+		w.log.Info("claimed jobs of a stopped worker", "count", len(ds))
+	}
 	for _, d := range ds {
 		select {
 		case w.claimed <- d:
