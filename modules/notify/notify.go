@@ -1,0 +1,192 @@
+// Package notify formats events for each kind of notification channel and
+// delivers them, one attempt at a time.
+//
+// It owns formatting and transport only: turning an Event into a Slack
+// message, an e-mail or a PagerDuty event, and handing it to the
+// destination. Retries, backoff, rate limits, deduplication and the delivery
+// log live once, in the service that calls Send; this package keeps no state
+// and starts no goroutines.
+//
+// # Data in and out
+//
+// A channel's configuration arrives as JSON (from the API or the database)
+// and enters through Parse, which decodes it strictly into the type's config
+// struct and validates it. Events enter through Channel.Send and leave as
+// one HTTP request or one SMTP session through a Transport. Configuration
+// leaves (to the API or the logs) only through Mask; an update coming back
+// with masked secrets goes through MergeSecrets before Parse.
+//
+// # The Channel contract
+//
+// Validate reports every bad field as an apperr validation error naming
+// "config.<field>". Send makes exactly one delivery attempt, honours ctx,
+// and returns nil only when the destination accepted the message. A failure
+// that retrying cannot fix (a 4xx answer other than 408 and 429, invalid
+// configuration, a blocked private address, an SMTP 5xx reply) is a
+// *PermanentError (see IsPermanent); anything else is worth retrying, and
+// RetryAfter reports how long a 429 or 503 answer asked the caller to wait.
+// Errors never contain a secret: URLs are reduced to scheme and host.
+//
+// Every piece of user-controlled text (monitor name, URL, error message,
+// comment, actor) is escaped for the destination's markup, or placed where
+// the destination does not interpret markup, so a monitor called
+// "<b>@everyone</b>" pings nobody and formats nothing.
+//
+// # Secret fields per type
+//
+//	webhook    secret
+//	slack      url (an incoming-webhook URL is a credential)
+//	discord    url (likewise)
+//	teams      url (likewise; Workflows URLs carry a signature)
+//	telegram   bot_token
+//	email      password
+//	pagerduty  routing_key
+//	opsgenie   api_key
+//	ntfy       token
+//
+// # Adding a type
+//
+// Write <type>.go with an exported config struct (JSON tags are the field
+// names users see), its Validate and Send, and `var _ Channel = (*T)(nil)`;
+// build the message from describe(e) so every channel says the same things;
+// send HTTP through doHTTP so status handling, excerpts and redaction stay
+// uniform; add the type and its secret fields to the types table below; and
+// add its cases to the tests (request shape, escaping, validation, Mask).
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+)
+
+// Event types.
+const (
+	EventOpened       = "incident.opened"
+	EventAcknowledged = "incident.acknowledged"
+	EventResolved     = "incident.resolved"
+	EventReminder     = "incident.reminder"
+	EventTest         = "test"
+)
+
+// Event is one thing to tell people about.
+type Event struct {
+	Type       string // one of the Event* constants
+	Key        string // idempotency key, unique per event and channel
+	OccurredAt time.Time
+	Incident   Incident // zero for EventTest
+	Monitor    Monitor
+	Actor      string // who acknowledged or resolved, if a user did ("" = automatic)
+	Comment    string // optional text
+	Link       string // URL of the incident in the dashboard ("" if unknown)
+}
+
+// Incident is the incident an Event is about.
+type Incident struct {
+	ID             int64
+	Kind           string // "down" or "degraded"
+	Status         string // "open", "acknowledged" or "resolved"
+	StartedAt      time.Time
+	AcknowledgedAt *time.Time
+	ResolvedAt     *time.Time
+	Cause          Cause
+	Regions        []string
+}
+
+// Cause is why the monitor failed, as the probe saw it.
+type Cause struct {
+	ErrorClass string
+	Message    string
+	StatusCode int
+}
+
+// Monitor is the monitor an Event is about.
+type Monitor struct {
+	ID   int64
+	Name string
+	URL  string
+}
+
+// Channel is one configured destination of one type.
+type Channel interface {
+	// Validate reports bad configuration as an apperr validation error
+	// naming "config.<field>".
+	Validate() error
+	// Send makes one delivery attempt of e through t.
+	Send(ctx context.Context, t Transport, e Event) error
+}
+
+// Transport is how channels reach the outside world. Build it with
+// NewTransport; tests may adjust its fields.
+type Transport struct {
+	// HTTP sends every HTTP-based notification.
+	HTTP *http.Client
+	// Dial opens SMTP connections.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLS is the base TLS configuration for SMTP (root CAs, minimum
+	// version); nil means the system roots. ServerName is set per send.
+	TLS *tls.Config
+}
+
+// typeInfo describes one channel type.
+type typeInfo struct {
+	new     func() Channel // a pointer to a zero config
+	secrets []string       // JSON names of the fields Mask hides
+}
+
+// types is the registry of channel types, keyed by type name.
+var types = map[string]typeInfo{
+	"webhook":   {func() Channel { return new(Webhook) }, []string{"secret"}},
+	"slack":     {func() Channel { return new(Slack) }, []string{"url"}},
+	"discord":   {func() Channel { return new(Discord) }, []string{"url"}},
+	"telegram":  {func() Channel { return new(Telegram) }, []string{"bot_token"}},
+	"teams":     {func() Channel { return new(Teams) }, []string{"url"}},
+	"email":     {func() Channel { return new(Email) }, []string{"password"}},
+	"pagerduty": {func() Channel { return new(PagerDuty) }, []string{"routing_key"}},
+	"opsgenie":  {func() Channel { return new(Opsgenie) }, []string{"api_key"}},
+	"ntfy":      {func() Channel { return new(Ntfy) }, []string{"token"}},
+}
+
+// Types returns the names of all channel types, sorted.
+func Types() []string {
+	names := make([]string, 0, len(types))
+	for name := range types {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// lookup returns the typeInfo of typ or a validation error naming "type".
+func lookup(typ string) (typeInfo, error) {
+	info, ok := types[typ]
+	if !ok {
+		return typeInfo{}, apperr.Field("type", "must be one of "+strings.Join(Types(), ", "))
+	}
+	return info, nil
+}
+
+// Parse decodes config strictly into the configuration of type typ and
+// validates it. Unknown fields, wrong JSON types and invalid values are
+// validation errors naming "config.<field>"; an unknown type names "type".
+func Parse(typ string, config json.RawMessage) (Channel, error) {
+	info, err := lookup(typ)
+	if err != nil {
+		return nil, err
+	}
+	ch := info.new()
+	if err := decodeStrict(config, ch); err != nil {
+		return nil, err
+	}
+	if err := ch.Validate(); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
