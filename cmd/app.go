@@ -19,8 +19,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/betterstack/betterstack/modules/auth"
+	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/pusher"
@@ -60,19 +62,20 @@ const liveWithin = 20 * time.Second
 // App is one BetterStack process: its connections, services and the
 // long-running loops of its roles. Tests build it exactly as `serve` does.
 type App struct {
-	Cfg      config.Config
-	Log      *slog.Logger
-	DB       *database.DB  // nil when no role needs it (a lone worker)
-	Redis    *redis.Client // nil with the in-process queue
-	Metrics  *prometheus.Registry
-	HTTP     *server.Server
-	Auth     *auth.Service
-	Monitors *monitor.Service
-	Queue    pipelineQueue
-	Ticks    *tick.Service
-
-	Pusher *pusher.Pusher
-	Worker *worker.Worker
+	Cfg       config.Config
+	Log       *slog.Logger
+	DB        *database.DB  // nil when no role needs it (a lone worker)
+	Redis     *redis.Client // nil with the in-process queue
+	Metrics   *prometheus.Registry
+	HTTP      *server.Server
+	Auth      *auth.Service
+	Monitors  *monitor.Service
+	Queue     pipelineQueue
+	Ticks     *tick.Service
+	Incidents *incident.Service
+	Channels  *channel.Service
+	Pusher    *pusher.Pusher
+	Worker    *worker.Worker
 
 	runners []runner
 }
@@ -162,7 +165,11 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	}
 	if needDB {
 		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval}, log)
-		a.Ticks = tick.New(a.DB, nil, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
+		a.Channels = channel.New(a.DB, channel.Config{AllowPrivate: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
+			BaseBackoff: opts.NotifyBackoff}, log, a.Metrics)
+		a.Incidents = incident.New(a.DB, a.Channels, incident.Config{}, log)
+		a.Channels.SetTimeline(a.Incidents)
+		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
 	}
 	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
@@ -201,6 +208,8 @@ func (a *App) buildPipeline(opts Options) {
 		a.runners = append(a.runners,
 			runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }},
 			runner{name: "silence", run: func(ctx context.Context) error { return a.Ticks.RunSweep(ctx, 10*time.Second) }},
+			runner{name: "notifications", run: a.Channels.Run},
+			runner{name: "reminders", run: func(ctx context.Context) error { return a.Incidents.RunReminders(ctx, 15*time.Second) }},
 		)
 	}
 }
@@ -211,7 +220,8 @@ func (a *App) registerAPI(e *echo.Echo) {
 	auth.RegisterAPI(public, private, a.Auth)
 	monitor.RegisterAPI(private, a.Monitors)
 	tick.RegisterAPI(private, a.Ticks, a.Monitors)
-
+	incident.RegisterAPI(private, a.Incidents)
+	channel.RegisterAPI(private, a.Channels)
 	worker.RegisterAPI(private, a.Queue, liveWithin)
 }
 
