@@ -17,7 +17,7 @@ import (
 type scenario struct {
 	name        string
 	method      string
-	path        string // {alice_monitor} and {bob_monitor} are replaced by ids
+	path        string // {alice_monitor} and {bob_monitor} are replaced by ids, here and in body
 	auth        string // "alice", "bob", "" (none) or a literal credential
 	body        string
 	status      int
@@ -56,15 +56,16 @@ func (f fixture) run(t *testing.T, scenarios []scenario) {
 	t.Helper()
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			path := strings.NewReplacer(
+			ids := strings.NewReplacer(
 				"{alice_monitor}", fmt.Sprint(f.aliceMonitor),
 				"{bob_monitor}", fmt.Sprint(f.bobMonitor),
-			).Replace(s.path)
+			)
+			path := ids.Replace(s.path)
 			token := map[string]string{"alice": f.alice, "bob": f.bob}[s.auth]
 			if token == "" {
 				token = s.auth
 			}
-			r := do(t, f.app, s.method, path, token, s.body)
+			r := do(t, f.app, s.method, path, token, ids.Replace(s.body))
 			if r.Status != s.status {
 				t.Fatalf("%s %s: status %d, want %d; body %s", s.method, path, r.Status, s.status, r.Body)
 			}

@@ -197,7 +197,8 @@ func (c *Email) deliver(ctx context.Context, t Transport, addr, from string, to 
 		conn.Close()
 		return fmt.Errorf("connect: %w", err)
 	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	raw := conn // conn is replaced by its TLS wrapper below
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}

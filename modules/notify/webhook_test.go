@@ -1,6 +1,9 @@
 package notify_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,8 +39,16 @@ func TestWebhookRequest(t *testing.T) {
 					t.Errorf("header %s = %q, want %q", k, got, want)
 				}
 			}
-			if err := notify.VerifySignature(webhookSecret, req.Header.Get("BetterStack-Signature"), req.Body, time.Now(), time.Minute); err != nil {
+			sig := req.Header.Get("BetterStack-Signature")
+			if err := notify.VerifySignature(webhookSecret, sig, req.Body, time.Now(), time.Minute); err != nil {
 				t.Errorf("signature does not verify: %v", err)
+			}
+			// The documented scheme, computed independently of the package.
+			ts, v1, _ := strings.Cut(strings.TrimPrefix(sig, "t="), ",v1=")
+			mac := hmac.New(sha256.New, []byte(webhookSecret))
+			mac.Write([]byte(ts + "." + string(req.Body)))
+			if want := hex.EncodeToString(mac.Sum(nil)); v1 != want {
+				t.Errorf("signature %q, want t=%s,v1=%s", sig, ts, want)
 			}
 
 			var body struct {
