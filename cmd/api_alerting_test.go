@@ -56,7 +56,7 @@ func TestAlertingAPI(t *testing.T) {
 			{name: "window: weekly without days", method: "POST", path: "/api/v1/maintenance-windows", auth: "alice",
 				body: `{"name":"w","monitor_ids":[{alice_monitor}],"start_time":"03:00","duration_minutes":30}`, status: 422, contains: []string{`"weekdays"`}},
 			{name: "window: created", method: "POST", path: "/api/v1/maintenance-windows", auth: "alice",
-				body: `{"name":"deploy","monitor_ids":[{alice_monitor}],"weekdays":[2,4],"start_time":"03:00","duration_minutes":30,"time_zone":"Europe/Berlin"}`,
+				body:   `{"name":"deploy","monitor_ids":[{alice_monitor}],"weekdays":[2,4],"start_time":"03:00","duration_minutes":30,"time_zone":"Europe/Berlin"}`,
 				status: 201, contains: []string{`"time_zone":"Europe/Berlin"`, `"weekdays":[2,4]`}},
 			{name: "window: bob does not see it", method: "GET", path: "/api/v1/maintenance-windows", auth: "bob", status: 200, notContains: []string{"deploy"}},
 		})

@@ -155,7 +155,11 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 	start := time.Now()
 	defer func() { s.batchDur.Observe(time.Since(start).Seconds()) }()
 	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
-	return s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Counted only once the transaction commits: a batch that rolls back is
+	// retried and must not be counted twice.
+	var stored, dupes, orphans int
+	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		stored, dupes, orphans = 0, 0, 0
 		ids := uniqueMonitorIDs(results)
 		settings, err := s.store.monitors(tx, ids)
 		if err != nil {
@@ -164,7 +168,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		ticks := make([]newTick, 0, len(results))
 		for _, r := range results {
 			if _, ok := settings[r.MonitorID]; !ok {
-				s.orphans.Inc()
+				orphans++
 				continue
 			}
 			ticks = append(ticks, newTick{MonitorID: r.MonitorID, Tick: fromResult(r)})
@@ -175,8 +179,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if err != nil {
 			return fmt.Errorf("insert ticks: %w", err)
 		}
-		s.stored.Add(float64(len(inserted)))
-		s.dupes.Add(float64(len(ticks) - len(inserted)))
+		stored, dupes = len(inserted), len(ticks)-len(inserted)
 		if len(inserted) == 0 {
 			return nil
 		}
@@ -280,6 +283,12 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		}
 		return nil
 	})
+	if err == nil {
+		s.stored.Add(float64(stored))
+		s.dupes.Add(float64(dupes))
+		s.orphans.Add(float64(orphans))
+	}
+	return err
 }
 
 func fromResult(r queue.Result) Tick {

@@ -57,8 +57,9 @@ type Worker struct {
 	log      *slog.Logger
 
 	mu       sync.Mutex
-	inflight map[string]struct{} // delivery ids being checked
+	inflight map[string]struct{} // delivery ids held: read or claimed, result not yet published
 	claimed  chan queue.JobDelivery
+	freed    chan struct{} // signalled when held jobs are released
 
 	checks   *prometheus.CounterVec
 	stale    prometheus.Counter
@@ -91,7 +92,7 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 		cfg.ID = DefaultID()
 	}
 	labels := prometheus.Labels{"region": cfg.Region}
-	w := &Worker{cfg: cfg, q: q, presence: p, probe: c, inflight: map[string]struct{}{}, claimed: make(chan queue.JobDelivery, 100),
+	w := &Worker{cfg: cfg, q: q, presence: p, probe: c, inflight: map[string]struct{}{}, claimed: make(chan queue.JobDelivery, 100), freed: make(chan struct{}, 1),
 		log: log.With("module", "worker", "region", cfg.Region, "worker_id", cfg.ID),
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_worker_checks_total",
 			Help: "Checks run, by status.", ConstLabels: labels}, []string{"status"}),
@@ -107,6 +108,25 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 	}
 	reg.MustRegister(w.checks, w.stale, w.nClaimed, w.lateness, w.running)
 	return w
+}
+
+func (w *Worker) held() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.inflight)
+}
+
+// release forgets held deliveries and wakes the read loop.
+func (w *Worker) release(ids ...string) {
+	w.mu.Lock()
+	for _, id := range ids {
+		delete(w.inflight, id)
+	}
+	w.mu.Unlock()
+	select {
+	case w.freed <- struct{}{}:
+	default:
+	}
 }
 
 // ID is the worker's consumer name.
@@ -138,14 +158,29 @@ func (w *Worker) Run(ctx context.Context) error {
 	slots := make(chan struct{}, w.cfg.Concurrency)
 	var checks sync.WaitGroup
 	for ctx.Err() == nil {
-		// Wait for at least one free slot before asking for work.
-		select {
-		case slots <- struct{}{}:
-			<-slots
-		case <-ctx.Done():
+		// Jobs claimed from a dead peer are already held: start them first.
+		for more := true; more; {
+			select {
+			case d := <-w.claimed:
+				w.start(d, true, slots, &checks, done)
+			default:
+				more = false
+			}
+		}
+		// Read only as many jobs as this worker can hold: every job read or
+		// claimed counts until its result is published, including jobs
+		// waiting for their slot. (A count of 0 would mean "all".)
+		free := w.cfg.Concurrency - w.held()
+		if free <= 0 {
+			select {
+			case <-w.freed:
+			case d := <-w.claimed:
+				w.start(d, true, slots, &checks, done)
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
 			continue
 		}
-		free := w.cfg.Concurrency - len(slots)
 		ds, err := w.q.ReadJobs(ctx, w.cfg.Region, w.cfg.ID, min(free, 200), time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -156,14 +191,6 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		for _, d := range ds {
 			w.start(d, false, slots, &checks, done)
-		}
-		for more := true; more; {
-			select {
-			case d := <-w.claimed:
-				w.start(d, true, slots, &checks, done)
-			default:
-				more = false
-			}
 		}
 	}
 
@@ -199,9 +226,7 @@ func (w *Worker) start(d queue.JobDelivery, claimed bool, slots chan struct{}, w
 		if err := w.q.DropJob(ctx, w.cfg.Region, d.ID); err != nil {
 			w.log.Warn("drop stale job", "job_id", d.Job.ID, "err", err)
 		}
-		w.mu.Lock()
-		delete(w.inflight, d.ID)
-		w.mu.Unlock()
+		w.release(d.ID)
 		return
 	}
 	if !claimed {
@@ -300,11 +325,11 @@ func (w *Worker) publishLoop(done <-chan queue.Completion, stop <-chan struct{})
 			}
 			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 		}
-		w.mu.Lock()
-		for _, c := range batch {
-			delete(w.inflight, c.DeliveryID)
+		ids := make([]string, len(batch))
+		for i, c := range batch {
+			ids[i] = c.DeliveryID
 		}
-		w.mu.Unlock()
+		w.release(ids...)
 		batch = batch[:0]
 	}
 	tick := time.NewTicker(20 * time.Millisecond)

@@ -1,0 +1,403 @@
+package tick_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/incident"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/queue"
+	"github.com/betterstack/betterstack/modules/testenv"
+	"github.com/betterstack/betterstack/modules/tick"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// MustDB opens a migrated PostgreSQL database of this test and returns it
+// with its URL.
+func MustDB(t *testing.T) (*database.DB, string) {
+	t.Helper()
+	dbURL := testenv.MustPostgres(t)
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Config{URL: dbURL, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.EnsureSchema(ctx, true, discard); err != nil {
+		t.Fatal(err)
+	}
+	return db, dbURL
+}
+
+// MustMonitors creates a user and n monitors (interval 60 s) through the
+// monitor service and returns their ids.
+func MustMonitors(t *testing.T, db *database.DB, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var uid int64
+	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('ingest@example.com', 'x') RETURNING id").Scan(&uid).Error; err != nil {
+		t.Fatal(err)
+	}
+	svc := monitor.New(db, monitor.Config{MinInterval: time.Second}, discard)
+	ids := make([]int64, n)
+	for i := range ids {
+		name, u, interval := fmt.Sprintf("m%d", i), fmt.Sprintf("http://127.0.0.1:9/m/%d", i), 60
+		m, err := svc.Create(ctx, uid, monitor.Input{Name: &name, URL: &u, IntervalSeconds: &interval})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+// result is an up result of monitor id in region for slot at.
+func result(id int64, region string, at time.Time) queue.Result {
+	at = at.UTC().Truncate(time.Millisecond)
+	return queue.Result{JobID: fmt.Sprintf("%d:%d", id, at.UnixMilli()), MonitorID: id, Region: region, WorkerID: "w-" + region,
+		ScheduledAt: at, Result: probe.Result{Status: probe.StatusUp, StatusCode: 200, LatencyMS: 12, CheckedAt: at}}
+}
+
+func metric(t *testing.T, reg prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			sum := 0.0
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+			return sum
+		}
+	}
+	t.Fatalf("metric %s not registered", name)
+	return 0
+}
+
+// slots returns a monitor's stored ticks as "region@unix_ms", failing on a
+// slot stored twice.
+func slots(t *testing.T, svc *tick.Service, id int64) map[string]tick.Tick {
+	t.Helper()
+	p, err := svc.List(context.Background(), id, tick.TickFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]tick.Tick{}
+	for _, tk := range p.Data {
+		key := fmt.Sprintf("%s@%d", tk.Region, tk.ScheduledAt.UnixMilli())
+		if _, dup := out[key]; dup {
+			t.Errorf("monitor %d: slot %s stored twice", id, key)
+		}
+		out[key] = tk
+	}
+	return out
+}
+
+func key(r queue.Result) string { return fmt.Sprintf("%s@%d", r.Region, r.ScheduledAt.UnixMilli()) }
+
+// TestStoreIsIdempotent: a result delivered twice (a redelivery, or twice
+// in one batch) is one tick, counts as a duplicate and is not folded into
+// the region's state twice.
+func TestStoreIsIdempotent(t *testing.T) {
+	t.Parallel()
+	db, _ := MustDB(t)
+	ids := MustMonitors(t, db, 2)
+	reg := prometheus.NewRegistry()
+	svc := tick.New(db, nil, tick.Config{Consumer: "alerter-1"}, discard, reg)
+	ctx := context.Background()
+
+	base := time.Now().Add(-time.Minute)
+	var batch []queue.Result
+	for _, id := range ids {
+		for _, region := range []string{"eu", "us"} {
+			for s := range 2 {
+				batch = append(batch, result(id, region, base.Add(time.Duration(s)*time.Second)))
+			}
+		}
+	}
+	if err := svc.Store(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Store(ctx, batch); err != nil {
+		t.Fatalf("storing the same batch again: %v", err)
+	}
+	for _, id := range ids {
+		got := slots(t, svc, id)
+		if len(got) != 4 {
+			t.Errorf("monitor %d: %d ticks, want 4", id, len(got))
+		}
+		for _, r := range batch {
+			if r.MonitorID == id {
+				if tk, ok := got[key(r)]; !ok || tk.WorkerID != r.WorkerID || tk.Status != probe.StatusUp {
+					t.Errorf("monitor %d: slot %s = %+v (found %v)", id, key(r), tk, ok)
+				}
+			}
+		}
+		rs, err := svc.Regions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.ConsecutiveSuccesses != 2 {
+				t.Errorf("monitor %d region %s: %d consecutive successes after 2 slots stored twice, want 2", id, r.Region, r.ConsecutiveSuccesses)
+			}
+		}
+		if len(rs) != 2 {
+			t.Errorf("monitor %d: %d region states, want 2", id, len(rs))
+		}
+	}
+	if n := metric(t, reg, "betterstack_ingest_ticks_stored_total"); n != 8 {
+		t.Errorf("ticks stored = %v, want 8", n)
+	}
+	if n := metric(t, reg, "betterstack_ingest_duplicates_total"); n != 8 {
+		t.Errorf("duplicates = %v, want 8", n)
+	}
+
+	// The same result twice within one batch.
+	r := result(ids[0], "eu", base.Add(10*time.Second))
+	if err := svc.Store(ctx, []queue.Result{r, r}); err != nil {
+		t.Fatalf("a batch holding one result twice: %v", err)
+	}
+	if got := slots(t, svc, ids[0]); len(got) != 5 {
+		t.Errorf("monitor %d: %d ticks after a doubled result, want 5", ids[0], len(got))
+	}
+	if n := metric(t, reg, "betterstack_ingest_duplicates_total"); n != 9 {
+		t.Errorf("duplicates = %v, want 9", n)
+	}
+}
+
+// failOnce is an incident reconciler whose first call fails, as a database
+// error late in the ingest transaction would.
+type failOnce struct{ calls atomic.Int64 }
+
+func (f *failOnce) Reconcile(*gorm.DB, []incident.Change) error {
+	if f.calls.Add(1) == 1 {
+		return errors.New("injected failure")
+	}
+	return nil
+}
+
+// TestStoredCountsOnlyCommittedTicks: a batch whose transaction rolls back
+// stores nothing, so it must count nothing; the retry counts it once.
+func TestStoredCountsOnlyCommittedTicks(t *testing.T) {
+	t.Parallel()
+	db, _ := MustDB(t)
+	ids := MustMonitors(t, db, 1)
+	reg := prometheus.NewRegistry()
+	rec := &failOnce{}
+	svc := tick.New(db, rec, tick.Config{Consumer: "alerter-1"}, discard, reg)
+	ctx := context.Background()
+	batch := []queue.Result{result(ids[0], "eu", time.Now().Add(-time.Second))}
+	if err := svc.Store(ctx, batch); err == nil {
+		t.Fatal("the first Store succeeded although the reconciler failed")
+	}
+	if got := slots(t, svc, ids[0]); len(got) != 0 {
+		t.Fatalf("ticks after a rolled-back batch: %v", got)
+	}
+	if err := svc.Store(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if got := slots(t, svc, ids[0]); len(got) != 1 {
+		t.Fatalf("%d ticks after the retry, want 1", len(got))
+	}
+	if rec.calls.Load() < 2 {
+		t.Fatalf("reconciler called %d times; the test needs the failing first call", rec.calls.Load())
+	}
+	if n := metric(t, reg, "betterstack_ingest_ticks_stored_total"); n != 1 {
+		t.Errorf("ticks stored = %v for one committed tick, want 1", n)
+	}
+}
+
+// adminURL is the maintenance database testenv creates test databases from.
+func adminURL() string {
+	if u := os.Getenv("BETTERSTACK_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return testenv.DefaultPostgresURL
+}
+
+// allowConnections turns connections to database name on or off and, when
+// off, ends the open ones: the database is unavailable for real.
+func allowConnections(t *testing.T, name string, allow bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		t.Fatalf("admin connection: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s ALLOW_CONNECTIONS %t", pgx.Identifier{name}.Sanitize(), allow)); err != nil {
+		t.Fatalf("alter database: %v", err)
+	}
+	if !allow {
+		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
+			t.Fatalf("terminate connections: %v", err)
+		}
+	}
+}
+
+// complete sends results through the queue as workers do: each one's job is
+// published, read by a worker consumer and completed with the result.
+func complete(t *testing.T, q *queue.Redis, results []queue.Result) {
+	t.Helper()
+	ctx := context.Background()
+	byJob := map[string]queue.Result{}
+	jobs := make([]queue.Job, len(results))
+	for i, r := range results {
+		jobs[i] = queue.Job{ID: r.JobID, MonitorID: r.MonitorID, Region: r.Region, ScheduledAt: r.ScheduledAt, IntervalSeconds: 60}
+		byJob[r.Region+"/"+r.JobID] = r
+	}
+	if n, err := q.PublishJobs(ctx, jobs); err != nil || n != len(jobs) {
+		t.Fatalf("publish jobs: %d of %d, %v", n, len(jobs), err)
+	}
+	regions := map[string]bool{}
+	for _, r := range results {
+		regions[r.Region] = true
+	}
+	done := 0
+	for region := range regions {
+		ds, err := q.ReadJobs(ctx, region, "worker-1", 1000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := make([]queue.Completion, len(ds))
+		for i, d := range ds {
+			cs[i] = queue.Completion{DeliveryID: d.ID, Result: byJob[region+"/"+d.Job.ID]}
+		}
+		n, err := q.CompleteJobs(ctx, region, cs)
+		if err != nil || n != len(cs) {
+			t.Fatalf("complete jobs of %s: %d of %d, %v", region, n, len(cs), err)
+		}
+		done += n
+	}
+	if done != len(results) {
+		t.Fatalf("completed %d of %d jobs", done, len(results))
+	}
+}
+
+// TestIngestSurvivesDatabaseOutage runs the alerter's ingest on the Redis
+// queue while its database refuses connections: results wait in the stream,
+// none is lost, and once the database is back each becomes exactly one tick.
+func TestIngestSurvivesDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	db, dbURL := MustDB(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	// Runs before testenv drops the database (cleanups run last first).
+	t.Cleanup(func() { allowConnections(t, name, true) })
+	ids := MustMonitors(t, db, 2)
+	_, rdb, prefix := testenv.MustRedis(t)
+	q := queue.NewRedis(rdb, queue.Config{Prefix: prefix})
+	reg := prometheus.NewRegistry()
+	svc := tick.New(db, nil, tick.Config{Consumer: "alerter-1"}, discard, reg)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- svc.Run(ctx, q) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("ingest: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("ingest did not stop")
+		}
+	})
+
+	// The ingest works and holds live connections before the outage.
+	base := time.Now().Add(-time.Minute)
+	warm := result(ids[0], "eu", base)
+	complete(t, q, []queue.Result{warm})
+	eventuallyTrue(t, 10*time.Second, "the warm-up result stored", func() bool { return len(slots(t, svc, ids[0])) == 1 })
+
+	allowConnections(t, name, false)
+	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	err = db.Ping(pctx)
+	pcancel()
+	if err == nil {
+		t.Fatal("the database still answers after connections were refused and terminated")
+	}
+
+	var during []queue.Result
+	for _, id := range ids {
+		for _, region := range []string{"eu", "us"} {
+			for s := 1; s <= 5; s++ {
+				during = append(during, result(id, region, base.Add(time.Duration(s)*time.Second)))
+			}
+		}
+	}
+	complete(t, q, during)
+	time.Sleep(2 * time.Second)
+	if n, err := q.ResultBacklog(context.Background()); err != nil || n != int64(len(during)) {
+		t.Fatalf("result backlog during the outage = %d (%v), want all %d results waiting", n, err, len(during))
+	}
+	if n := metric(t, reg, "betterstack_ingest_batch_failures_total"); n == 0 {
+		t.Fatal("no failed batch recorded: the ingest did not try to store during the outage")
+	}
+
+	allowConnections(t, name, true)
+	eventuallyTrue(t, 20*time.Second, "the result stream to drain", func() bool {
+		n, err := q.ResultBacklog(context.Background())
+		return err == nil && n == 0
+	})
+	want := append([]queue.Result{warm}, during...)
+	for _, id := range ids {
+		got := slots(t, svc, id)
+		n := 0
+		for _, r := range want {
+			if r.MonitorID != id {
+				continue
+			}
+			n++
+			if _, ok := got[key(r)]; !ok {
+				t.Errorf("monitor %d: result %s lost", id, key(r))
+			}
+		}
+		if len(got) != n {
+			t.Errorf("monitor %d: %d ticks, want %d", id, len(got), n)
+		}
+	}
+	if n := metric(t, reg, "betterstack_ingest_ticks_stored_total"); int(n) != len(want) {
+		t.Errorf("ticks stored = %v, want %d", n, len(want))
+	}
+	if n := metric(t, reg, "betterstack_ingest_duplicates_total"); n != 0 {
+		t.Errorf("duplicates = %v, want 0", n)
+	}
+}
+
+func eventuallyTrue(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %v waiting for %s", timeout, what)
+}
