@@ -118,3 +118,41 @@ func TestMaintenanceSuppressesIncidents(t *testing.T) {
 		t.Fatalf("incident = %+v", inc)
 	}
 }
+
+// TestManualResolveHoldsWhileStillDown (embedded): resolving by hand while
+// the target is still down does not reopen the incident on the next failing
+// check; after a recovery, a new outage opens a new incident.
+func TestManualResolveHoldsWhileStillDown(t *testing.T) {
+	target := newFlaky(t)
+	cfg := config.Defaults()
+	cfg.DataDir, cfg.MinInterval = t.TempDir(), time.Second
+	app := MustApp(t, cfg)
+	base, _ := startApp(t, app)
+	c := client{t: t, base: base, token: mustSignup(t, app, "resolver@example.com")}
+	st, body := c.call("POST", "/api/v1/monitors", `{"name":"api","url":"`+target.srv.URL+`","interval_seconds":1,"timeout_ms":500}`)
+	if st != 201 {
+		t.Fatalf("monitor: %d %s", st, body)
+	}
+	var m struct{ ID int64 }
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "up", func() bool { return c.monitorStatus(m.ID) == "up" })
+	target.healthy.Store(false)
+	eventually(t, 15*time.Second, "an incident", func() bool { return len(c.incidents(m.ID)) == 1 })
+	id := c.incidents(m.ID)[0].ID
+	if st, body := c.call("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", id), ""); st != 200 || !strings.Contains(body, `"resolved_by":"resolver@example.com"`) {
+		t.Fatalf("resolve: %d %s", st, body)
+	}
+	if st, _ := c.call("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", id), ""); st != 409 {
+		t.Fatalf("resolving twice: %d, want 409", st)
+	}
+	time.Sleep(3 * time.Second) // several more failing checks
+	if incs := c.incidents(m.ID); len(incs) != 1 || incs[0].Status != "resolved" {
+		t.Fatalf("after a manual resolve while down: %+v; want the one resolved incident", incs)
+	}
+	target.healthy.Store(true)
+	eventually(t, 15*time.Second, "up again", func() bool { return c.monitorStatus(m.ID) == "up" })
+	target.healthy.Store(false)
+	eventually(t, 15*time.Second, "a new incident for the new outage", func() bool { return len(c.incidents(m.ID)) == 2 })
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/server"
 )
 
@@ -107,9 +108,28 @@ func (h handlers) deliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ds, err := h.svc.Deliveries(c.Request().Context(), server.UserID(c), id)
+	limit, before := 50, int64(0)
+	fields := apperr.Fields{}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			fields.Add("limit", "must be a number from 1 to 500")
+		}
+		limit = n
+	}
+	if v := c.QueryParam("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			fields.Add("cursor", "is not a cursor returned by this API")
+		}
+		before = n
+	}
+	if err := fields.Err(); err != nil {
+		return err
+	}
+	p, err := h.svc.Deliveries(c.Request().Context(), server.UserID(c), id, limit, before)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": ds})
+	return c.JSON(http.StatusOK, p)
 }

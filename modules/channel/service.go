@@ -2,9 +2,11 @@ package channel
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -199,12 +201,29 @@ func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 	return s.store.delete(ctx, userID, id)
 }
 
-// Deliveries returns a channel's most recent notifications with every attempt.
-func (s *Service) Deliveries(ctx context.Context, userID, id int64) ([]Delivery, error) {
+// DeliveryPage is one page of a channel's delivery log, newest first.
+type DeliveryPage struct {
+	Data       []Delivery `json:"data"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+// Deliveries returns a page of a channel's notifications, newest first, with
+// every attempt. before is an id cursor (0 = from the newest).
+func (s *Service) Deliveries(ctx context.Context, userID, id int64, limit int, before int64) (DeliveryPage, error) {
 	if _, err := s.store.get(ctx, userID, id); err != nil {
-		return nil, err
+		return DeliveryPage{}, err
 	}
-	return s.store.deliveries(ctx, id, 100)
+	ds, err := s.store.deliveries(ctx, id, limit+1, before)
+	if err != nil {
+		return DeliveryPage{}, err
+	}
+	p := DeliveryPage{Data: ds}
+	if len(ds) > limit {
+		p.Data = ds[:limit]
+		c := strconv.FormatInt(ds[limit-1].ID, 10)
+		p.NextCursor = &c
+	}
+	return p, nil
 }
 
 // Test sends a test message now and reports the outcome; it is logged like
@@ -219,7 +238,11 @@ func (s *Service) Test(ctx context.Context, userID, id int64) (TestResult, error
 		return TestResult{}, err
 	}
 	now := s.now()
-	ev := notify.Event{Type: "test", Key: fmt.Sprintf("test-%d-%d", r.ID, now.UnixNano()), OccurredAt: now,
+	nonce := make([]byte, 6)
+	if _, err := rand.Read(nonce); err != nil {
+		return TestResult{}, err
+	}
+	ev := notify.Event{Type: "test", Key: fmt.Sprintf("test-%d-%d-%x", r.ID, now.Unix(), nonce), OccurredAt: now,
 		Monitor: notify.Monitor{Name: "BetterStack test"}}
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)

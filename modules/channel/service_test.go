@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,9 +132,24 @@ func TestPrivateAddressesRefusedUnlessAllowed(t *testing.T) {
 		if err != nil || !res.Delivered || hits.Load() != 1 {
 			t.Fatalf("allowed test send = %+v, %v, %d hits; want delivered once", res, err, hits.Load())
 		}
-		ds, err := allowed.svc.Deliveries(context.Background(), 1, ch.ID)
-		if err != nil || len(ds) != 1 || ds[0].Event != "test" || ds[0].Status != StateDelivered || len(ds[0].Log) != 1 {
-			t.Fatalf("delivery log = %+v, %v", ds, err)
+		page, err := allowed.svc.Deliveries(context.Background(), 1, ch.ID, 50, 0)
+		ds := page.Data
+		if err != nil || len(ds) != 1 || ds[0].Event != "test" || ds[0].Status != StateDelivered || len(ds[0].Log) != 1 || page.NextCursor != nil {
+			t.Fatalf("delivery log = %+v, %v", page, err)
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := allowed.svc.Test(context.Background(), 1, ch.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, err := allowed.svc.Deliveries(context.Background(), 1, ch.ID, 2, 0)
+		if err != nil || len(first.Data) != 2 || first.NextCursor == nil {
+			t.Fatalf("page 1 = %+v, %v", first, err)
+		}
+		cur, _ := strconv.ParseInt(*first.NextCursor, 10, 64)
+		second, err := allowed.svc.Deliveries(context.Background(), 1, ch.ID, 2, cur)
+		if err != nil || len(second.Data) != 1 || second.NextCursor != nil || second.Data[0].ID >= first.Data[1].ID {
+			t.Fatalf("page 2 = %+v, %v", second, err)
 		}
 	})
 }
@@ -170,11 +186,11 @@ func TestRetriesUntilDelivered(t *testing.T) {
 		if calls.Load() != 3 || len(got) != 1 || got[0] != "incident-7-opened-channel-1" && !strings.HasPrefix(got[0], "incident-7-opened-channel-") {
 			t.Fatalf("receiver: %d calls, delivered keys %v", calls.Load(), got)
 		}
-		ds, err := f.svc.Deliveries(ctx, 1, ch.ID)
-		if err != nil || len(ds) != 1 {
-			t.Fatal(ds, err)
+		page, err := f.svc.Deliveries(ctx, 1, ch.ID, 50, 0)
+		if err != nil || len(page.Data) != 1 {
+			t.Fatal(page, err)
 		}
-		d := ds[0]
+		d := page.Data[0]
 		if d.Status != StateDelivered || d.Attempts != 3 || len(d.Log) != 3 || d.Log[0].Success || !d.Log[2].Success ||
 			!strings.Contains(d.Log[0].Error, "502") {
 			t.Fatalf("delivery = %+v", d)

@@ -159,9 +159,13 @@ func (s *store) finish(ctx context.Context, r notificationRow, a attemptRow) err
 	})
 }
 
-func (s *store) deliveries(ctx context.Context, channelID int64, limit int) ([]Delivery, error) {
+func (s *store) deliveries(ctx context.Context, channelID int64, limit int, before int64) ([]Delivery, error) {
 	var rows []notificationRow
-	if err := s.db.WithContext(ctx).Where("channel_id = ?", channelID).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	q := s.db.WithContext(ctx).Where("channel_id = ?", channelID)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Delivery, 0, len(rows))

@@ -15,6 +15,10 @@
 //     change between the two resolves the old incident and opens the new;
 //   - up resolves; unknown (every region silent), pending and paused change
 //     nothing: the monitor's target is not blamed for our own missing regions;
+//   - an incident a user resolved by hand stays resolved while the monitor
+//     keeps the status it had then: a new one opens only after the status
+//     changes (it recovers and fails again), so resolving is not undone by
+//     the next failing check;
 //   - during a maintenance window no incident opens and nothing is sent;
 //     when the window ends and the monitor is still down, the next result
 //     opens the incident.
@@ -137,10 +141,11 @@ type RegionSnapshot struct {
 
 // Change is one monitor whose results were just ingested.
 type Change struct {
-	MonitorID int64
-	Status    string // the monitor's confirmed status after the batch
-	Regions   []RegionSnapshot
-	At        time.Time
+	MonitorID   int64
+	Status      string    // the monitor's confirmed status after the batch
+	StatusSince time.Time // since when it has had that status
+	Regions     []RegionSnapshot
+	At          time.Time
 }
 
 // Action is what Plan decides for one monitor.

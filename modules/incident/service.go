@@ -166,6 +166,15 @@ func (s *Service) reconcileOne(tx *gorm.DB, c Change, m monitorInfo, open map[in
 	if act.Open == "" {
 		return nil
 	}
+	if !hasOpen && !c.StatusSince.IsZero() {
+		closed, err := s.store.resolvedByHandSince(tx, c.MonitorID, act.Open, c.StatusSince)
+		if err != nil {
+			return err
+		}
+		if closed {
+			return nil
+		}
+	}
 	inc := newIncident(c, m, act.Open)
 	if err := s.store.insertIncident(tx, &inc); err != nil {
 		return fmt.Errorf("open incident: %w", err)

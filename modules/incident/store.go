@@ -287,3 +287,13 @@ func (s *store) email(tx *gorm.DB, userID int64) string {
 	}
 	return email
 }
+
+// resolvedByHandSince reports whether the monitor's latest incident of kind
+// was resolved by a user at or after since.
+func (s *store) resolvedByHandSince(tx *gorm.DB, monitorID int64, kind Kind, since time.Time) (bool, error) {
+	var n int64
+	err := tx.Model(&incidentRow{}).
+		Where("monitor_id = ? AND kind = ? AND status = ? AND resolved_by <> '' AND resolved_at >= ?", monitorID, string(kind), string(StatusResolved), since).
+		Count(&n).Error
+	return n > 0, err
+}

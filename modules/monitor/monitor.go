@@ -280,6 +280,8 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 	switch {
 	case m.TimeoutMS < MinTimeoutMS || m.TimeoutMS > MaxTimeoutMS:
 		f.Add("timeout_ms", fmt.Sprintf("must be between %d and %d", MinTimeoutMS, MaxTimeoutMS))
+	case m.IntervalSeconds < 1 || m.IntervalSeconds > MaxInterval:
+		// the interval's own message says it; comparing would overflow
 	case m.TimeoutMS >= m.IntervalSeconds*1000:
 		f.Add("timeout_ms", fmt.Sprintf("must be below the interval (%d ms)", m.IntervalSeconds*1000))
 	}

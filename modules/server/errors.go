@@ -1,11 +1,18 @@
 package server
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,7 +43,7 @@ type ErrorBody struct {
 type ErrorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Fields  map[string]string `json:"fields"` // always present; empty unless code is validation
 }
 
 // toAppErr classifies any error: apperr kinds pass through, echo's own
@@ -71,7 +78,34 @@ func toAppErr(err error) (*apperr.Error, int) {
 		}
 		return &apperr.Error{Kind: kind, Message: msg}, he.Code
 	}
+	if unavailable(err) {
+		return errUnavailable, http.StatusServiceUnavailable
+	}
 	return nil, http.StatusInternalServerError
+}
+
+var errUnavailable = &apperr.Error{Kind: apperr.Unavailable, RetryAfter: 5 * time.Second,
+	Message: "a backing service (database or queue) is unreachable; try again shortly"}
+
+// unavailable reports whether err means the database or Redis cannot be
+// reached right now, as opposed to a bug: the client may retry.
+func unavailable(err error) bool {
+	var (
+		netErr  net.Error
+		connErr *pgconn.ConnectError
+		pgErr   *pgconn.PgError
+	)
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pgErr):
+		// 08: connection exception; 57P0x: shutdown / cannot connect now; 53300: too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P0") || pgErr.Code == "53300"
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "failed to connect") ||
+		strings.Contains(msg, "conn closed") || strings.Contains(msg, "database is locked")
 }
 
 func (s *Server) handleError(err error, c echo.Context) {
@@ -83,7 +117,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		ae = &apperr.Error{Kind: apperr.Internal, Message: "internal error; the details are in the server log"}
 	}
-	if ae.Kind == apperr.RateLimited && ae.RetryAfter > 0 {
+	if ae.Kind == apperr.Unavailable {
+		s.log.Warn("backing service unavailable", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if (ae.Kind == apperr.RateLimited || ae.Kind == apperr.Unavailable) && ae.RetryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 	}
 	var werr error
@@ -91,7 +128,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(status)
 	case strings.HasPrefix(c.Request().URL.Path, "/api/") || s.cfg.HTMLError == nil:
-		werr = c.JSON(status, ErrorBody{Error: ErrorDetail{Code: string(ae.Kind), Message: ae.Message, Fields: ae.Fields}})
+		fields := ae.Fields
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		werr = c.JSON(status, ErrorBody{Error: ErrorDetail{Code: string(ae.Kind), Message: ae.Message, Fields: fields}})
 	default:
 		werr = s.cfg.HTMLError(c, status, ae.Message)
 	}

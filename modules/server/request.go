@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -33,7 +34,81 @@ func DecodeJSON(c echo.Context, dst any) error {
 		}
 		return apperr.New(apperr.BadRequest, "malformed JSON: unexpected data after the object")
 	}
+	// PostgreSQL text cannot hold NUL and no field needs it: refuse it here,
+	// for every body, rather than fail in the database.
+	if field := findNUL(reflect.ValueOf(dst), ""); field != "" {
+		return apperr.Field(field, "must not contain NUL characters")
+	}
 	return nil
+}
+
+// findNUL returns the JSON path of the first string under v that holds a
+// NUL character, or "".
+func findNUL(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		return findNUL(v.Elem(), path)
+	case reflect.String:
+		if strings.IndexByte(v.String(), 0) >= 0 {
+			return orSelf(path)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if f.Anonymous {
+				name = strings.TrimSuffix(path, ".")
+			} else if path != "" {
+				name = path + "." + name
+			}
+			if p := findNUL(v.Field(i), name); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			if k := iter.Key(); k.Kind() == reflect.String && strings.IndexByte(k.String(), 0) >= 0 {
+				return orSelf(path)
+			}
+			if p := findNUL(iter.Value(), path); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage
+			if strings.Contains(string(v.Bytes()), `\u0000`) {
+				return orSelf(path)
+			}
+			return ""
+		}
+		for i := 0; i < v.Len(); i++ {
+			if p := findNUL(v.Index(i), path); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func orSelf(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
 }
 
 func jsonError(err error) error {
@@ -53,6 +128,9 @@ func jsonError(err error) error {
 		field := typ.Field
 		if field == "" {
 			return apperr.New(apperr.BadRequest, "malformed JSON: expected an object, got %s", typ.Value)
+		}
+		if typ.Value == "number" || strings.HasPrefix(typ.Value, "number ") {
+			return apperr.Field(field, "is out of range")
 		}
 		return apperr.Field(field, fmt.Sprintf("must be %s, not %s", jsonType(typ.Type.Kind().String()), typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -3,6 +3,7 @@ package tick
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -30,6 +31,8 @@ type handlers struct {
 	monitors owner
 }
 
+var regionName = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+
 // MaxPage is the largest page of ticks.
 const MaxPage = 1000
 
@@ -55,6 +58,9 @@ func (h handlers) list(c echo.Context) error {
 func parseFilter(c echo.Context) (TickFilter, error) {
 	f := TickFilter{Limit: 100, Region: c.QueryParam("region")}
 	fields := apperr.Fields{}
+	if f.Region != "" && !regionName.MatchString(f.Region) {
+		fields.Add("region", "is not a region name (a-z, 0-9, '-', '_')")
+	}
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxPage {

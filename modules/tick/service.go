@@ -259,10 +259,8 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 					StatusCode: r.StatusCode, ErrorClass: r.ErrorClass, Error: r.Error, CheckedAt: r.LastCheckedAt, Evidence: r.Evidence})
 			}
 			sort.Slice(snaps, func(i, j int) bool { return snaps[i].Region < snaps[j].Region })
-			if string(status) != st.Status || flipped || status != monitor.StatusUp {
-				changes = append(changes, incident.Change{MonitorID: id, Status: string(status), Regions: snaps, At: now})
-			}
-			if string(status) != st.Status {
+			statusChanged := string(status) != st.Status
+			if statusChanged {
 				s.log.Info("monitor status changed", "monitor_id", id, "from", st.Status, "to", status)
 				st.Status, st.StatusSince = string(status), now
 			}
@@ -271,6 +269,9 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				st.LastCheckedAt = &last
 			}
 			stateRows = append(stateRows, st)
+			if statusChanged || flipped || status != monitor.StatusUp {
+				changes = append(changes, incident.Change{MonitorID: id, Status: string(status), StatusSince: st.StatusSince, Regions: snaps, At: now})
+			}
 		}
 		if err := s.store.saveStates(tx, stateRows); err != nil {
 			return fmt.Errorf("save monitor state: %w", err)

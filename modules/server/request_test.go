@@ -1,0 +1,71 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+)
+
+func TestDecodeJSON(t *testing.T) {
+	type inner struct {
+		Name string `json:"name"`
+	}
+	type body struct {
+		Name    *string           `json:"name"`
+		Headers map[string]string `json:"headers"`
+		Tags    []string          `json:"tags"`
+		Config  *json.RawMessage  `json:"config"`
+		Inner   inner             `json:"inner"`
+		Count   int               `json:"count"`
+	}
+	for _, tc := range []struct {
+		name   string
+		body   string
+		kind   apperr.Kind
+		field  string
+		detail string
+	}{
+		{"ok", `{"name":"a","headers":{"X":"y"},"tags":["t"],"config":{"k":1},"inner":{"name":"b"},"count":3}`, "", "", ""},
+		{"nul in a string", `{"name":"a\u0000b"}`, apperr.Invalid, "name", "NUL"},
+		{"nul in a map value", `{"headers":{"X":"\u0000"}}`, apperr.Invalid, "headers", "NUL"},
+		{"nul in a map key", `{"headers":{"X\u0000":"y"}}`, apperr.Invalid, "headers", "NUL"},
+		{"nul in a list", `{"tags":["ok","\u0000"]}`, apperr.Invalid, "tags", "NUL"},
+		{"nul in raw config", `{"config":{"url":"\u0000"}}`, apperr.Invalid, "config", "NUL"},
+		{"nul in a nested object", `{"inner":{"name":"\u0000"}}`, apperr.Invalid, "inner.name", "NUL"},
+		{"number too big", `{"count":99999999999999999999}`, apperr.Invalid, "count", "out of range"},
+		{"wrong type", `{"count":"3"}`, apperr.Invalid, "count", "must be a number"},
+		{"unknown field", `{"nmae":"a"}`, apperr.Invalid, "nmae", "unknown field"},
+		{"malformed", `{"name":`, apperr.BadRequest, "", "malformed JSON"},
+		{"trailing data", `{} {}`, apperr.BadRequest, "", "unexpected data"},
+		{"empty", ``, apperr.BadRequest, "", "empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			c := echo.New().NewContext(req, httptest.NewRecorder())
+			var dst body
+			err := DecodeJSON(c, &dst)
+			if tc.kind == "" {
+				if err != nil {
+					t.Fatalf("DecodeJSON: %v", err)
+				}
+				return
+			}
+			ae := apperr.As(err)
+			if ae == nil || ae.Kind != tc.kind {
+				t.Fatalf("err = %v, want kind %s", err, tc.kind)
+			}
+			msg := ae.Message
+			if tc.field != "" {
+				msg = ae.Fields[tc.field]
+			}
+			if !strings.Contains(msg, tc.detail) {
+				t.Fatalf("err = %v (fields %v), want %q about %q", err, ae.Fields, tc.detail, tc.field)
+			}
+		})
+	}
+}
