@@ -130,6 +130,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		if err != nil {
 			return nil, fmt.Errorf("BETTERSTACK_REDIS_URL: %w", err)
 		}
+		// go-redis writes its own log lines; route them through slog.
+		redis.SetLogger(redisLogger{log.With("module", "redis")})
 		a.Redis = redis.NewClient(opt)
 		if err := a.Redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("BETTERSTACK_REDIS_URL: redis unreachable: %w", err)
@@ -320,4 +322,12 @@ func (a *App) Close() {
 			a.Log.Warn("close database", "err", err)
 		}
 	}
+}
+
+// redisLogger adapts slog to go-redis's logger.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf implements go-redis's internal logging interface.
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn(fmt.Sprintf(format, v...))
 }

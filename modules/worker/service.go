@@ -41,7 +41,7 @@ type Config struct {
 	Region       string
 	ID           string
 	Concurrency  int           // checks at once (default 256)
-	ClaimIdle    time.Duration // a job unrefreshed this long is a dead worker's (default 15s)
+	ClaimIdle    time.Duration // a job unrefreshed this long is a dead worker's (default 6s; refreshed every third of it)
 	Heartbeat    time.Duration // default 5s
 	DrainTimeout time.Duration // how long shutdown waits for checks in flight (default 15s)
 	RetryDelay   time.Duration // a failed check is re-run once after this (default 1s; negative = never)
@@ -74,7 +74,7 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 		cfg.Concurrency = 256
 	}
 	if cfg.ClaimIdle <= 0 {
-		cfg.ClaimIdle = 15 * time.Second
+		cfg.ClaimIdle = 6 * time.Second
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 5 * time.Second
@@ -218,7 +218,11 @@ func (w *Worker) Run(ctx context.Context) error {
 // Claimed deliveries were registered in flight when claimed.
 func (w *Worker) start(d queue.JobDelivery, claimed bool, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
 	now := w.cfg.Now()
-	if Stale(d.Job, now) {
+	stale := Stale(d.Job, now)
+	if claimed {
+		stale = StaleClaimed(d.Job, now, w.cfg.ClaimIdle)
+	}
+	if stale {
 		w.stale.Inc()
 		w.log.Debug("stale job dropped", "job_id", d.Job.ID, "monitor_id", d.Job.MonitorID, "age", now.Sub(d.Job.ScheduledAt))
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -14,9 +14,11 @@
 // claim such jobs and run them. (Refreshing instead of waiting for "the
 // job's timeout plus a margin" lets a dead worker's jobs be taken over in
 // seconds even when checks may run for two minutes.) A job older than its
-// monitor's interval when it is picked up is dropped and counted: a newer
-// check of the same monitor is already due, so running it late would only
-// report stale news.
+// monitor's interval when it is read is dropped and counted: a newer check
+// of the same monitor is already due, so running it late would only report
+// stale news. A job claimed from a dead worker gets the takeover time on top
+// (StaleClaimed): its slot was begun, and with intervals shorter than the
+// takeover it would otherwise always be lost.
 //
 // Shutdown: on cancel the worker stops reading, lets checks in flight finish
 // (each is bounded by its own timeout, the whole drain by DrainTimeout),
@@ -45,4 +47,14 @@ func DefaultID() string {
 func Stale(j queue.Job, now time.Time) bool {
 	interval := time.Duration(j.IntervalSeconds) * time.Second
 	return interval > 0 && now.Sub(j.ScheduledAt) > interval
+}
+
+// StaleClaimed is Stale for a job taken over from a dead worker: it gets
+// the time the takeover itself needs (claimIdle) plus its timeout on top of
+// its interval, so a short-interval monitor's slot is checked late rather
+// than lost when a worker dies mid-check.
+func StaleClaimed(j queue.Job, now time.Time, claimIdle time.Duration) bool {
+	interval := time.Duration(j.IntervalSeconds) * time.Second
+	grace := claimIdle + time.Duration(j.Request.TimeoutMS)*time.Millisecond + time.Second
+	return interval > 0 && now.Sub(j.ScheduledAt) > interval+grace
 }
