@@ -271,23 +271,26 @@ func (w *Worker) start(d queue.JobDelivery, claimed bool, slots chan struct{}, w
 	}()
 }
 
-// check runs the probe, and re-runs a failed check once after RetryDelay
-// when there is time before the next slot: a single lost packet or a 1-in-5
-// flaky response then does not count as a failure, while a real outage
-// fails both. The retry's result is reported (with Retried set), timed from
-// the first attempt's start.
+// check runs the probe, and re-runs a failed check once after RetryDelay:
+// a single lost packet or a one-in-five flaky response then does not count
+// as a failure, while a real outage fails both. The re-check must end before
+// the monitor's next slot, so its timeout is cut to the time left (at least
+// a second, or it is skipped). The re-check's result is reported (Retried
+// set), timed from the first attempt's start.
 func (w *Worker) check(j queue.Job) probe.Result {
 	first := w.checkOnce(j)
 	if first.Status != probe.StatusDown || first.ErrorClass == probe.ClassBlocked || w.cfg.RetryDelay < 0 {
 		return first
 	}
-	interval := time.Duration(j.IntervalSeconds) * time.Second
-	timeout := time.Duration(j.Request.TimeoutMS) * time.Millisecond
-	if w.cfg.Now().Add(w.cfg.RetryDelay + timeout).After(j.ScheduledAt.Add(interval)) {
+	next := j.ScheduledAt.Add(time.Duration(j.IntervalSeconds) * time.Second)
+	left := next.Sub(w.cfg.Now().Add(w.cfg.RetryDelay)) - 250*time.Millisecond
+	if left < time.Second {
 		return first
 	}
+	retry := j
+	retry.Request.TimeoutMS = int(min(time.Duration(j.Request.TimeoutMS)*time.Millisecond, left) / time.Millisecond)
 	time.Sleep(w.cfg.RetryDelay)
-	second := w.checkOnce(j)
+	second := w.checkOnce(retry)
 	second.Retried = true
 	second.CheckedAt = first.CheckedAt
 	return second
