@@ -17,6 +17,14 @@
 // its commit. Chosen over leases because the database already serialises the
 // rows and no clock agreement between pushers is needed.
 //
+// Database outages: the pusher remembers every monitor it claimed (within
+// one interval that is every monitor it schedules) with its next slot. When
+// claiming fails it goes on publishing from that memory; slot ids are
+// deterministic, so the queue's dedupe drops what another pusher, or the
+// database path once it is back, publishes again. Monitors created or
+// edited during the outage wait for the database; one not handed out for two
+// intervals is forgotten (deleted or paused).
+//
 // Spreading: each monitor has a fixed phase inside its interval derived from
 // its id, so 10,000 monitors at 60 s arrive at about 167 a second rather than
 // all at second 0. A slot missed by more than one interval (every pusher was

@@ -36,12 +36,20 @@ type Config struct {
 	Now        func() time.Time
 }
 
-// Pusher publishes due checks.
+// Pusher publishes due checks. Run owns it: its methods are not safe for
+// concurrent use.
 type Pusher struct {
-	cfg       Config
-	monitors  claimer
-	queue     publisher
-	log       *slog.Logger
+	cfg      Config
+	monitors claimer
+	queue    publisher
+	log      *slog.Logger
+
+	// remembered holds every monitor this pusher claimed recently with its
+	// next slot, so it can go on scheduling while the database is down.
+	remembered map[int64]*memo
+	outage     bool
+	fromMemory prometheus.Counter
+
 	published prometheus.Counter
 	missed    prometheus.Counter
 	noRegion  prometheus.Counter
@@ -65,14 +73,16 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p := &Pusher{cfg: cfg, monitors: monitors, queue: q, log: log.With("module", "pusher"),
+	p := &Pusher{cfg: cfg, monitors: monitors, queue: q, log: log.With("module", "pusher"), remembered: map[int64]*memo{},
+		fromMemory: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_from_memory_total",
+			Help: "Jobs published from the pusher's memory while the database was unreachable."}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_published_total", Help: "Check jobs published to region streams."}),
 		missed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_slots_missed_total", Help: "Slots skipped because they were more than an interval late."}),
 		noRegion:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_no_region_total", Help: "Due checks not published because no region was live."}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
-	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag)
+	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory)
 	return p
 }
 
@@ -94,9 +104,101 @@ func (p *Pusher) Run(ctx context.Context) error {
 	}
 }
 
+// memo is a monitor as last claimed, and its next slot.
+type memo struct {
+	m       monitor.Monitor
+	next    time.Time
+	claimed time.Time // when the database last handed it out
+}
+
 // Tick publishes everything due now, batch by batch, and returns when
-// nothing more is due.
+// nothing more is due. When the database cannot be reached it publishes
+// from memory instead (see tickFromMemory).
 func (p *Pusher) Tick(ctx context.Context) error {
+	// Bounded, so an unreachable (rather than refusing) database does not
+	// hold scheduling for a TCP connect timeout.
+	dbCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err := p.tickFromDatabase(dbCtx)
+	cancel()
+	if err == nil || ctx.Err() != nil {
+		if p.outage && err == nil {
+			p.outage = false
+			p.log.Info("database reachable again: scheduling from it")
+		}
+		return err
+	}
+	if !p.outage {
+		p.outage = true
+		p.log.Error("cannot claim due monitors; scheduling from memory until the database is back", "err", err, "monitors", len(p.remembered))
+	}
+	return p.tickFromMemory(ctx)
+}
+
+// tickFromMemory publishes the remembered monitors whose next slot is due.
+// Slot ids are the same ones the database path would produce, so the
+// queue's dedupe drops what another pusher, or this one once the database
+// is back, publishes again.
+func (p *Pusher) tickFromMemory(ctx context.Context) error {
+	now := p.cfg.Now().UTC()
+	var due []monitor.Monitor
+	for _, r := range p.remembered {
+		if !r.next.After(now.Add(p.cfg.Lookahead)) {
+			m := r.m
+			next := r.next
+			m.NextRunAt = &next
+			due = append(due, m)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	live, err := p.liveRegions(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := p.publish(ctx, due, live, now)
+	if err != nil {
+		return err
+	}
+	for id, t := range next {
+		p.remembered[id].next = t
+	}
+	p.fromMemory.Add(float64(len(due)))
+	return nil
+}
+
+// remember records claimed monitors and forgets ones the database has not
+// handed out for two intervals (deleted or paused meanwhile).
+func (p *Pusher) remember(ms []monitor.Monitor, next map[int64]time.Time, now time.Time) {
+	for _, m := range ms {
+		if t, ok := next[m.ID]; ok {
+			p.remembered[m.ID] = &memo{m: m, next: t, claimed: now}
+		}
+	}
+	if len(p.remembered) > 0 && now.Unix()%10 == 0 {
+		for id, r := range p.remembered {
+			if now.Sub(r.claimed) > 2*time.Duration(r.m.IntervalSeconds)*time.Second+10*time.Second {
+				delete(p.remembered, id)
+			}
+		}
+	}
+}
+
+func (p *Pusher) liveRegions(ctx context.Context) ([]string, error) {
+	regions, err := p.queue.Regions(ctx, p.cfg.LiveWithin)
+	if err != nil {
+		return nil, fmt.Errorf("live regions: %w", err)
+	}
+	var live []string
+	for _, r := range regions {
+		if r.Live {
+			live = append(live, r.Name)
+		}
+	}
+	return live, nil
+}
+
+func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 	var live []string
 	liveLoaded := false
 	for ctx.Err() == nil {
@@ -105,18 +207,37 @@ func (p *Pusher) Tick(ctx context.Context) error {
 		// each job until its slot, so checks start on time, not up to a tick late.
 		n, err := p.monitors.ClaimDue(ctx, now.Add(p.cfg.Lookahead), p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
 			if !liveLoaded {
-				regions, err := p.queue.Regions(ctx, p.cfg.LiveWithin)
-				if err != nil {
-					return nil, fmt.Errorf("live regions: %w", err)
-				}
-				for _, r := range regions {
-					if r.Live {
-						live = append(live, r.Name)
-					}
+				var err error
+				if live, err = p.liveRegions(ctx); err != nil {
+					return nil, err
 				}
 				liveLoaded = true
 			}
-			return p.publish(ctx, ms, live, now)
+			// After an outage the database's slots are behind the ones this
+			// pusher published from memory: continue from memory's.
+			due := ms[:0:0]
+			later := map[int64]time.Time{}
+			for _, m := range ms {
+				if r, ok := p.remembered[m.ID]; ok && m.NextRunAt != nil && r.next.After(*m.NextRunAt) {
+					if r.next.After(now.Add(p.cfg.Lookahead)) {
+						later[m.ID] = r.next
+						r.m, r.claimed = m, now
+						continue
+					}
+					n := r.next
+					m.NextRunAt = &n
+				}
+				due = append(due, m)
+			}
+			next, err := p.publish(ctx, due, live, now)
+			if err != nil {
+				return nil, err
+			}
+			p.remember(due, next, now)
+			for id, t := range later {
+				next[id] = t
+			}
+			return next, nil
 		})
 		if err != nil {
 			return err

@@ -13,8 +13,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,4 +127,38 @@ func MustRedis(t testing.TB) (string, *redis.Client, string) {
 		_ = client.Close()
 	})
 	return raw, client, prefix
+}
+
+// AllowConnections makes the test database at dbURL reachable or not. Off,
+// it refuses new connections and ends the open ones: a real outage, as the
+// application sees it. A cleanup turns it back on before the database is
+// dropped.
+func AllowConnections(t testing.TB, dbURL string, allow bool) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("database URL: %v", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	admin := os.Getenv("BETTERSTACK_TEST_DATABASE_URL")
+	if admin == "" {
+		admin = DefaultPostgresURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("admin connection: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s ALLOW_CONNECTIONS %t", pgx.Identifier{name}.Sanitize(), allow)); err != nil {
+		t.Fatalf("alter database: %v", err)
+	}
+	if allow {
+		return
+	}
+	t.Cleanup(func() { AllowConnections(t, dbURL, true) })
+	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
+		t.Fatalf("terminate connections: %v", err)
+	}
 }
