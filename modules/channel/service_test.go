@@ -30,19 +30,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, backend string, cfg Config) *fixture {
 	t.Helper()
-	dcfg := database.Config{DataDir: t.TempDir()}
-	if backend == "postgres" {
-		dcfg.URL = testenv.MustPostgres(t)
-	}
-	ctx := context.Background()
-	db, err := database.Open(ctx, dcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.MustDatabase(t, backend)
 	now := time.Now().UTC()
 	if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", now, now).Error; err != nil {
 		t.Fatal(err)
@@ -102,7 +90,7 @@ func raw(s string) *json.RawMessage {
 }
 
 func backends(t *testing.T, fn func(t *testing.T, backend string)) {
-	for _, b := range []string{"sqlite", "postgres"} {
+	for _, b := range testenv.Backends {
 		t.Run(b, func(t *testing.T) { fn(t, b) })
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/testenv"
 )
 
@@ -43,21 +42,10 @@ func (o *recordingOutbox) events() []string {
 // reminders follow the monitor's remind_every, not more often; recovery
 // resolves it.
 func TestReconcileAndReminders(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
+	for _, backend := range testenv.Backends {
 		t.Run(backend, func(t *testing.T) {
-			cfg := database.Config{DataDir: t.TempDir()}
-			if backend == "postgres" {
-				cfg.URL = testenv.MustPostgres(t)
-			}
 			ctx := context.Background()
-			db, err := database.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.MigrateUp(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := testenv.MustDatabase(t, backend)
 			t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 			now := t0
 			if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'oncall@example.com', 'x', ?, ?)", t0, t0).Error; err != nil {

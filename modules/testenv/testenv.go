@@ -22,6 +22,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/betterstack/betterstack/modules/database"
 )
 
 // DefaultPostgresURL is used when BETTERSTACK_TEST_DATABASE_URL is empty.
@@ -161,4 +163,28 @@ func AllowConnections(t testing.TB, dbURL string, allow bool) {
 	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
 		t.Fatalf("terminate connections: %v", err)
 	}
+}
+
+// Backends are the storage backends tests run the same body against.
+var Backends = []string{"sqlite", "postgres"}
+
+// MustDatabase opens a migrated database of the given backend ("sqlite" in
+// a temporary directory, "postgres" as a database of its own) and closes it
+// when the test ends.
+func MustDatabase(t testing.TB, backend string) *database.DB {
+	t.Helper()
+	cfg := database.Config{DataDir: t.TempDir()}
+	if backend == "postgres" {
+		cfg.URL = MustPostgres(t)
+	}
+	ctx := context.Background()
+	db, err := database.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open %s: %v", backend, err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatalf("migrate %s: %v", backend, err)
+	}
+	return db
 }

@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/testenv"
@@ -32,19 +31,8 @@ func BenchmarkStore(b *testing.B) {
 func benchStore(b *testing.B, backend string, parallel int) {
 	{
 		{
-			cfg := database.Config{DataDir: b.TempDir()}
-			if backend == "postgres" {
-				cfg.URL = testenv.MustPostgres(b)
-			}
 			ctx := context.Background()
-			db, err := database.Open(ctx, cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.MigrateUp(ctx); err != nil {
-				b.Fatal(err)
-			}
+			db := testenv.MustDatabase(b, backend)
 			monitors := 500 * parallel
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			if err := db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('b@example.com', 'x', ?, ?)", now, now).Error; err != nil {

@@ -5,28 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/testenv"
 )
 
 // TestMarkSilent: a monitor whose regions all stopped reporting becomes
 // unknown; a recent one, a paused one and a pending one stay as they are.
 func TestMarkSilent(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
+	for _, backend := range testenv.Backends {
 		t.Run(backend, func(t *testing.T) {
-			cfg := database.Config{DataDir: t.TempDir()}
-			if backend == "postgres" {
-				cfg.URL = testenv.MustPostgres(t)
-			}
 			ctx := context.Background()
-			db, err := database.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.MigrateUp(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := testenv.MustDatabase(t, backend)
 			now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 			if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", now, now).Error; err != nil {
 				t.Fatal(err)
