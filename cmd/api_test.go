@@ -371,3 +371,32 @@ func TestMonitorsPagination(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginRateLimitSharedAcrossProcesses: with Redis, two api processes
+// share one budget of failed logins per account, so spreading guesses over
+// processes gains nothing.
+func TestLoginRateLimitSharedAcrossProcesses(t *testing.T) {
+	c := newCluster(t)
+	cfg := c.config(t, "eu", "", "api")
+	cfg.LoginMaxFails = 4
+	a := mustAppWith(t, "api-a", cfg, Options{})
+	b := mustAppWith(t, "api-b", cfg, Options{})
+	mustSignup(t, a, "shared@example.com")
+	for i := 0; i < 4; i++ {
+		app := []*App{a, b}[i%2]
+		if got := do(t, app, "POST", "/api/v1/auth/login", "", `{"email":"shared@example.com","password":"wrong horse"}`).Status; got != 401 {
+			t.Fatalf("failure %d: %d, want 401", i, got)
+		}
+	}
+	for name, app := range map[string]*App{"a": a, "b": b} {
+		r := do(t, app, "POST", "/api/v1/auth/login", "", `{"email":"shared@example.com","password":"correct horse"}`)
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("process %s after 4 failures spread over two processes: %d %s; want 429", name, r.Status, r.Body)
+		}
+	}
+	// Another account is not affected by this one's budget.
+	mustSignup(t, a, "other@example.com")
+	if got := do(t, b, "POST", "/api/v1/auth/login", "", `{"email":"other@example.com","password":"correct horse"}`).Status; got != 200 {
+		t.Fatalf("another account: %d, want 200", got)
+	}
+}

@@ -149,9 +149,14 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		if err != nil {
 			return nil, err
 		}
+		var limiter auth.Limiter
+		if a.Redis != nil {
+			limiter = auth.NewRedisLimiter(a.Redis, cfg.RedisPrefix, cfg.LoginWindow)
+		}
 		a.Auth, err = auth.New(a.DB, auth.Config{
 			JWTSecret: secret, JWTTTL: cfg.JWTTTL, AllowSignup: cfg.AllowSignup,
 			LoginMaxFails: cfg.LoginMaxFails, LoginWindow: cfg.LoginWindow, PasswordMemoryKiB: opts.PasswordMemoryKiB,
+			Limiter: limiter,
 		}, log)
 		if err != nil {
 			return nil, err

@@ -16,9 +16,10 @@
 //   - Failed logins are counted per account and per client address in a
 //     fixed window; over the limit, login answers 429 with Retry-After even
 //     for the right password. An unknown email costs the same hashing time as
-//     a wrong password and gets the same message. The counters live in the
-//     process: with N api processes an attacker gets at most N times the
-//     budget, which is still a small, bounded number.
+//     a wrong password and gets the same message. With Redis configured the
+//     counters live there, shared by every api process; otherwise in the
+//     process. If Redis cannot answer, attempts are allowed (and logged):
+//     the limit must not become a way to lock everyone out.
 package auth
 
 import (

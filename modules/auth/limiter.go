@@ -1,12 +1,79 @@
 package auth
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
-// limiter counts events per key in fixed windows. It is safe for concurrent
-// use and bounded: expired windows are swept as the map grows.
+// Limiter counts failed attempts per key in fixed windows. The in-process
+// one serves a single api process; RedisLimiter shares the counts between
+// every api process of an installation.
+type Limiter interface {
+	Blocked(ctx context.Context, key string, limit int) (bool, time.Duration, error)
+	Hit(ctx context.Context, key string) error
+	Reset(ctx context.Context, key string) error
+}
+
+var (
+	_ Limiter = (*limiter)(nil)
+	_ Limiter = (*RedisLimiter)(nil)
+)
+
+// RedisLimiter keeps the counters in Redis, shared by every api process.
+type RedisLimiter struct {
+	client *redis.Client
+	prefix string
+	window time.Duration
+}
+
+// NewRedisLimiter returns a limiter whose keys start with prefix.
+func NewRedisLimiter(client *redis.Client, prefix string, window time.Duration) *RedisLimiter {
+	return &RedisLimiter{client: client, prefix: prefix + "ratelimit:", window: window}
+}
+
+// Blocked reports whether key has reached limit, and for how long.
+func (l *RedisLimiter) Blocked(ctx context.Context, key string, limit int) (bool, time.Duration, error) {
+	pipe := l.client.Pipeline()
+	get := pipe.Get(ctx, l.prefix+key)
+	ttl := pipe.PTTL(ctx, l.prefix+key)
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return false, 0, err
+	}
+	n, err := get.Int()
+	if err == redis.Nil {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	if n < limit {
+		return false, 0, nil
+	}
+	return true, max(ttl.Val(), time.Second), nil
+}
+
+// Hit counts one failure for key. The first hit of a window creates the
+// counter with the window as its expiry (SET NX); INCR keeps that expiry,
+// so the window is fixed, not sliding.
+func (l *RedisLimiter) Hit(ctx context.Context, key string) error {
+	pipe := l.client.TxPipeline()
+	pipe.SetNX(ctx, l.prefix+key, 0, l.window)
+	pipe.Incr(ctx, l.prefix+key)
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// Reset forgets key.
+func (l *RedisLimiter) Reset(ctx context.Context, key string) error {
+	return l.client.Del(ctx, l.prefix+key).Err()
+}
+
+// limiter counts events per key in fixed windows in this process. It is
+// safe for concurrent use and bounded: expired windows are swept as the map
+// grows.
 type limiter struct {
 	mu      sync.Mutex
 	window  time.Duration
@@ -22,6 +89,18 @@ type bucket struct {
 func newLimiter(window time.Duration, now func() time.Time) *limiter {
 	return &limiter{window: window, now: now, buckets: map[string]*bucket{}}
 }
+
+// Blocked implements Limiter.
+func (l *limiter) Blocked(_ context.Context, key string, limit int) (bool, time.Duration, error) {
+	b, d := l.blocked(key, limit)
+	return b, d, nil
+}
+
+// Hit implements Limiter.
+func (l *limiter) Hit(_ context.Context, key string) error { l.hit(key); return nil }
+
+// Reset implements Limiter.
+func (l *limiter) Reset(_ context.Context, key string) error { l.reset(key); return nil }
 
 // blocked reports whether key has reached limit, and for how long.
 func (l *limiter) blocked(key string, limit int) (bool, time.Duration) {

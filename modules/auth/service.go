@@ -28,7 +28,9 @@ type Config struct {
 	LoginWindow   time.Duration //
 	// PasswordMemoryKiB overrides argon2id's memory cost (tests lower it).
 	PasswordMemoryKiB uint32
-	Now               func() time.Time
+	// Limiter counts failed logins; nil counts them in this process.
+	Limiter Limiter
+	Now     func() time.Time
 }
 
 // Service manages accounts and authenticates requests.
@@ -37,7 +39,7 @@ type Service struct {
 	argon   argonParams
 	store   *store
 	log     *slog.Logger
-	limiter *limiter
+	limiter Limiter
 	dummy   string // hash checked for unknown emails, so they cost the same time
 }
 
@@ -57,9 +59,13 @@ func New(db *database.DB, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	lim := cfg.Limiter
+	if lim == nil {
+		lim = newLimiter(cfg.LoginWindow, cfg.Now)
+	}
 	return &Service{
 		cfg: cfg, argon: p, store: &store{db: db}, log: log.With("module", "auth"),
-		limiter: newLimiter(cfg.LoginWindow, cfg.Now), dummy: dummy,
+		limiter: lim, dummy: dummy,
 	}, nil
 }
 
@@ -89,16 +95,33 @@ func (s *Service) Signup(ctx context.Context, email, password, ip string) (User,
 		return User{}, "", ErrSignupDisabled
 	}
 	key := "signup:" + ip
-	if blocked, wait := s.limiter.blocked(key, 2*s.cfg.LoginMaxFails); blocked {
+	if blocked, wait := s.blocked(ctx, key, 2*s.cfg.LoginMaxFails); blocked {
 		return User{}, "", rateLimited(wait)
 	}
 	u, err := s.CreateUser(ctx, email, password)
 	if err != nil {
 		return User{}, "", err
 	}
-	s.limiter.hit(key)
+	s.hit(ctx, key)
 	tok, err := s.issueJWT(u)
 	return u, tok, err
+}
+
+// blocked asks the limiter; if it cannot answer (Redis down) logins go on:
+// the limit protects against guessing, it must not lock everyone out.
+func (s *Service) blocked(ctx context.Context, key string, limit int) (bool, time.Duration) {
+	b, wait, err := s.limiter.Blocked(ctx, key, limit)
+	if err != nil {
+		s.log.Warn("rate limiter unavailable; allowing the attempt", "err", err)
+		return false, 0
+	}
+	return b, wait
+}
+
+func (s *Service) hit(ctx context.Context, key string) {
+	if err := s.limiter.Hit(ctx, key); err != nil {
+		s.log.Warn("rate limiter unavailable; attempt not counted", "err", err)
+	}
 }
 
 func rateLimited(wait time.Duration) error {
@@ -109,10 +132,10 @@ func rateLimited(wait time.Duration) error {
 func (s *Service) Login(ctx context.Context, email, password, ip string) (User, string, error) {
 	email = strings.ToLower(NormalizeEmail(email))
 	acct, addr := "acct:"+email, "ip:"+ip
-	if blocked, wait := s.limiter.blocked(acct, s.cfg.LoginMaxFails); blocked {
+	if blocked, wait := s.blocked(ctx, acct, s.cfg.LoginMaxFails); blocked {
 		return User{}, "", rateLimited(wait)
 	}
-	if blocked, wait := s.limiter.blocked(addr, 2*s.cfg.LoginMaxFails); blocked {
+	if blocked, wait := s.blocked(ctx, addr, 2*s.cfg.LoginMaxFails); blocked {
 		return User{}, "", rateLimited(wait)
 	}
 	row, err := s.store.userByEmail(ctx, email)
@@ -122,13 +145,15 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (User, 
 	case err != nil:
 		return User{}, "", err
 	case checkPassword(row.PasswordHash, password):
-		s.limiter.reset(acct)
+		if err := s.limiter.Reset(ctx, acct); err != nil {
+			s.log.Warn("reset login failures", "err", err)
+		}
 		u := row.user()
 		tok, err := s.issueJWT(u)
 		return u, tok, err
 	}
-	s.limiter.hit(acct)
-	s.limiter.hit(addr)
+	s.hit(ctx, acct)
+	s.hit(ctx, addr)
 	s.log.Info("login failed", "ip", ip)
 	return User{}, "", ErrInvalidCredentials
 }
