@@ -116,7 +116,7 @@ func runAlertBench(ctx context.Context, out io.Writer, f alertBenchFlags) error 
 			Event   string `json:"event"`
 			Monitor struct{ Name string }
 		}
-		if jsonUnmarshal(body, &ev) == nil && ev.Event == "incident.opened" {
+		if json.Unmarshal(body, &ev) == nil && ev.Event == "incident.opened" {
 			hookMu.Lock()
 			hooks[ev.Monitor.Name] = time.Now()
 			hookMu.Unlock()
@@ -275,5 +275,3 @@ func ptrRaw(s string) *json.RawMessage {
 	r := json.RawMessage(s)
 	return &r
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -58,13 +57,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, cfg config.Config)) {
 // password hashing. It is closed when the test ends.
 func MustApp(t *testing.T, cfg config.Config) *App {
 	t.Helper()
-	cfg.HTTPAddr = "127.0.0.1:0"
-	app, err := NewApp(context.Background(), cfg, testLogger(t), Options{PasswordMemoryKiB: 64})
-	if err != nil {
-		t.Fatalf("NewApp: %v", err)
-	}
-	t.Cleanup(app.Close)
-	return app
+	return mustAppWith(t, "app", cfg, Options{})
 }
 
 // testLogger discards logs unless the test runs with -v.

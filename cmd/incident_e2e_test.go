@@ -159,9 +159,9 @@ func TestIncidentLifecycleTwoAlerters(t *testing.T) {
 		return cfg
 	}
 	opts := Options{PasswordMemoryKiB: 64, NotifyBackoff: 200 * time.Millisecond}
-	central := newAppWith(t, base("api", "pusher", "alerter"), opts)
-	second := newAppWith(t, func() config.Config { c := base("alerter"); c.WorkerID = "alerter-2"; return c }(), opts)
-	worker := newAppWith(t, func() config.Config { c := base("worker"); c.WorkerID = "worker-eu-1"; return c }(), opts)
+	central := mustAppWith(t, "central", base("api", "pusher", "alerter"), opts)
+	second := mustAppWith(t, "alerter-2", func() config.Config { c := base("alerter"); c.WorkerID = "alerter-2"; return c }(), opts)
+	worker := mustAppWith(t, "worker-eu-1", func() config.Config { c := base("worker"); c.WorkerID = "worker-eu-1"; return c }(), opts)
 	apiBase, _ := startApp(t, central)
 	startApp(t, second)
 	startApp(t, worker)
@@ -253,16 +253,4 @@ func TestIncidentLifecycleTwoAlerters(t *testing.T) {
 	if st != 200 || !strings.Contains(body, `"status":"delivered"`) || !strings.Contains(body, "503") {
 		t.Fatalf("deliveries must show the failed first attempt and the delivery: %d %s", st, body)
 	}
-}
-
-// newAppWith builds an App with explicit options (MustApp fixes them).
-func newAppWith(t *testing.T, cfg config.Config, opts Options) *App {
-	t.Helper()
-	cfg.HTTPAddr = "127.0.0.1:0"
-	app, err := NewApp(t.Context(), cfg, testLogger(t), opts)
-	if err != nil {
-		t.Fatalf("NewApp: %v", err)
-	}
-	t.Cleanup(app.Close)
-	return app
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -62,11 +60,7 @@ func (c cluster) config(t *testing.T, region, workerID string, roles ...string) 
 func mustAppWith(t *testing.T, name string, cfg config.Config, opts Options) *App {
 	t.Helper()
 	cfg.HTTPAddr = "127.0.0.1:0"
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	log = log.With("app", name)
+	log := testLogger(t).With("app", name)
 	opts.PasswordMemoryKiB = 64
 	app, err := NewApp(context.Background(), cfg, log, opts)
 	if err != nil {

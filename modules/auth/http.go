@@ -2,7 +2,6 @@ package auth
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -111,9 +110,9 @@ func (h handlers) listTokens(c echo.Context) error {
 }
 
 func (h handlers) deleteToken(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := server.PathID(c, ErrTokenNotFound)
 	if err != nil {
-		return ErrTokenNotFound
+		return err
 	}
 	if err := h.svc.DeleteToken(c.Request().Context(), server.UserID(c), id); err != nil {
 		return err

@@ -24,14 +24,6 @@ func RegisterAPI(g *echo.Group, svc *Service) {
 
 type handlers struct{ svc *Service }
 
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, ErrNotFound
-	}
-	return id, nil
-}
-
 func (h handlers) create(c echo.Context) error {
 	var in Input
 	if err := server.DecodeJSON(c, &in); err != nil {
@@ -53,7 +45,7 @@ func (h handlers) list(c echo.Context) error {
 }
 
 func (h handlers) get(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -65,7 +57,7 @@ func (h handlers) get(c echo.Context) error {
 }
 
 func (h handlers) update(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -81,7 +73,7 @@ func (h handlers) update(c echo.Context) error {
 }
 
 func (h handlers) delete(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -92,7 +84,7 @@ func (h handlers) delete(c echo.Context) error {
 }
 
 func (h handlers) test(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -104,7 +96,7 @@ func (h handlers) test(c echo.Context) error {
 }
 
 func (h handlers) deliveries(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -222,7 +223,7 @@ func (c Config) Validate() error {
 		bad("roles", "at least one role is required (valid: %s, all)", strings.Join(AllRoles, ", "))
 	}
 	for _, r := range c.Roles {
-		if r != RoleAll && !contains(AllRoles, r) {
+		if r != RoleAll && !slices.Contains(AllRoles, r) {
 			bad("roles", "unknown role %q (valid: %s, all)", r, strings.Join(AllRoles, ", "))
 		}
 	}
@@ -356,15 +357,6 @@ func mask(key, v string) string {
 		}
 	}
 	return "*****"
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func validName(s string) bool {

@@ -28,14 +28,6 @@ func RegisterAPI(g *echo.Group, svc *Service) {
 
 type handlers struct{ svc *Service }
 
-func pathID(c echo.Context, notFound error) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, notFound
-	}
-	return id, nil
-}
-
 func (h handlers) list(c echo.Context) error {
 	f := Filter{Limit: 50, Status: c.QueryParam("status")}
 	fields := apperr.Fields{}
@@ -76,7 +68,7 @@ func (h handlers) list(c echo.Context) error {
 }
 
 func (h handlers) get(c echo.Context) error {
-	id, err := pathID(c, ErrNotFound)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -88,7 +80,7 @@ func (h handlers) get(c echo.Context) error {
 }
 
 func (h handlers) acknowledge(c echo.Context) error {
-	id, err := pathID(c, ErrNotFound)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -100,7 +92,7 @@ func (h handlers) acknowledge(c echo.Context) error {
 }
 
 func (h handlers) resolve(c echo.Context) error {
-	id, err := pathID(c, ErrNotFound)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -112,7 +104,7 @@ func (h handlers) resolve(c echo.Context) error {
 }
 
 func (h handlers) comment(c echo.Context) error {
-	id, err := pathID(c, ErrNotFound)
+	id, err := server.PathID(c, ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -182,7 +174,7 @@ func (h handlers) listWindows(c echo.Context) error {
 }
 
 func (h handlers) getWindow(c echo.Context) error {
-	id, err := pathID(c, ErrWindowNotFound)
+	id, err := server.PathID(c, ErrWindowNotFound)
 	if err != nil {
 		return err
 	}
@@ -194,7 +186,7 @@ func (h handlers) getWindow(c echo.Context) error {
 }
 
 func (h handlers) deleteWindow(c echo.Context) error {
-	id, err := pathID(c, ErrWindowNotFound)
+	id, err := server.PathID(c, ErrWindowNotFound)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,7 +98,7 @@ func TestWindowValidate(t *testing.T) {
 			if err == nil {
 				t.Fatal("want a validation error")
 			}
-			if !contains(err.Error(), tc.field+":") {
+			if !strings.Contains(err.Error(), tc.field+":") {
 				t.Fatalf("error %q does not name %s", err, tc.field)
 			}
 		})
@@ -106,13 +107,4 @@ func TestWindowValidate(t *testing.T) {
 	if err := ok.Validate(); err != nil || ok.TimeZone != "UTC" {
 		t.Fatalf("valid weekly window: %v (zone %q)", err, ok.TimeZone)
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }

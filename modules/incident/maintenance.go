@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -56,19 +57,10 @@ func (w Window) Active(now time.Time) bool {
 	for back := 0; back <= 7; back++ {
 		day := local.AddDate(0, 0, -back)
 		start := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, loc)
-		if !containsInt(w.Weekdays, int(start.Weekday())) {
+		if !slices.Contains(w.Weekdays, int(start.Weekday())) {
 			continue
 		}
 		if !now.Before(start) && now.Before(start.Add(dur)) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
 			return true
 		}
 	}

@@ -23,14 +23,8 @@ func RegisterAPI(g *echo.Group, svc *Service) {
 
 type handlers struct{ svc *Service }
 
-// ID reads the :id path parameter; a malformed id is simply not found.
-func ID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, ErrNotFound
-	}
-	return id, nil
-}
+// ID reads the monitor id of the path; a malformed id is simply not found.
+func ID(c echo.Context) (int64, error) { return server.PathID(c, ErrNotFound) }
 
 func (h handlers) create(c echo.Context) error {
 	var in Input

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -266,7 +267,7 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 	if msg := validateURL(m.URL); msg != "" {
 		f.Add("url", msg)
 	}
-	if !contains(methods, m.Method) {
+	if !slices.Contains(methods, m.Method) {
 		f.Add("method", "must be one of "+strings.Join(methods, ", "))
 	}
 	validateHeaders(m.Headers, f)
@@ -386,13 +387,4 @@ func validateHeaders(h map[string]string, f apperr.Fields) {
 	if size > MaxHeaderBytes {
 		f.Add("headers", "must be at most 8 KiB in total")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -154,6 +155,16 @@ func jsonType(kind string) string {
 		return "a value of the right type"
 	}
 	return "a " + kind
+}
+
+// PathID reads the :id path parameter. A malformed or non-positive id is
+// notFound: to the client it names nothing, like an id that does not exist.
+func PathID(c echo.Context, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, notFound
+	}
+	return id, nil
 }
 
 // userKey is where the auth middleware leaves the signed-in user's id.

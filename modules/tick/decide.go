@@ -1,6 +1,7 @@
 package tick
 
 import (
+	"slices"
 	"time"
 
 	"github.com/betterstack/betterstack/modules/monitor"
@@ -27,7 +28,7 @@ func silentAfter(intervalSeconds int) time.Duration {
 func Live(s Settings, regions []RegionState, now time.Time) []RegionState {
 	var out []RegionState
 	for _, r := range regions {
-		if len(s.Regions) > 0 && !contains(s.Regions, r.Region) {
+		if len(s.Regions) > 0 && !slices.Contains(s.Regions, r.Region) {
 			continue
 		}
 		if now.Sub(r.LastCheckedAt) <= silentAfter(s.IntervalSeconds) {
@@ -92,13 +93,4 @@ func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Tim
 		return monitor.StatusDegraded
 	}
 	return monitor.StatusUp
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
@@ -227,35 +223,6 @@ func TestStoredCountsOnlyCommittedTicks(t *testing.T) {
 	}
 }
 
-// adminURL is the maintenance database testenv creates test databases from.
-func adminURL() string {
-	if u := os.Getenv("BETTERSTACK_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return testenv.DefaultPostgresURL
-}
-
-// allowConnections turns connections to database name on or off and, when
-// off, ends the open ones: the database is unavailable for real.
-func allowConnections(t *testing.T, name string, allow bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, adminURL())
-	if err != nil {
-		t.Fatalf("admin connection: %v", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s ALLOW_CONNECTIONS %t", pgx.Identifier{name}.Sanitize(), allow)); err != nil {
-		t.Fatalf("alter database: %v", err)
-	}
-	if !allow {
-		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
-			t.Fatalf("terminate connections: %v", err)
-		}
-	}
-}
-
 // complete sends results through the queue as workers do: each one's job is
 // published, read by a worker consumer and completed with the result.
 func complete(t *testing.T, q *queue.Redis, results []queue.Result) {
@@ -301,13 +268,6 @@ func complete(t *testing.T, q *queue.Redis, results []queue.Result) {
 func TestIngestSurvivesDatabaseOutage(t *testing.T) {
 	t.Parallel()
 	db, dbURL := MustDB(t)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	// Runs before testenv drops the database (cleanups run last first).
-	t.Cleanup(func() { allowConnections(t, name, true) })
 	ids := MustMonitors(t, db, 2)
 	_, rdb, prefix := testenv.MustRedis(t)
 	q := queue.NewRedis(rdb, queue.Config{Prefix: prefix})
@@ -335,9 +295,9 @@ func TestIngestSurvivesDatabaseOutage(t *testing.T) {
 	complete(t, q, []queue.Result{warm})
 	eventuallyTrue(t, 10*time.Second, "the warm-up result stored", func() bool { return len(slots(t, svc, ids[0])) == 1 })
 
-	allowConnections(t, name, false)
+	testenv.AllowConnections(t, dbURL, false)
 	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err = db.Ping(pctx)
+	err := db.Ping(pctx)
 	pcancel()
 	if err == nil {
 		t.Fatal("the database still answers after connections were refused and terminated")
@@ -360,7 +320,7 @@ func TestIngestSurvivesDatabaseOutage(t *testing.T) {
 		t.Fatal("no failed batch recorded: the ingest did not try to store during the outage")
 	}
 
-	allowConnections(t, name, true)
+	testenv.AllowConnections(t, dbURL, true)
 	eventuallyTrue(t, 20*time.Second, "the result stream to drain", func() bool {
 		n, err := q.ResultBacklog(context.Background())
 		return err == nil && n == 0
