@@ -217,6 +217,9 @@ func (a *App) buildPipeline(opts Options) {
 			runner{name: "silence", run: func(ctx context.Context) error { return a.Ticks.RunSweep(ctx, 10*time.Second) }},
 			runner{name: "notifications", run: a.Channels.Run},
 			runner{name: "reminders", run: func(ctx context.Context) error { return a.Incidents.RunReminders(ctx, 15*time.Second) }},
+			runner{name: "retention", run: func(ctx context.Context) error {
+				return a.Ticks.RunRetention(ctx, tick.Retention{Ticks: cfg.RetentionTicks, Rollups: cfg.RetentionRollups}, time.Hour)
+			}},
 		)
 	}
 }

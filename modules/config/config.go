@@ -55,6 +55,9 @@ type Config struct {
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
 	PublicURL            string `key:"public_url" help:"the dashboard's public base URL, used for links in notifications (e.g. https://status.example.com)"`
 
+	RetentionTicks   time.Duration `key:"retention_ticks" help:"how long raw check results are kept (e.g. 30d)"`
+	RetentionRollups time.Duration `key:"retention_rollups" help:"how long hourly and daily rollups are kept (e.g. 400d); incidents are kept forever"`
+
 	ShutdownTimeout time.Duration `key:"shutdown_timeout" help:"how long shutdown waits for in-flight work"`
 }
 
@@ -74,6 +77,8 @@ func Defaults() Config {
 		LoginMaxFails:    10,
 		LoginWindow:      15 * time.Minute,
 		MinInterval:      10 * time.Second,
+		RetentionTicks:   30 * 24 * time.Hour,
+		RetentionRollups: 400 * 24 * time.Hour,
 		ShutdownTimeout:  15 * time.Second,
 	}
 }
@@ -283,6 +288,12 @@ func (c Config) Validate() error {
 	if c.MinInterval < time.Second {
 		bad("min_interval", "must be at least 1s")
 	}
+	if c.RetentionTicks < 2*24*time.Hour {
+		bad("retention_ticks", "must be at least 2d: the dashboard's charts read the last 24 hours of ticks")
+	}
+	if c.RetentionRollups < 90*24*time.Hour {
+		bad("retention_rollups", "must be at least 90d: status pages show 90 days")
+	}
 	if c.ShutdownTimeout < time.Second {
 		bad("shutdown_timeout", "must be at least 1s")
 	}
@@ -401,9 +412,9 @@ func (f field) set(s string) error {
 	s = strings.TrimSpace(s)
 	switch {
 	case f.v.Type() == durationType:
-		d, err := time.ParseDuration(s)
+		d, err := parseDuration(s)
 		if err != nil {
-			return fmt.Errorf("%q is not a duration (examples: 10s, 5m, 24h)", s)
+			return fmt.Errorf("%q is not a duration (examples: 10s, 5m, 24h, 30d)", s)
 		}
 		f.v.SetInt(int64(d))
 	case f.v.Kind() == reflect.String:
@@ -438,6 +449,19 @@ func (f field) set(s string) error {
 		return fmt.Errorf("unsupported setting type %s", f.v.Type())
 	}
 	return nil
+}
+
+// parseDuration is time.ParseDuration plus a whole number of days ("30d"),
+// the natural unit of retention settings.
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, errors.New("bad number of days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // String formats the field's value as it would be written in YAML or env.

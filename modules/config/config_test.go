@@ -157,6 +157,7 @@ func TestLoadEveryKey(t *testing.T) {
 		JWTSecret: strings.Repeat("s", 40), JWTTTL: 2 * time.Hour, AllowSignup: false,
 		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, BlockPrivateTargets: true,
 		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
+		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -166,6 +167,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"jwt_secret": strings.Repeat("s", 40), "jwt_ttl": "2h", "allow_signup": "false",
 		"login_max_failures": "3", "login_window": "90s", "min_interval": "45s", "block_private_targets": "true",
 		"allow_private_webhooks": "true", "public_url": "https://status.example.com", "shutdown_timeout": "20s",
+		"retention_ticks": "7d", "retention_rollups": "2400h",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
@@ -238,6 +240,8 @@ func TestLoadErrors(t *testing.T) {
 		{name: "yaml syntax", yaml: "roles: [api\n", want: []string{"config file"}},
 		{name: "yaml bad duration", yaml: "min_interval: abc\n", want: []string{"min_interval", `"abc" is not a duration`}},
 		{name: "yaml duration without unit", yaml: "jwt_ttl: 30\n", want: []string{"jwt_ttl", "not a duration"}},
+		{name: "yaml bad days", yaml: "retention_ticks: 1.5d\n", want: []string{"retention_ticks", `"1.5d" is not a duration`}},
+		{name: "yaml negative days", yaml: "retention_ticks: -3d\n", want: []string{"retention_ticks", "not a duration"}},
 		{name: "yaml bad bool", yaml: "allow_signup: maybe\n", want: []string{"allow_signup", "not true or false"}},
 		{name: "yaml bad optional bool", yaml: "auto_migrate: sometimes\n", want: []string{"auto_migrate", "not true or false"}},
 		{name: "yaml bad int", yaml: "database_max_conns: lots\n", want: []string{"database_max_conns", "not a whole number"}},
@@ -379,6 +383,16 @@ func TestValidate(t *testing.T) {
 			name:   "min_interval below a second",
 			change: func(c *config.Config) { c.MinInterval = 500 * time.Millisecond },
 			want:   []string{"BETTERSTACK_MIN_INTERVAL", "at least 1s"},
+		},
+		{
+			name:   "retention_ticks below the dashboard's day of ticks",
+			change: func(c *config.Config) { c.RetentionTicks = 24 * time.Hour },
+			want:   []string{"BETTERSTACK_RETENTION_TICKS", "at least 2d"},
+		},
+		{
+			name:   "retention_rollups below the status pages' 90 days",
+			change: func(c *config.Config) { c.RetentionRollups = 30 * 24 * time.Hour },
+			want:   []string{"BETTERSTACK_RETENTION_ROLLUPS", "at least 90d"},
 		},
 		{
 			name: "every problem is reported at once",

@@ -184,10 +184,18 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			return nil
 		}
 		changed := map[int64]bool{}
+		fresh := make([]newTick, 0, len(inserted))
 		for _, t := range ticks {
 			if inserted[slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}] {
 				changed[t.MonitorID] = true
+				fresh = append(fresh, t)
 			}
+		}
+		if err := s.store.addRollups(tx, hourlyTable, rollupsOf(fresh, time.Hour)); err != nil {
+			return fmt.Errorf("hourly rollups: %w", err)
+		}
+		if err := s.store.addRollups(tx, dailyTable, rollupsOf(fresh, 24*time.Hour)); err != nil {
+			return fmt.Errorf("daily rollups: %w", err)
 		}
 		changedIDs := make([]int64, 0, len(changed))
 		for id := range changed {
