@@ -21,6 +21,7 @@ import (
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/dashboard"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/monitor"
@@ -29,7 +30,9 @@ import (
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/tick"
+	"github.com/betterstack/betterstack/modules/web"
 	"github.com/betterstack/betterstack/modules/worker"
+	"github.com/betterstack/betterstack/ui"
 )
 
 // pipelineQueue is everything the roles need of a queue; both the Redis and
@@ -77,7 +80,9 @@ type App struct {
 	Pusher    *pusher.Pusher
 	Worker    *worker.Worker
 
-	runners []runner
+	assets   *web.Assets
+	renderer *web.Renderer
+	runners  []runner
 }
 
 // runner is a long-running loop owned by the App.
@@ -139,9 +144,19 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		ready["redis"] = func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }
 	}
 
+	var htmlError func(c echo.Context, status int, message string) error
+	if cfg.HasRole(config.RoleDashboard) {
+		if a.assets, err = web.NewAssets(ui.FS); err != nil {
+			return nil, err
+		}
+		if a.renderer, err = web.NewRenderer(ui.FS, a.assets, nil, log); err != nil {
+			return nil, err
+		}
+		htmlError = a.renderer.Error
+	}
 	a.HTTP = server.New(server.Config{
 		Addr: cfg.HTTPAddr, ShutdownTimeout: cfg.ShutdownTimeout, Logger: log.With("module", "server"),
-		Registry: a.Metrics, Ready: ready,
+		Registry: a.Metrics, Ready: ready, HTMLError: htmlError,
 	})
 
 	if cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard) {
@@ -181,6 +196,9 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
 		a.registerAPI(a.HTTP.Echo())
+	}
+	if cfg.HasRole(config.RoleDashboard) {
+		a.registerDashboard(a.HTTP.Echo())
 	}
 	a.runners = append(a.runners, runner{name: "http", run: a.HTTP.Run})
 	return a, nil
@@ -233,6 +251,13 @@ func (a *App) registerAPI(e *echo.Echo) {
 	incident.RegisterAPI(private, a.Incidents)
 	channel.RegisterAPI(private, a.Channels)
 	worker.RegisterAPI(private, a.Queue, liveWithin)
+}
+
+func (a *App) registerDashboard(e *echo.Echo) {
+	a.assets.Register(e)
+	dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
+		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue},
+		a.renderer, a.Log).Register(e)
 }
 
 // jwtSecret returns the configured secret or, in embedded mode, the one kept

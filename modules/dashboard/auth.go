@@ -1,0 +1,98 @@
+package dashboard
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/web"
+)
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// authPage is the login and sign-up pages' data.
+type authPage struct {
+	web.Page
+	Email       string
+	Next        string
+	Error       string
+	Errors      map[string]string
+	AllowSignup bool
+}
+
+func (h *Handler) authPage(c echo.Context, title string) authPage {
+	return authPage{Page: web.Page{Title: title, CSRF: web.CSRFToken(c), Flash: web.Flash(c)}, AllowSignup: h.cfg.AllowSignup,
+		Next: web.SafeNext(c.QueryParam("next")), Errors: map[string]string{}}
+}
+
+func (h *Handler) loginForm(c echo.Context) error {
+	return h.r.Render(c, http.StatusOK, "pages/login", h.authPage(c, "Log in"))
+}
+
+func (h *Handler) login(c echo.Context) error {
+	p := h.authPage(c, "Log in")
+	p.Email, p.Next = c.FormValue("email"), web.SafeNext(c.FormValue("next"))
+	_, token, err := h.deps.Auth.Login(c.Request().Context(), p.Email, c.FormValue("password"), c.RealIP())
+	if err != nil {
+		return h.authFailed(c, "pages/login", p, err)
+	}
+	web.SetSession(c, token, h.cfg.SessionTTL)
+	return c.Redirect(http.StatusSeeOther, p.Next)
+}
+
+func (h *Handler) signupForm(c echo.Context) error {
+	if !h.cfg.AllowSignup {
+		return redirect(c, "/login", "Sign-up is disabled on this installation; ask an administrator for an account.")
+	}
+	return h.r.Render(c, http.StatusOK, "pages/signup", h.authPage(c, "Sign up"))
+}
+
+func (h *Handler) signup(c echo.Context) error {
+	p := h.authPage(c, "Sign up")
+	p.Email = c.FormValue("email")
+	_, token, err := h.deps.Auth.Signup(c.Request().Context(), p.Email, c.FormValue("password"), c.RealIP())
+	if err != nil {
+		return h.authFailed(c, "pages/signup", p, err)
+	}
+	web.SetSession(c, token, h.cfg.SessionTTL)
+	return redirect(c, "/", "Welcome! Add your first monitor to start checking.")
+}
+
+// authFailed re-renders the form with what went wrong and the email kept.
+// Unexpected errors go to the error page (and the log) as usual.
+func (h *Handler) authFailed(c echo.Context, page string, p authPage, err error) error {
+	ae := apperr.As(err)
+	if ae == nil {
+		return err
+	}
+	status := http.StatusUnprocessableEntity
+	switch ae.Kind {
+	case apperr.Unauthorized:
+		status = http.StatusUnauthorized
+	case apperr.RateLimited:
+		status = http.StatusTooManyRequests
+	case apperr.Conflict:
+		status = http.StatusConflict
+	case apperr.Forbidden:
+		status = http.StatusForbidden
+	case apperr.Invalid:
+	default:
+		return err
+	}
+	p.Error = ae.Message
+	if len(ae.Fields) > 0 {
+		p.Error, p.Errors = "Please correct the fields below.", ae.Fields
+	}
+	if ae.Kind == apperr.RateLimited && ae.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(ae.RetryAfter.Seconds())+1))
+	}
+	return h.r.Render(c, status, page, p)
+}
+
+func (h *Handler) logout(c echo.Context) error {
+	web.ClearSession(c)
+	return redirect(c, "/login", "You are logged out.")
+}

@@ -1,0 +1,4 @@
+package dashboard
+
+// incidentRoutes registers the incidents pages. (Being written.)
+func (h *Handler) incidentRoutes(g router) {}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Cookie names.
+const (
+	SessionCookie = "bs_session"
+	csrfCookie    = "bs_csrf"
+	flashCookie   = "bs_flash"
+	csrfField     = "_csrf"
+	userEmailKey  = "web.user_email"
+)
+
+// Secure reports whether cookies must be Secure: the request came over TLS
+// (directly, or per the proxy's X-Forwarded-Proto).
+func Secure(c echo.Context) bool { return c.Scheme() == "https" }
+
+// SetSession stores the session token (a JWT from the auth service, so a
+// password change ends every session) in an HttpOnly, SameSite=Lax cookie.
+func SetSession(c echo.Context, token string, ttl time.Duration) {
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: Secure(c),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(ttl.Seconds())})
+}
+
+// ClearSession removes the session cookie.
+func ClearSession(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: Secure(c),
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// SessionToken returns the session cookie's value, "" without one.
+func SessionToken(c echo.Context) string {
+	ck, err := c.Cookie(SessionCookie)
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+// SetUserEmail records the signed-in user's email for the layout.
+func SetUserEmail(c echo.Context, email string) { c.Set(userEmailKey, email) }
+
+// UserEmail is the signed-in user's email, "" when nobody is.
+func UserEmail(c echo.Context) string {
+	s, _ := c.Get(userEmailKey).(string)
+	return s
+}
+
+// CSRF protects every unsafe request with a token that forms carry in the
+// hidden field _csrf (scripts send the X-CSRF-Token header); the token is
+// also in an HttpOnly SameSite cookie (double submit). A missing or wrong
+// token answers 403 without running the handler.
+func CSRF() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:" + csrfField + ",header:" + echo.HeaderXCSRFToken,
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   86400,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "The form expired or did not come from this site. Go back, reload the page and try again.")
+		},
+	})
+}
+
+// CSRFToken is the token for the current request's forms.
+func CSRFToken(c echo.Context) string {
+	s, _ := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	return s
+}
+
+// SetFlash shows message on the next page rendered for this browser.
+func SetFlash(c echo.Context, message string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(message), Path: "/", HttpOnly: true, Secure: Secure(c),
+		SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// Flash returns and clears the pending flash message.
+func Flash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, Secure: Secure(c), MaxAge: -1})
+	msg, err := url.QueryUnescape(ck.Value)
+	if err != nil {
+		return ""
+	}
+	return msg
+}
+
+// SafeNext returns next when it is a local path ("/monitors/3"), else "/":
+// the login form's redirect must not send users to another site.
+func SafeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// Headers sets the security headers of every HTML response. csp is the
+// Content-Security-Policy: no inline scripts or styles anywhere.
+func Headers(csp string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("X-Frame-Options", "DENY")
+			return next(c)
+		}
+	}
+}
+
+// Content-Security-Policies: the dashboard loads only its own files; status
+// pages may show an owner's logo from any https URL.
+const (
+	DashboardCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; " +
+		"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+	PublicCSP = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; " +
+		"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
