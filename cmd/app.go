@@ -29,6 +29,7 @@ import (
 	"github.com/betterstack/betterstack/modules/pusher"
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
+	"github.com/betterstack/betterstack/modules/sla"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
 	"github.com/betterstack/betterstack/modules/worker"
@@ -249,6 +250,7 @@ func (a *App) registerAPI(e *echo.Echo) {
 	monitor.RegisterAPI(private, a.Monitors)
 	tick.RegisterAPI(private, a.Ticks, a.Monitors)
 	incident.RegisterAPI(private, a.Incidents)
+	sla.RegisterAPI(private, sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{}))
 	channel.RegisterAPI(private, a.Channels)
 	worker.RegisterAPI(private, a.Queue, liveWithin)
 }

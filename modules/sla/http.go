@@ -1,0 +1,102 @@
+package sla
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/server"
+)
+
+// RegisterAPI adds the SLA route to g, which must require a user.
+func RegisterAPI(g *echo.Group, svc *Service) {
+	h := handlers{svc: svc}
+	g.GET("/monitors/:id/sla", h.report)
+}
+
+type handlers struct{ svc *Service }
+
+// report answers the SLA of a monitor as JSON, or per day as CSV.
+func (h handlers) report(c echo.Context) error {
+	id, err := monitor.ID(c)
+	if err != nil {
+		return err
+	}
+	fields := apperr.Fields{}
+	from, to := parseTime(fields, "from", c.QueryParam("from")), parseTime(fields, "to", c.QueryParam("to"))
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		fields.Add("format", "must be json or csv")
+	}
+	if err := fields.Err(); err != nil {
+		return err
+	}
+	ctx, user := c.Request().Context(), server.UserID(c)
+	if format != "csv" {
+		r, err := h.svc.Report(ctx, user, id, from, to)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, r)
+	}
+	days, err := h.svc.Daily(ctx, user, id, from, to)
+	if err != nil {
+		return err
+	}
+	body, err := dailyCSV(days)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="sla-monitor-%d.csv"`, id))
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", body)
+}
+
+// parseTime reads an RFC 3339 time or a date (00:00 UTC); "" is zero.
+func parseTime(fields apperr.Fields, name, v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC()
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t
+	}
+	fields.Add(name, "must be an RFC 3339 time like 2026-01-02T15:04:05Z or a date like 2026-01-02")
+	return time.Time{}
+}
+
+// csvHeader is the first row of the per-day CSV; latencies are in ms.
+var csvHeader = []string{"date", "uptime_percent", "downtime_seconds", "degraded_seconds", "maintenance_seconds", "incidents", "p50", "p95", "p99"}
+
+// dailyCSV renders days one per row; a percentile without data is empty.
+func dailyCSV(days []Day) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	opt := func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return num(*f)
+	}
+	if err := w.Write(csvHeader); err != nil {
+		return nil, err
+	}
+	for _, d := range days {
+		row := []string{d.Date, num(d.UptimePercent), num(d.DowntimeSeconds), num(d.DegradedSeconds), num(d.MaintenanceSeconds),
+			strconv.Itoa(d.Incidents), opt(d.Latency.P50), opt(d.Latency.P95), opt(d.Latency.P99)}
+		if err := w.Write(row); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
