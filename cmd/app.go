@@ -78,6 +78,7 @@ type App struct {
 	Ticks     *tick.Service
 	Incidents *incident.Service
 	Channels  *channel.Service
+	SLA       *sla.Service
 	Pusher    *pusher.Pusher
 	Worker    *worker.Worker
 
@@ -193,6 +194,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		a.Incidents = incident.New(a.DB, a.Channels, incident.Config{}, log)
 		a.Channels.SetTimeline(a.Incidents)
 		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
+		a.SLA = sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{})
 	}
 	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
@@ -250,7 +252,7 @@ func (a *App) registerAPI(e *echo.Echo) {
 	monitor.RegisterAPI(private, a.Monitors)
 	tick.RegisterAPI(private, a.Ticks, a.Monitors)
 	incident.RegisterAPI(private, a.Incidents)
-	sla.RegisterAPI(private, sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{}))
+	sla.RegisterAPI(private, a.SLA)
 	channel.RegisterAPI(private, a.Channels)
 	worker.RegisterAPI(private, a.Queue, liveWithin)
 }
@@ -258,7 +260,8 @@ func (a *App) registerAPI(e *echo.Echo) {
 func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
-		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue},
+		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
+			SLA: a.SLA},
 		a.renderer, a.Log).Register(e)
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
+	"github.com/betterstack/betterstack/modules/sla"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
 )
@@ -45,6 +46,7 @@ type Deps struct {
 	Incidents *incident.Service
 	Channels  *channel.Service
 	Regions   regionLister
+	SLA       *sla.Service
 }
 
 // Config tunes the dashboard.
@@ -87,6 +89,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	h.monitorRoutes(p)
 	h.incidentRoutes(p)
 	h.settingsRoutes(p)
+	h.reportRoutes(p)
 }
 
 // router adds routes with the dashboard's middleware. It is not an
