@@ -2,10 +2,8 @@ package sla
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -50,12 +48,12 @@ func (h handlers) report(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := dailyCSV(days)
-	if err != nil {
+	var body bytes.Buffer
+	if err := WriteCSV(&body, days); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="sla-monitor-%d.csv"`, id))
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", body)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", body.Bytes())
 }
 
 // parseTime reads an RFC 3339 time or a date (00:00 UTC); "" is zero.
@@ -71,32 +69,4 @@ func parseTime(fields apperr.Fields, name, v string) time.Time {
 	}
 	fields.Add(name, "must be an RFC 3339 time like 2026-01-02T15:04:05Z or a date like 2026-01-02")
 	return time.Time{}
-}
-
-// csvHeader is the first row of the per-day CSV; latencies are in ms.
-var csvHeader = []string{"date", "uptime_percent", "downtime_seconds", "degraded_seconds", "maintenance_seconds", "incidents", "p50", "p95", "p99"}
-
-// dailyCSV renders days one per row; a percentile without data is empty.
-func dailyCSV(days []Day) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-	opt := func(f *float64) string {
-		if f == nil {
-			return ""
-		}
-		return num(*f)
-	}
-	if err := w.Write(csvHeader); err != nil {
-		return nil, err
-	}
-	for _, d := range days {
-		row := []string{d.Date, num(d.UptimePercent), num(d.DowntimeSeconds), num(d.DegradedSeconds), num(d.MaintenanceSeconds),
-			strconv.Itoa(d.Incidents), opt(d.Latency.P50), opt(d.Latency.P95), opt(d.Latency.P99)}
-		if err := w.Write(row); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
 }
