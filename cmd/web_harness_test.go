@@ -81,7 +81,9 @@ func (b *browser) follow(r response) response {
 	if r.Status != http.StatusSeeOther && r.Status != http.StatusFound {
 		b.t.Fatalf("want a redirect, got %d: %s", r.Status, r.Body)
 	}
-	return b.get(r.Header.Get("Location"))
+	// A browser never sends the #fragment.
+	to, _, _ := strings.Cut(r.Header.Get("Location"), "#")
+	return b.get(to)
 }
 
 // mustWebSignup signs a new user up through the sign-up form and returns

@@ -254,6 +254,9 @@ type Page struct {
 
 // List returns the user's incidents, newest first.
 func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
 	want := f.Limit
 	f.Limit++
 	rows, err := s.store.list(ctx, userID, f)

@@ -1,0 +1,36 @@
+package dashboard
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/betterstack/betterstack/modules/queue"
+	"github.com/betterstack/betterstack/modules/web"
+)
+
+// regionsPage lists the worker regions.
+type regionsPage struct {
+	settingsPage
+	Regions    []queue.Region
+	LiveWithin string
+}
+
+func (h *Handler) regionList(c echo.Context) error {
+	p := regionsPage{settingsPage: h.settingsPage(c, "Regions", "regions"), LiveWithin: web.Duration(h.cfg.LiveWithin.Seconds())}
+	if h.deps.Regions != nil {
+		rs, err := h.deps.Regions.Regions(c.Request().Context(), h.cfg.LiveWithin)
+		if err != nil {
+			return err
+		}
+		sort.SliceStable(rs, func(i, j int) bool {
+			if rs[i].Live != rs[j].Live {
+				return rs[i].Live
+			}
+			return rs[i].Name < rs[j].Name
+		})
+		p.Regions = rs
+	}
+	return h.r.Render(c, http.StatusOK, "pages/settings_regions", p)
+}
