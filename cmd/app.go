@@ -30,6 +30,7 @@ import (
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
+	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
 	"github.com/betterstack/betterstack/modules/worker"
@@ -66,21 +67,22 @@ const liveWithin = 20 * time.Second
 // App is one BetterStack process: its connections, services and the
 // long-running loops of its roles. Tests build it exactly as `serve` does.
 type App struct {
-	Cfg       config.Config
-	Log       *slog.Logger
-	DB        *database.DB  // nil when no role needs it (a lone worker)
-	Redis     *redis.Client // nil with the in-process queue
-	Metrics   *prometheus.Registry
-	HTTP      *server.Server
-	Auth      *auth.Service
-	Monitors  *monitor.Service
-	Queue     pipelineQueue
-	Ticks     *tick.Service
-	Incidents *incident.Service
-	Channels  *channel.Service
-	SLA       *sla.Service
-	Pusher    *pusher.Pusher
-	Worker    *worker.Worker
+	Cfg         config.Config
+	Log         *slog.Logger
+	DB          *database.DB  // nil when no role needs it (a lone worker)
+	Redis       *redis.Client // nil with the in-process queue
+	Metrics     *prometheus.Registry
+	HTTP        *server.Server
+	Auth        *auth.Service
+	Monitors    *monitor.Service
+	Queue       pipelineQueue
+	Ticks       *tick.Service
+	Incidents   *incident.Service
+	Channels    *channel.Service
+	SLA         *sla.Service
+	StatusPages *statuspage.Service
+	Pusher      *pusher.Pusher
+	Worker      *worker.Worker
 
 	assets   *web.Assets
 	renderer *web.Renderer
@@ -196,6 +198,19 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
 		a.SLA = sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{})
 	}
+	if a.Auth != nil {
+		secret, err := jwtSecret(cfg)
+		if err != nil {
+			return nil, err
+		}
+		spCfg := statuspage.Config{Key: secret, PublicURL: cfg.PublicURL, PasswordMemoryKiB: opts.PasswordMemoryKiB}
+		if a.Redis != nil {
+			spCfg.Limiter = auth.NewRedisLimiter(a.Redis, cfg.RedisPrefix+"statuspage:", statuspage.DefaultLoginWindow)
+		}
+		if a.StatusPages, err = statuspage.New(a.DB, a.Incidents, a.Ticks, spCfg, log); err != nil {
+			return nil, err
+		}
+	}
 	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
 		a.registerAPI(a.HTTP.Echo())
@@ -255,14 +270,16 @@ func (a *App) registerAPI(e *echo.Echo) {
 	sla.RegisterAPI(private, a.SLA)
 	channel.RegisterAPI(private, a.Channels)
 	worker.RegisterAPI(private, a.Queue, liveWithin)
+	statuspage.RegisterAPI(public, private, a.StatusPages)
 }
 
 func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
-			SLA: a.SLA},
+			SLA: a.SLA, StatusPages: a.StatusPages},
 		a.renderer, a.Log).Register(e)
+	statuspage.RegisterWeb(e, a.StatusPages, a.renderer, a.Log)
 }
 
 // jwtSecret returns the configured secret or, in embedded mode, the one kept

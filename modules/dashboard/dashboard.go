@@ -29,6 +29,7 @@ import (
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
+	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
 )
@@ -40,13 +41,14 @@ type regionLister interface {
 
 // Deps are the services the pages read and change.
 type Deps struct {
-	Auth      *auth.Service
-	Monitors  *monitor.Service
-	Ticks     *tick.Service
-	Incidents *incident.Service
-	Channels  *channel.Service
-	Regions   regionLister
-	SLA       *sla.Service
+	Auth        *auth.Service
+	Monitors    *monitor.Service
+	Ticks       *tick.Service
+	Incidents   *incident.Service
+	Channels    *channel.Service
+	Regions     regionLister
+	SLA         *sla.Service
+	StatusPages *statuspage.Service
 }
 
 // Config tunes the dashboard.
@@ -73,6 +75,9 @@ func New(cfg Config, deps Deps, r *web.Renderer, log *slog.Logger) *Handler {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 24 * time.Hour
 	}
+	if cfg.LiveWithin <= 0 {
+		cfg.LiveWithin = 20 * time.Second
+	}
 	return &Handler{cfg: cfg, deps: deps, r: r, log: log.With("module", "dashboard")}
 }
 
@@ -90,6 +95,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	h.incidentRoutes(p)
 	h.settingsRoutes(p)
 	h.reportRoutes(p)
+	h.statusPageRoutes(p)
 }
 
 // router adds routes with the dashboard's middleware. It is not an
