@@ -1,4 +1,265 @@
 package dashboard
 
-// monitorRoutes registers the monitors pages. (Being written.)
-func (h *Handler) monitorRoutes(g router) {}
+import (
+	"context"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/betterstack/betterstack/modules/chart"
+	"github.com/betterstack/betterstack/modules/incident"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/server"
+	"github.com/betterstack/betterstack/modules/tick"
+	"github.com/betterstack/betterstack/modules/web"
+)
+
+// monitorRoutes registers the monitors pages: the overview, a monitor's
+// detail, the create and edit forms and the detail page's actions.
+func (h *Handler) monitorRoutes(g router) {
+	g.GET("/", h.overview)
+	g.GET("/monitors", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/") })
+	g.GET("/monitors/new", h.newMonitorForm)
+	g.POST("/monitors/new", h.createMonitor)
+	g.GET("/monitors/:id", h.monitorDetail)
+	g.GET("/monitors/:id/edit", h.editMonitorForm)
+	g.POST("/monitors/:id/edit", h.updateMonitor)
+	g.POST("/monitors/:id/pause", h.pauseMonitor)
+	g.POST("/monitors/:id/resume", h.resumeMonitor)
+	g.POST("/monitors/:id/check", h.checkMonitor)
+	g.POST("/monitors/:id/delete", h.deleteMonitor)
+}
+
+// overviewPageSize is how many monitors one overview page lists.
+const overviewPageSize = 100
+
+// overviewPage is the overview's data; the "overview-block" template (counts
+// and table) is also served alone as the fragment the page refreshes.
+type overviewPage struct {
+	web.Page
+	Q, Status   string
+	Statuses    []string
+	Self        string // this page's URL, which the block refreshes from
+	Counts      overviewCounts
+	NoMonitors  bool // the user has none at all: the empty state
+	Rows        []overviewRow
+	Total       int
+	First, Last int // 1-based positions of the rows shown
+	Pages       []pageLink
+}
+
+type overviewCounts struct {
+	Up, Down, Degraded, Paused, Waiting int // Waiting: pending or unknown
+	OpenIncidents                       string
+}
+
+// overviewRow is one monitor in the overview table.
+type overviewRow struct {
+	ID          int64
+	Name, URL   string
+	Status      string
+	Uptime24h   float64
+	Uptime30d   float64
+	LatencyMS   float64 // the last check's; NaN when it failed or there is none
+	Spark       template.HTML
+	LastChecked *time.Time
+	Regions     string
+}
+
+// pageLink is one link of a pagination bar; Gap is an ellipsis.
+type pageLink struct {
+	Label   string
+	Href    string
+	Current bool
+	Gap     bool
+}
+
+func (h *Handler) overview(c echo.Context) error {
+	ctx, uid := c.Request().Context(), server.UserID(c)
+	q := strings.TrimSpace(c.QueryParam("q"))
+	status := monitor.Status(c.QueryParam("status"))
+	if !slices.Contains(monitor.AttentionOrder, status) {
+		status = ""
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	// The reads are independent: run them side by side (the page is polled).
+	var ov monitor.Overview
+	var open string
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		ov, err = h.deps.Monitors.Overview(gctx, uid, monitor.OverviewFilter{Query: q, Status: status,
+			Limit: overviewPageSize, Offset: (page - 1) * overviewPageSize})
+		return err
+	})
+	g.Go(func() (err error) { open, err = h.openIncidents(gctx, uid); return err })
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	p := overviewPage{Page: h.page(c, "Monitors", "overview"), Q: q, Status: string(status), Statuses: statusOptions,
+		Total: ov.Total, Self: overviewHref(q, string(status), page), Counts: countsOf(ov.Counts, open),
+		Pages: pagination(q, string(status), page, ov.Total)}
+	p.NoMonitors = p.Counts.Up+p.Counts.Down+p.Counts.Degraded+p.Counts.Paused+p.Counts.Waiting == 0
+	var err error
+	if p.Rows, err = h.overviewRows(ctx, ov.Monitors); err != nil {
+		return err
+	}
+	if len(p.Rows) > 0 {
+		p.First, p.Last = (page-1)*overviewPageSize+1, (page-1)*overviewPageSize+len(p.Rows)
+	}
+	if c.QueryParam("fragment") != "" {
+		return h.r.RenderBlock(c, http.StatusOK, "pages/overview", "overview-block", p)
+	}
+	return h.r.Render(c, http.StatusOK, "pages/overview", p)
+}
+
+// statusOptions are the overview's status filter, in attention order.
+var statusOptions = func() []string {
+	out := make([]string, len(monitor.AttentionOrder))
+	for i, st := range monitor.AttentionOrder {
+		out[i] = string(st)
+	}
+	return out
+}()
+
+func countsOf(n map[monitor.Status]int, openIncidents string) overviewCounts {
+	return overviewCounts{Up: n[monitor.StatusUp], Down: n[monitor.StatusDown], Degraded: n[monitor.StatusDegraded],
+		Paused: n[monitor.StatusPaused], Waiting: n[monitor.StatusPending] + n[monitor.StatusUnknown], OpenIncidents: openIncidents}
+}
+
+// openIncidents counts the user's unresolved incidents, up to "100+".
+func (h *Handler) openIncidents(ctx context.Context, uid int64) (string, error) {
+	p, err := h.deps.Incidents.List(ctx, uid, incident.Filter{Status: string(incident.StatusOpen), Limit: 100})
+	if err != nil {
+		return "", err
+	}
+	if p.NextCursor != nil {
+		return strconv.Itoa(len(p.Data)) + "+", nil
+	}
+	return strconv.Itoa(len(p.Data)), nil
+}
+
+// overviewRows adds to a page of monitors what the table shows of their
+// checks. Everything comes from rollups and the per-region state, never
+// from raw ticks, summed by the database: one hourly read gives the 24-hour
+// uptime and sparkline, WindowSums the 30-day uptime from daily rows.
+func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]overviewRow, error) {
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	now := h.cfg.Now().UTC()
+	var (
+		hours  []tick.Rollup
+		month  map[int64]tick.Rollup
+		states map[int64][]tick.RegionState
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		// The same hours tick.Service.Window(24h) reads.
+		hours, err = h.deps.Ticks.HourlyMerged(gctx, ids, now.Add(-24*time.Hour), now.Truncate(time.Hour).Add(time.Hour))
+		return err
+	})
+	g.Go(func() (err error) { month, err = h.deps.Ticks.WindowSums(gctx, ids, now, 30*24*time.Hour); return err })
+	g.Go(func() (err error) { states, err = h.deps.Ticks.RegionsOf(gctx, ids); return err })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	day := tick.Totals(hours)
+	merged := map[int64][]tick.Rollup{}
+	for _, r := range hours {
+		merged[r.MonitorID] = append(merged[r.MonitorID], r)
+	}
+	rows := make([]overviewRow, len(ms))
+	for i, m := range ms {
+		rows[i] = overviewRow{ID: m.ID, Name: m.Name, URL: m.URL, Status: string(m.Status), LastChecked: m.LastCheckedAt,
+			Uptime24h: day[m.ID].Uptime(), Uptime30d: month[m.ID].Uptime(), LatencyMS: math.NaN(),
+			Regions: regionsLabel(m.Regions, states[m.ID])}
+		var last tick.RegionState
+		for _, rs := range states[m.ID] {
+			if rs.LastCheckedAt.After(last.LastCheckedAt) {
+				last = rs
+			}
+		}
+		if !last.LastCheckedAt.IsZero() && last.Status != probe.StatusDown {
+			rows[i].LatencyMS = last.LatencyMS
+		}
+		rows[i].Spark = chart.Sparkline(sparkValues(merged[m.ID], now, 24), 0, 0, "Response time of "+m.Name+", last 24 hours")
+	}
+	return rows, nil
+}
+
+// regionsLabel names where a monitor is checked from: its regions, or when
+// it has none (every live region) the regions that reported.
+func regionsLabel(configured []string, states []tick.RegionState) string {
+	if len(configured) > 0 {
+		return strings.Join(configured, ", ")
+	}
+	names := make([]string, 0, len(states))
+	for _, s := range states {
+		names = append(names, s.Region)
+	}
+	if len(names) == 0 {
+		return "all"
+	}
+	return strings.Join(names, ", ")
+}
+
+// overviewHref is the overview's URL with a filter and page.
+func overviewHref(q, status string, page int) string {
+	v := url.Values{}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if status != "" {
+		v.Set("status", status)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return "/"
+	}
+	return "/?" + v.Encode()
+}
+
+// pagination links the first and last page, two either side of the current
+// one, and the previous and next; nil when everything fits on one page.
+func pagination(q, status string, page, total int) []pageLink {
+	pages := (total + overviewPageSize - 1) / overviewPageSize
+	if pages <= 1 && page == 1 {
+		return nil
+	}
+	var out []pageLink
+	if page > 1 {
+		out = append(out, pageLink{Label: "‹ Previous", Href: overviewHref(q, status, min(page-1, max(pages, 1)))})
+	}
+	gap, center := false, min(page, pages)
+	for i := 1; i <= pages; i++ {
+		if i != 1 && i != pages && (i < center-2 || i > center+2) {
+			if !gap {
+				out = append(out, pageLink{Label: "…", Gap: true})
+				gap = true
+			}
+			continue
+		}
+		gap = false
+		out = append(out, pageLink{Label: strconv.Itoa(i), Href: overviewHref(q, status, i), Current: i == page})
+	}
+	if page < pages {
+		out = append(out, pageLink{Label: "Next ›", Href: overviewHref(q, status, page+1)})
+	}
+	return out
+}

@@ -1,11 +1,11 @@
 // Package monitor owns the monitors: what to check, how often, from where and
 // what counts as healthy. Table: monitors.
 //
-// Data enters through the API (Create, Update, Pause, Resume, Delete) and
-// leaves to the API and dashboard (Get, List) and to the pusher, which claims
-// due monitors (ClaimDue) and turns them into jobs. Every read and write is
-// scoped to the owning user; another user's monitor is ErrNotFound, exactly
-// like a missing one, so ids reveal nothing.
+// Data enters through the API and dashboard (Create, Update, Pause, Resume,
+// CheckNow, Delete) and leaves to them (Get, List, Overview) and to the
+// pusher, which claims due monitors (ClaimDue) and turns them into jobs.
+// Every read and write is scoped to the owning user; another user's monitor
+// is ErrNotFound, exactly like a missing one, so ids reveal nothing.
 package monitor
 
 import (
@@ -64,8 +64,9 @@ type Monitor struct {
 	CreatedAt          time.Time         `json:"created_at"`
 	UpdatedAt          time.Time         `json:"updated_at"`
 
-	UserID    int64      `json:"-"`
-	NextRunAt *time.Time `json:"-"` // the pusher's next slot
+	UserID      int64      `json:"-"`
+	NextRunAt   *time.Time `json:"-"` // the pusher's next slot
+	StatusSince *time.Time `json:"-"` // when the checks last changed Status; nil before the first result
 }
 
 // ProbeRequest is what a worker needs to check this monitor.
@@ -105,6 +106,7 @@ type Input struct {
 // Errors of this module.
 var (
 	ErrNotFound = apperr.New(apperr.NotFound, "monitor not found")
+	ErrPaused   = apperr.New(apperr.Conflict, "the monitor is paused; resume it to check it")
 )
 
 // Limits on what a monitor may hold.
@@ -126,10 +128,17 @@ const (
 
 var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
+// Methods lists the HTTP methods a monitor may use.
+func Methods() []string { return slices.Clone(methods) }
+
 var (
 	statusPattern = regexp.MustCompile(`^[1-5]([0-9][0-9]|xx)$`)
 	regionPattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 )
+
+// Defaults returns the values a new monitor gets for every field the input
+// leaves out (the timeout is fitted to the interval, see DefaultTimeoutFor).
+func Defaults() Monitor { return defaults() }
 
 // defaults returns a new monitor's values before the input is applied.
 func defaults() Monitor {

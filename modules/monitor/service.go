@@ -174,6 +174,37 @@ func (s *Service) Resume(ctx context.Context, userID, id int64) (Monitor, error)
 	return s.Update(ctx, userID, id, Input{Paused: &f})
 }
 
+// CheckNow makes one of the user's monitors due at once, so the pusher
+// hands it to the workers within a second or so instead of at its next
+// slot. A paused monitor is not checked (ErrPaused).
+func (s *Service) CheckNow(ctx context.Context, userID, id int64) error {
+	m, err := s.store.get(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if m.Paused {
+		return ErrPaused
+	}
+	return s.store.schedule(ctx, userID, id, s.now())
+}
+
+// Validate checks in as Create (id 0) or Update of monitor id would, without
+// storing anything, so a form can show every problem at once.
+func (s *Service) Validate(ctx context.Context, userID, id int64, in Input) error {
+	m := defaults()
+	if id != 0 {
+		var err error
+		if m, err = s.store.get(ctx, userID, id); err != nil {
+			return err
+		}
+	}
+	in.apply(&m, id == 0)
+	if err := m.Validate(s.cfg.MinInterval); err != nil {
+		return err
+	}
+	return s.checkChannels(ctx, userID, m.ChannelIDs)
+}
+
 // Delete removes one of the user's monitors.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
 	if err := s.store.delete(ctx, userID, id); err != nil {

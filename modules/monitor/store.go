@@ -46,15 +46,20 @@ type row struct {
 
 	// From monitor_state (read-only here; the ingest owns it).
 	StateStatus   *string    `gorm:"column:state_status;->"`
+	StatusSince   *time.Time `gorm:"column:status_since;->"`
 	LastCheckedAt *time.Time `gorm:"column:last_checked_at;->"`
 }
 
 func (row) TableName() string { return "monitors" }
 
+// stateColumns are the monitor_state columns read with a monitor.
+const stateColumns = "monitor_state.status AS state_status, monitor_state.status_since AS status_since, " +
+	"monitor_state.last_checked_at AS last_checked_at"
+
 // withState selects monitors with their current state.
 func (s *store) withState(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("monitors").
-		Select("monitors.*, monitor_state.status AS state_status, monitor_state.last_checked_at AS last_checked_at").
+		Select("monitors.*, " + stateColumns).
 		Joins("LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id")
 }
 
@@ -77,7 +82,7 @@ func (r row) monitor() Monitor {
 		FailureThreshold: r.FailureThreshold, RecoveryThreshold: r.RecoveryThreshold, Quorum: r.Quorum,
 		DegradedAfterMS: r.DegradedAfterMS, RemindEverySeconds: r.RemindEverySeconds, Paused: r.Paused,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Status: StatusPending,
-		NextRunAt: r.NextRunAt, LastCheckedAt: r.LastCheckedAt,
+		NextRunAt: r.NextRunAt, LastCheckedAt: r.LastCheckedAt, StatusSince: r.StatusSince,
 	}
 	if r.StateStatus != nil && *r.StateStatus != "" && !m.Paused {
 		m.Status = Status(*r.StateStatus)
@@ -92,7 +97,7 @@ func (r row) monitor() Monitor {
 		m.ExpectedStatus = []string{}
 	}
 	if m.Paused {
-		m.Status = StatusPaused
+		m.Status, m.StatusSince = StatusPaused, nil
 	}
 	return m
 }
@@ -226,6 +231,18 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 		return Monitor{}, err
 	}
 	return s.get(ctx, m.UserID, m.ID)
+}
+
+// schedule sets when the monitor's next check is due.
+func (s *store) schedule(ctx context.Context, userID, id int64, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&row{}).Where("id = ? AND user_id = ?", id, userID).UpdateColumn("next_run_at", at)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 func (s *store) delete(ctx context.Context, userID, id int64) error {
