@@ -61,10 +61,11 @@ type Config struct {
 
 // Handler serves the dashboard's pages.
 type Handler struct {
-	cfg  Config
-	deps Deps
-	r    *web.Renderer
-	log  *slog.Logger
+	cfg       Config
+	deps      Deps
+	r         *web.Renderer
+	log       *slog.Logger
+	summaries *summaryCache
 }
 
 // New returns the dashboard handler.
@@ -78,7 +79,7 @@ func New(cfg Config, deps Deps, r *web.Renderer, log *slog.Logger) *Handler {
 	if cfg.LiveWithin <= 0 {
 		cfg.LiveWithin = 20 * time.Second
 	}
-	return &Handler{cfg: cfg, deps: deps, r: r, log: log.With("module", "dashboard")}
+	return &Handler{cfg: cfg, deps: deps, r: r, log: log.With("module", "dashboard"), summaries: newSummaryCache()}
 }
 
 // Register adds the dashboard's routes to e: sign-up and login are public,

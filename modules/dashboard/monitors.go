@@ -151,41 +151,66 @@ func (h *Handler) openIncidents(ctx context.Context, uid int64) (string, error) 
 // overviewRows adds to a page of monitors what the table shows of their
 // checks. Everything comes from rollups and the per-region state, never
 // from raw ticks, summed by the database: one hourly read gives the 24-hour
-// uptime and sparkline, WindowSums the 30-day uptime from daily rows.
+// uptime and sparkline, DaySums the 30-day uptime (the last 30 UTC days)
+// from daily rows. Those sums are kept between renders while a monitor has
+// no new check (summaryCache); its state and latency are read every time.
 func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]overviewRow, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
 	ids := make([]int64, len(ms))
+	lastChecked := make(map[int64]time.Time, len(ms))
 	for i, m := range ms {
 		ids[i] = m.ID
+		if m.LastCheckedAt != nil {
+			lastChecked[m.ID] = *m.LastCheckedAt
+		}
 	}
 	now := h.cfg.Now().UTC()
+	sums, miss := h.summaries.lookup(ids, lastChecked, now)
 	var (
 		hours  []tick.Rollup
 		month  map[int64]tick.Rollup
 		states map[int64][]tick.RegionState
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		// The same hours tick.Service.Window(24h) reads.
-		hours, err = h.deps.Ticks.HourlyMerged(gctx, ids, now.Add(-24*time.Hour), now.Truncate(time.Hour).Add(time.Hour))
-		return err
-	})
-	g.Go(func() (err error) { month, err = h.deps.Ticks.WindowSums(gctx, ids, now, 30*24*time.Hour); return err })
+	if len(miss) > 0 {
+		g.Go(func() (err error) {
+			// The same hours tick.Service.Window(24h) reads.
+			hours, err = h.deps.Ticks.HourlyMerged(gctx, miss, now.Add(-24*time.Hour), now.Truncate(time.Hour).Add(time.Hour))
+			return err
+		})
+		g.Go(func() (err error) {
+			// 30 d is the last 30 UTC days including today, from daily rows
+			// alone: a third of the rows hour-exact edges would read.
+			today := now.Truncate(24 * time.Hour)
+			month, err = h.deps.Ticks.DaySums(gctx, miss, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1))
+			return err
+		})
+	}
 	g.Go(func() (err error) { states, err = h.deps.Ticks.RegionsOf(gctx, ids); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	day := tick.Totals(hours)
-	merged := map[int64][]tick.Rollup{}
-	for _, r := range hours {
-		merged[r.MonitorID] = append(merged[r.MonitorID], r)
+	if len(miss) > 0 {
+		day := tick.Totals(hours)
+		merged := map[int64][]tick.Rollup{}
+		for _, r := range hours {
+			merged[r.MonitorID] = append(merged[r.MonitorID], r)
+		}
+		fresh := make(map[int64]rollupSummary, len(miss))
+		for _, id := range miss {
+			fresh[id] = rollupSummary{day: day[id], month: month[id], spark: sparkValues(merged[id], now, 24),
+				lastChecked: lastChecked[id], hour: now.Truncate(time.Hour), at: now}
+			sums[id] = fresh[id]
+		}
+		h.summaries.store(fresh)
 	}
 	rows := make([]overviewRow, len(ms))
 	for i, m := range ms {
+		sum := sums[m.ID]
 		rows[i] = overviewRow{ID: m.ID, Name: m.Name, URL: m.URL, Status: string(m.Status), LastChecked: m.LastCheckedAt,
-			Uptime24h: day[m.ID].Uptime(), Uptime30d: month[m.ID].Uptime(), LatencyMS: math.NaN(),
+			Uptime24h: sum.day.Uptime(), Uptime30d: sum.month.Uptime(), LatencyMS: math.NaN(),
 			Regions: regionsLabel(m.Regions, states[m.ID])}
 		var last tick.RegionState
 		for _, rs := range states[m.ID] {
@@ -196,7 +221,7 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		if !last.LastCheckedAt.IsZero() && last.Status != probe.StatusDown {
 			rows[i].LatencyMS = last.LatencyMS
 		}
-		rows[i].Spark = chart.Sparkline(sparkValues(merged[m.ID], now, 24), 0, 0, "Response time of "+m.Name+", last 24 hours")
+		rows[i].Spark = chart.Sparkline(sum.spark, 0, 0, "Response time of "+m.Name+", last 24 hours")
 	}
 	return rows, nil
 }

@@ -53,6 +53,19 @@ func (s *Service) HourlyMerged(ctx context.Context, monitorIDs []int64, from, to
 	return s.store.sums(ctx, hourlyTable, monitorIDs, from.UTC().Truncate(time.Hour), to, true, false)
 }
 
+// DaySums returns, per monitor, its checks over the UTC days starting in
+// [from, to) across regions, summed by the database from daily rows only
+// (no histogram): the cheapest long-range uptime, at day granularity.
+// Today's row is kept current by the ingest, so a range ending tomorrow
+// includes today's checks so far.
+func (s *Service) DaySums(ctx context.Context, monitorIDs []int64, from, to time.Time) (map[int64]Rollup, error) {
+	rs, err := s.store.sums(ctx, dailyTable, monitorIDs, from.UTC().Truncate(24*time.Hour), to, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return Totals(rs), nil
+}
+
 // WindowSums is Window summed by the database: per monitor, its checks over
 // the last d before now across regions, from daily rows for whole days and
 // hourly rows for the partial hours at both ends.
