@@ -99,18 +99,15 @@ func (h *Handler) monitorDetail(c echo.Context) error {
 func (h *Handler) fillDetail(ctx context.Context, uid int64, p *detailPage, rng chartRange) error {
 	now, id, ids := h.cfg.Now().UTC(), p.M.ID, []int64{p.M.ID}
 	g, ctx := errgroup.WithContext(ctx)
-	windows := []struct {
-		label string
-		d     time.Duration
-	}{{"24 hours", 24 * time.Hour}, {"7 days", 7 * 24 * time.Hour}, {"30 days", 30 * 24 * time.Hour}, {"90 days", barDays * 24 * time.Hour}}
-	p.Uptime = make([]uptimeFigure, len(windows))
-	for i, w := range windows {
-		g.Go(func() error {
-			up, err := h.deps.Ticks.WindowSums(ctx, ids, now, w.d)
-			p.Uptime[i] = uptimeFigure{Label: w.label, Value: up[id].Uptime()}
-			return err
-		})
-	}
+	// 24 hours is hour-exact (hourly rows); 7, 30 and 90 days are the last
+	// N UTC days including today, from the daily rows the 90-day bar reads
+	// anyway — as the overview's 30 days.
+	p.Uptime = []uptimeFigure{{Label: "24 hours"}, {Label: "7 days"}, {Label: "30 days"}, {Label: "90 days"}}
+	g.Go(func() error {
+		up, err := h.deps.Ticks.WindowSums(ctx, ids, now, 24*time.Hour)
+		p.Uptime[0].Value = up[id].Uptime()
+		return err
+	})
 	g.Go(func() error {
 		from := now.Add(-rng.Span)
 		var series []chart.Series
@@ -140,7 +137,11 @@ func (h *Handler) fillDetail(ctx context.Context, uid int64, p *detailPage, rng 
 		if err != nil {
 			return err
 		}
-		p.Bars = chart.UptimeBars(dayBars(tick.MergeRegions(days), incs, now, barDays), 0, 0, "Uptime of "+p.M.Name+" per day, last 90 days")
+		merged := tick.MergeRegions(days)
+		for i, n := range []int{7, 30, barDays} {
+			p.Uptime[i+1].Value = lastDays(merged, now, n).Uptime()
+		}
+		p.Bars = chart.UptimeBars(dayBars(merged, incs, now, barDays), 0, 0, "Uptime of "+p.M.Name+" per day, last 90 days")
 		p.Incidents = incs[:min(len(incs), 10)]
 		return nil
 	})
@@ -227,4 +228,17 @@ func (h *Handler) deleteMonitor(c echo.Context) error {
 		return err
 	}
 	return redirect(c, "/", "Deleted monitor "+m.Name+".")
+}
+
+// lastDays sums one monitor's daily rollups of the last n UTC days,
+// today included.
+func lastDays(days []tick.Rollup, now time.Time, n int) tick.Rollup {
+	first := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1-n)
+	var sum tick.Rollup
+	for _, d := range days {
+		if !d.Start.Before(first) {
+			sum.Add(d)
+		}
+	}
+	return sum
 }

@@ -42,3 +42,21 @@ func TestSummaryCache(t *testing.T) {
 		})
 	}
 }
+
+func TestLastDays(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	day := func(back int, checks, failures int64) tick.Rollup {
+		return tick.Rollup{Start: now.Truncate(24*time.Hour).AddDate(0, 0, -back), Checks: checks, Failures: failures}
+	}
+	days := []tick.Rollup{day(40, 100, 100), day(8, 100, 50), day(6, 100, 10), day(0, 100, 0)}
+	tests := []struct {
+		n              int
+		checks, failed int64
+	}{{1, 100, 0}, {7, 200, 10}, {30, 300, 60}, {90, 400, 160}}
+	for _, tt := range tests {
+		got := lastDays(days, now, tt.n)
+		if got.Checks != tt.checks || got.Failures != tt.failed {
+			t.Errorf("last %d days: %d checks, %d failed; want %d, %d", tt.n, got.Checks, got.Failures, tt.checks, tt.failed)
+		}
+	}
+}
