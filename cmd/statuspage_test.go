@@ -253,6 +253,11 @@ func TestStatusPagePublic(t *testing.T) {
 		if got := r.Header.Get("Cache-Control"); got != "public, max-age=10" {
 			t.Errorf("Cache-Control = %q", got)
 		}
+		// Uptime checkers watch status pages with HEAD (net/http drops the
+		// body; the recorder here keeps it, so only the status is checked).
+		if h := do(t, f.app, "HEAD", "/status/acme", "", ""); h.Status != 200 {
+			t.Errorf("HEAD /status/acme: %d", h.Status)
+		}
 		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: https:") || strings.Contains(csp, "unsafe") {
 			t.Errorf("CSP = %q", csp)
 		}

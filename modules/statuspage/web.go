@@ -34,6 +34,7 @@ func RegisterWeb(e *echo.Echo, svc *Service, r *web.Renderer, log *slog.Logger) 
 	e.Pre(h.customDomain)
 	headers := web.Headers(web.PublicCSP)
 	e.GET("/status/:slug", h.page, headers)
+	e.HEAD("/status/:slug", h.page, headers) // uptime checkers of the status page itself
 	e.GET("/status/:slug/feed.atom", h.feed, headers)
 	e.POST("/status/:slug/login", h.login, headers, h.csrf)
 	e.GET("/badge/:token/status.svg", h.badge(BadgeStatus))
