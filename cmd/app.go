@@ -84,9 +84,10 @@ type App struct {
 	Pusher      *pusher.Pusher
 	Worker      *worker.Worker
 
-	assets   *web.Assets
-	renderer *web.Renderer
-	runners  []runner
+	assets    *web.Assets
+	renderer  *web.Renderer
+	dashboard *dashboard.Handler
+	runners   []runner
 }
 
 // runner is a long-running loop owned by the App.
@@ -105,6 +106,9 @@ type Options struct {
 	WorkerClaimIdle time.Duration
 	// NotifyBackoff overrides the first notification retry delay.
 	NotifyBackoff time.Duration
+	// StatusPageCache overrides how long a status page's view is reused
+	// (negative: not at all, so a benchmark measures every render).
+	StatusPageCache time.Duration
 }
 
 // NewApp validates cfg, connects to what the roles need and builds every
@@ -203,7 +207,8 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		if err != nil {
 			return nil, err
 		}
-		spCfg := statuspage.Config{Key: secret, PublicURL: cfg.PublicURL, PasswordMemoryKiB: opts.PasswordMemoryKiB}
+		spCfg := statuspage.Config{Key: secret, PublicURL: cfg.PublicURL, PasswordMemoryKiB: opts.PasswordMemoryKiB,
+			CacheTTL: opts.StatusPageCache}
 		if a.Redis != nil {
 			spCfg.Limiter = auth.NewRedisLimiter(a.Redis, cfg.RedisPrefix+"statuspage:", statuspage.DefaultLoginWindow)
 		}
@@ -275,10 +280,11 @@ func (a *App) registerAPI(e *echo.Echo) {
 
 func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
-	dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
+	a.dashboard = dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
 			SLA: a.SLA, StatusPages: a.StatusPages},
-		a.renderer, a.Log).Register(e)
+		a.renderer, a.Log)
+	a.dashboard.Register(e)
 	statuspage.RegisterWeb(e, a.StatusPages, a.renderer, a.Log)
 }
 

@@ -58,7 +58,7 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL admin URL (a bsbench_* database is created and dropped); empty = embedded SQLite")
 	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
-	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd())
+	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd(), newBenchWebCmd())
 	return cmd
 }
 

@@ -1,0 +1,233 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/statuspage"
+	"github.com/betterstack/betterstack/modules/web"
+)
+
+// webBenchFlags are `betterstack bench web`'s settings.
+type webBenchFlags struct {
+	databaseURL string
+	monitors    int
+	days        int
+	components  int
+	duration    time.Duration
+	concurrency int
+}
+
+func newBenchWebCmd() *cobra.Command {
+	f := &webBenchFlags{}
+	cmd := &cobra.Command{
+		Use:   "web",
+		Short: "Measure page render times under load: overview, monitor page, status page, SLA",
+		Long: `Creates a throwaway PostgreSQL database and fills it with one user's N monitors
+checked every minute from two regions: --days of hourly and daily rollups for all of them,
+the raw ticks of the last 24 hours of the first monitor, 90 days of daily rollups for the
+monitors of a status page of --components components, and 365 days for the first monitor.
+Then it serves the api and dashboard roles on 127.0.0.1 and loads each page with
+--concurrency clients over keep-alive HTTP for --duration, reporting p50/p95/p99 and
+requests per second. The status page's view cache is off, so every request renders.
+The load comes from this process, on the same cores as the server, as wrk would.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runWebBench(cmd.Context(), cmd.OutOrStdout(), *f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL admin URL (a bsbench_* database is created and dropped); required")
+	fl.IntVar(&f.monitors, "monitors", 5000, "monitors of the user")
+	fl.IntVar(&f.days, "days", 30, "days of rollups for every monitor")
+	fl.IntVar(&f.components, "components", 50, "components of the status page")
+	fl.DurationVar(&f.duration, "duration", 20*time.Second, "load time per page")
+	fl.IntVar(&f.concurrency, "concurrency", 4, "concurrent clients")
+	return cmd
+}
+
+func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
+	if f.databaseURL == "" {
+		return errors.New("--database-url: a PostgreSQL admin URL is required (the data is generated inside PostgreSQL)")
+	}
+	if f.monitors < f.components || f.components < 1 || f.days < 1 || f.concurrency < 1 {
+		return errors.New("--monitors must be at least --components, and --components, --days and --concurrency at least 1")
+	}
+	dbURL, drop, err := benchDatabase(ctx, f.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	cfg := config.Defaults()
+	cfg.Roles = []string{config.RoleAPI, config.RoleDashboard}
+	cfg.DatabaseURL, cfg.JWTSecret, cfg.HTTPAddr = dbURL, randomHex(32), "127.0.0.1:0"
+	on := true
+	cfg.AutoMigrate = &on
+	app, err := NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{StatusPageCache: -1})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	start := time.Now()
+	user, token, err := app.Auth.Signup(ctx, "bench@example.com", "correct horse battery", "192.0.2.1")
+	if err != nil {
+		return err
+	}
+	if err := seedDashboardData(ctx, app.DB, user.ID, f.monitors, f.days); err != nil {
+		return err
+	}
+	var ids []int64
+	if err := app.DB.Raw("SELECT id FROM monitors WHERE user_id = ? ORDER BY id LIMIT ?", user.ID, f.components).Scan(&ids).Error; err != nil {
+		return err
+	}
+	if err := seedLongHistory(ctx, app, ids, 90); err != nil {
+		return err
+	}
+	if err := seedLongHistory(ctx, app, ids[:1], 365); err != nil {
+		return err
+	}
+	comps := make([]statuspage.Component, len(ids))
+	for i, id := range ids {
+		comps[i] = statuspage.Component{MonitorID: id, DisplayName: fmt.Sprintf("Service %d", i+1)}
+	}
+	slug, title := "bench", "Bench status"
+	sections := []statuspage.Section{{Name: "Services", Components: comps}}
+	if _, err := app.StatusPages.Create(ctx, user.ID, statuspage.Input{Slug: &slug, Title: &title, Sections: &sections}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded %d monitors × %d days (+90 days for %d, 365 for 1) in %s\n", f.monitors, f.days, len(ids), time.Since(start).Round(time.Second))
+
+	if err := app.Listen(); err != nil {
+		return err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- app.Run(rctx) }()
+	base := "http://" + app.Addr()
+	now := time.Now().UTC()
+	pages := []struct {
+		name, path string
+		fresh      bool // render as if every monitor had a new check since the last render
+	}{
+		{"overview, every monitor newly checked", "/", true},
+		{"overview, no new checks (cached sums)", "/", false},
+		{"monitor page, 24 h chart", fmt.Sprintf("/monitors/%d", ids[0]), false},
+		{"monitor page, 30 d chart", fmt.Sprintf("/monitors/%d?range=30d", ids[0]), false},
+		{fmt.Sprintf("status page, %d components, 90 days", len(ids)), "/status/" + slug, false},
+		{"SLA, 365 days, JSON", fmt.Sprintf("/api/v1/monitors/%d/sla?from=%s", ids[0], now.AddDate(-1, 0, 0).Format(time.RFC3339)), false},
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "page\tp50\tp95\tp99\treq/s\tbytes\t\n")
+	for _, p := range pages {
+		app.dashboard.SetSummaryCache(!p.fresh)
+		r, err := loadPage(ctx, base+p.path, token, f.concurrency, f.duration)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%d\t\n", p.name, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		return err
+	}
+	return tw.Flush()
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// seedLongHistory adds daily rollups for ids back to days ago, before what
+// seedDashboardData wrote (status pages show 90 days, SLA reports a year).
+func seedLongHistory(ctx context.Context, app *App, ids []int64, days int) error {
+	return app.DB.WithContext(ctx).Exec(`INSERT INTO rollups_daily (monitor_id, region, bucket, checks, failures, latency_sum,
+			latency_min, latency_max, h02, h03)
+		SELECT m, r, d, 1440, CASE WHEN (m + n) % 29 = 0 THEN 30 ELSE 0 END, 1440 * 120.0, 60, 300, 700, 740
+		FROM unnest(CAST(? AS bigint[])) m
+		CROSS JOIN (VALUES ('eu'), ('us')) rg(r)
+		CROSS JOIN LATERAL (SELECT n, date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => n) AS d
+			FROM generate_series(1, ?) n) g
+		ON CONFLICT (monitor_id, bucket, region) DO NOTHING`, pgInt64Array(ids), days).Error
+}
+
+func pgInt64Array(ids []int64) string {
+	b := []byte{'{'}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "%d", id)
+	}
+	return string(append(b, '}'))
+}
+
+type loadResult struct {
+	p50, p95, p99 time.Duration
+	rate          float64
+	bytes         int
+}
+
+// loadPage GETs url as the signed-in user from n clients for d and returns
+// the latency percentiles; any answer but 200 fails the run.
+func loadPage(ctx context.Context, url, token string, n int, d time.Duration) (loadResult, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}, Timeout: 30 * time.Second}
+	var (
+		mu    sync.Mutex
+		lats  []time.Duration
+		bytes int
+		first error
+	)
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				if err != nil {
+					mu.Lock()
+					first = err
+					mu.Unlock()
+					return
+				}
+				req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: token})
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				var size int64
+				if err == nil {
+					size, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				lat := time.Since(t0)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				lats, bytes = append(lats, lat), int(size)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return loadResult{}, first
+	}
+	slices.Sort(lats)
+	q := func(p float64) time.Duration { return lats[min(len(lats)-1, int(p*float64(len(lats))))] }
+	return loadResult{p50: q(.50), p95: q(.95), p99: q(.99), rate: float64(len(lats)) / d.Seconds(), bytes: bytes}, nil
+}
