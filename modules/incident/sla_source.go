@@ -56,10 +56,21 @@ func (s *Service) MaintenanceSpans(ctx context.Context, monitorID int64, from, t
 	if err != nil {
 		return nil, fmt.Errorf("read maintenance windows: %w", err)
 	}
+	// A window counts only from when it was declared: one created today
+	// must not excuse last month's outage in a report after the fact.
 	var out []Span
 	for _, w := range ws {
-		if w.Covers(monitorID) {
-			out = append(out, w.Occurrences(from, to)...)
+		if !w.Covers(monitorID) {
+			continue
+		}
+		declared := w.CreatedAt.UTC()
+		for _, sp := range w.Occurrences(maxTime(from, declared), to) {
+			if sp.Start.Before(declared) {
+				sp.Start = declared
+			}
+			if sp.Start.Before(sp.End) {
+				out = append(out, sp)
+			}
 		}
 	}
 	return out, nil
@@ -121,4 +132,11 @@ func (s *store) overlapping(ctx context.Context, monitorID int64, from, to time.
 		Where("monitor_id = ? AND started_at < ? AND (resolved_at IS NULL OR resolved_at > ?)", monitorID, to.UTC(), from.UTC()).
 		Order("started_at, id").Find(&rows).Error
 	return rows, err
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

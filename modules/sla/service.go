@@ -69,6 +69,8 @@ func Period(from, to, now time.Time) (time.Time, time.Time, error) {
 	}
 	from, to = from.UTC(), to.UTC()
 	switch {
+	case !from.Before(now):
+		return from, to, apperr.Field("from", "is in the future: a report covers time that has passed")
 	case !to.After(from):
 		return from, to, apperr.Field("to", "must be after from")
 	case to.Sub(from) > MaxPeriod:

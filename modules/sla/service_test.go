@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,8 +96,19 @@ func (w *world) incident(t testing.TB, monitorID, userID int64, kind, started, r
 	}
 }
 
+// window declares a maintenance window before the history begins (windows
+// count only from when they were declared).
 func (w *world) window(t testing.TB, win incident.Window) {
 	t.Helper()
+	w.declared(t, win, ts("2026-01-01 00:00:00"))
+}
+
+// declared creates a maintenance window as if at the given time.
+func (w *world) declared(t testing.TB, win incident.Window, at time.Time) {
+	t.Helper()
+	now := w.now
+	w.now = at
+	defer func() { w.now = now }()
 	if _, err := w.incidents.CreateWindow(context.Background(), w.owner, win); err != nil {
 		t.Fatal(err)
 	}
@@ -283,5 +295,27 @@ func BenchmarkReport365(b *testing.B) {
 		if err != nil || r.Checks != 365*2*51 || r.Incidents != 5 {
 			b.Fatalf("report: %+v, %v", r, err)
 		}
+	}
+}
+
+// TestMaintenanceDeclaredLate: a window created after an outage, covering
+// it, does not excuse it; it counts only from when it was declared.
+func TestMaintenanceDeclaredLate(t *testing.T) {
+	ctx := context.Background()
+	w := MustWorld(t, "sqlite", ts("2026-03-06 00:00:00"))
+	w.incident(t, w.mon, w.owner, "down", "2026-03-02 10:00:00", "2026-03-02 11:00:00")
+	start, end := ts("2026-03-02 09:00:00"), ts("2026-03-02 12:00:00")
+	// Declared at 10:30, half-way through the outage.
+	w.declared(t, incident.Window{Name: "cover-up", MonitorIDs: []int64{w.mon}, StartsAt: &start, EndsAt: &end}, ts("2026-03-02 10:30:00"))
+	r, err := w.sla.Report(ctx, w.owner, w.mon, ts("2026-03-02 00:00:00"), ts("2026-03-03 00:00:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Maintenance 10:30-12:00 = 5400 s; downtime 10:00-10:30 = 1800 s.
+	if r.MaintenanceSeconds != 5400 || r.DowntimeSeconds != 1800 {
+		t.Errorf("maintenance %v s, downtime %v s; want 5400 and 1800", r.MaintenanceSeconds, r.DowntimeSeconds)
+	}
+	if _, err := w.sla.Report(ctx, w.owner, w.mon, ts("2026-03-07 00:00:00"), ts("2026-03-08 00:00:00")); err == nil || !strings.Contains(err.Error(), "from") {
+		t.Errorf("a report of the future: err = %v, want one naming from", err)
 	}
 }

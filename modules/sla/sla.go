@@ -12,7 +12,8 @@
 // "rules"). The period is [from, to) in UTC; a period reaching past now
 // ends now. All times are clipped to the period.
 //   - maintenance: the union of the occurrences of the maintenance windows
-//     covering the monitor, one-off and weekly (a weekly window starts at its
+//     covering the monitor, counted only from when each window was declared
+//     (created), one-off and weekly (a weekly window starts at its
 //     local wall-clock time in its time zone, across DST changes, and lasts
 //     its duration in real time);
 //   - downtime: time during which a "down" incident of the monitor was open
@@ -61,7 +62,7 @@ type Rules struct {
 // rules is returned with every report; the package doc says the same.
 var rules = Rules{
 	Downtime:      "time during which a down incident of the monitor was open (started_at to resolved_at, or to now while open), clipped to [from, to), minus maintenance",
-	Maintenance:   "union of the maintenance windows covering the monitor within [from, to): one-off windows, and weekly windows starting at their local time in their time zone (DST-aware) and lasting their duration",
+	Maintenance:   "union of the maintenance windows covering the monitor within [from, to): one-off windows, and weekly windows starting at their local time in their time zone (DST-aware) and lasting their duration; a window counts only from when it was declared, so one created afterwards cannot excuse a past outage",
 	Degraded:      "time during which a degraded incident was open, clipped to [from, to), minus maintenance and downtime; it does not count as downtime",
 	UptimePercent: "100 × (1 − downtime / (period − maintenance)), 100 when that is 0; rounded down to 3 decimals",
 	Latency:       "p50/p95/p99 in ms of successful checks across regions over the UTC days the period touches, estimated by interpolation inside fixed histogram buckets (25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000 ms, +inf); null without checks",

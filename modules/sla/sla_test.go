@@ -184,7 +184,7 @@ func TestPeriod(t *testing.T) {
 		{"only to", time.Time{}, now.Add(-day), now.Add(-31 * day), now.Add(-day), ""},
 		{"only from", now.Add(-2 * day), time.Time{}, now.Add(-2 * day), now, ""},
 		{"future end is now", now.Add(-day), now.Add(day), now.Add(-day), now, ""},
-		{"wholly in the future is empty", now.Add(day), now.Add(2 * day), now, now, ""},
+		{"wholly in the future is refused", now.Add(day), now.Add(2 * day), time.Time{}, time.Time{}, "from"},
 		{"400 days", now.Add(-400 * day), now, now.Add(-400 * day), now, ""},
 		{"401 days", now.Add(-401 * day), now, time.Time{}, time.Time{}, "from"},
 		{"to before from", now.Add(-day), now.Add(-2 * day), time.Time{}, time.Time{}, "to"},
