@@ -128,6 +128,7 @@ func assertNone(t *testing.T, what, body string, bad ...string) {
 
 func TestStatusPageAPI(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, cfg config.Config) {
+		cfg.PublicURL = "https://monitor.example.com" // custom domains need it
 		f := newSPFixture(t, cfg)
 		page := func(slug, extra string) string {
 			return fmt.Sprintf(`{"slug":%q,"title":"Acme","sections":[{"name":"Core","components":[{"monitor_id":%d,"display_name":"Website"},{"monitor_id":%d}]}]%s}`,
@@ -428,6 +429,7 @@ func TestStatusPagePassword(t *testing.T) {
 
 func TestStatusPageCustomDomain(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, cfg config.Config) {
+		cfg.PublicURL = "https://monitor.example.com" // custom domains need it
 		f := newSPFixture(t, cfg)
 		id := spCreate(t, f.app, f.alice, map[string]any{"slug": "acme", "title": "Acme status", "custom_domain": "status.example.com",
 			"sections": []map[string]any{{"name": "Core", "components": []map[string]any{{"monitor_id": f.web, "display_name": "Website"}}}}})
@@ -601,4 +603,24 @@ func TestStatusIncidentUpdates(t *testing.T) {
 			{name: "three updates", method: "GET", path: path, auth: "alice", status: 200, contains: []string{"Fixed.", "Post-mortem"}},
 		})
 	})
+}
+
+// TestStatusPageCustomDomainNeedsPublicURL: without public_url the
+// dashboard's own address is unknown, so no page may have a custom domain
+// (a review took over the dashboard's host that way) and none is routed.
+func TestStatusPageCustomDomainNeedsPublicURL(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	f := newFixture(t, cfg)
+	r := do(t, f.app, "POST", "/api/v1/status-pages", f.alice, `{"slug":"takeover","title":"PHISH","custom_domain":"dash.example.com","sections":[]}`)
+	if r.Status != 422 || !strings.Contains(r.Body, `"custom_domain":"needs public_url`) {
+		t.Fatalf("custom domain without public_url: %d %s", r.Status, r.Body)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Host = "dash.example.com"
+	rec := httptest.NewRecorder()
+	f.app.HTTP.Echo().ServeHTTP(rec, req)
+	if rec.Code != 303 || !strings.HasPrefix(rec.Header().Get("Location"), "/login") {
+		t.Errorf("dash.example.com/ = %d %q, want the dashboard's login redirect", rec.Code, rec.Header().Get("Location"))
+	}
 }

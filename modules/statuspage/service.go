@@ -217,7 +217,13 @@ func (s *Service) prepare(ctx context.Context, p *Page, in Input) error {
 			}
 		}
 	}
-	if p.CustomDomain != "" && s.ownHost(p.CustomDomain) {
+	switch {
+	case p.CustomDomain == "":
+	case s.cfg.PublicURL == "":
+		// Without it the dashboard's own address is unknown, and a page
+		// could claim it and stand in front of everyone's dashboard.
+		f.Add("custom_domain", "needs public_url (BETTERSTACK_PUBLIC_URL) set to the dashboard's address first, so no page can take that address over")
+	case s.ownHost(p.CustomDomain):
 		f.Add("custom_domain", "is this installation's own address")
 	}
 	if err := f.Err(); err != nil {
@@ -319,7 +325,7 @@ func (s *Service) Lookup(ctx context.Context, slug string) (Page, error) {
 // previous map, and a database that cannot answer slows one request per
 // DomainTTL, not all of them (the last map read stays in use).
 func (s *Service) SlugForDomain(ctx context.Context, host string) (string, bool) {
-	if s.ownHost(host) {
+	if s.cfg.PublicURL == "" || s.ownHost(host) {
 		return "", false
 	}
 	d := &s.domains
