@@ -279,6 +279,10 @@ func (a *App) registerAPI(e *echo.Echo) {
 }
 
 func (a *App) registerDashboard(e *echo.Echo) {
+	// Every answer, the router's own 404 and 405 pages included, carries the
+	// security headers; pages with other needs (status pages, badges) set
+	// their own over these.
+	e.Use(web.Headers(web.DashboardCSP))
 	a.assets.Register(e)
 	a.dashboard = dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,

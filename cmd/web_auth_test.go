@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,6 +82,22 @@ func TestWebAuth(t *testing.T) {
 		// Unknown paths are a 404 page, not the login page; the API keeps JSON.
 		if r = anon.get("/no-such-page"); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "<html") {
 			t.Errorf("unknown page: %d %s", r.Status, r.Body)
+		}
+		// The router's own answers carry the security headers too.
+		for _, rr := range []response{anon.get("/no-such-page"), anon.get("/logout")} {
+			if rr.Header.Get("Content-Security-Policy") == "" || rr.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%d answer without security headers: %v", rr.Status, rr.Header)
+			}
+		}
+		// NUL characters and invalid UTF-8 in a form are refused, naming the
+		// field, and nothing is created (PostgreSQL cannot store them).
+		for i, password := range []string{"correct\x00horse", "correct\xffhorse"} {
+			nb := newBrowser(t, app)
+			nb.get("/signup")
+			r = nb.post("/signup", url.Values{"email": {fmt.Sprintf("clean%d@example.com", i)}, "password": {password}})
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "password") || nb.cookies["bs_session"] != nil {
+				t.Errorf("sign-up with password %q: %d %s", password, r.Status, r.Body)
+			}
 		}
 		if r = anon.get("/api/v1/no-such"); r.Status != http.StatusUnauthorized && r.Status != http.StatusNotFound || !strings.Contains(r.Body, `"error"`) {
 			t.Errorf("unknown API path: %d %s", r.Status, r.Body)

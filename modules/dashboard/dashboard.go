@@ -85,7 +85,7 @@ func New(cfg Config, deps Deps, r *web.Renderer, log *slog.Logger) *Handler {
 // Register adds the dashboard's routes to e: sign-up and login are public,
 // everything else needs a session.
 func (h *Handler) Register(e *echo.Echo) {
-	g := router{e: e, mw: []echo.MiddlewareFunc{web.Headers(web.DashboardCSP), web.CSRF()}}
+	g := router{e: e, mw: []echo.MiddlewareFunc{web.Headers(web.DashboardCSP), web.CSRF(), web.CleanForm}}
 	g.GET("/login", h.loginForm)
 	g.POST("/login", h.login)
 	g.GET("/signup", h.signupForm)

@@ -5,9 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/betterstack/betterstack/modules/apperr"
 )
 
 // Cookie names.
@@ -130,3 +133,30 @@ const (
 	PublicCSP = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; " +
 		"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+// CleanForm refuses a submitted form whose values hold a NUL character or
+// invalid UTF-8 (422 naming the field): PostgreSQL cannot store either in
+// text, and no field has a use for them. The JSON API refuses the same in
+// server.DecodeJSON.
+func CleanForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method != http.MethodPost {
+			return next(c)
+		}
+		form, err := c.FormParams()
+		if err != nil {
+			return next(c) // the handler reports a form it cannot read
+		}
+		for name, values := range form {
+			for _, v := range values {
+				switch {
+				case strings.ContainsRune(v, 0):
+					return apperr.New(apperr.Invalid, "The field %q contains a NUL character, which is not allowed. Go back and remove it.", name)
+				case !utf8.ValidString(v):
+					return apperr.New(apperr.Invalid, "The field %q is not valid UTF-8 text. Go back and correct it.", name)
+				}
+			}
+		}
+		return next(c)
+	}
+}
