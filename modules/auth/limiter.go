@@ -90,6 +90,13 @@ func newLimiter(window time.Duration, now func() time.Time) *limiter {
 	return &limiter{window: window, now: now, buckets: map[string]*bucket{}}
 }
 
+// NewMemoryLimiter counts events per key in fixed windows of the given
+// length in this process only (RedisLimiter shares them); other modules
+// with attempts to limit (status-page passwords) use it too.
+func NewMemoryLimiter(window time.Duration, now func() time.Time) Limiter {
+	return newLimiter(window, now)
+}
+
 // Blocked implements Limiter.
 func (l *limiter) Blocked(_ context.Context, key string, limit int) (bool, time.Duration, error) {
 	b, d := l.blocked(key, limit)

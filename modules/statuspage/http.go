@@ -159,17 +159,25 @@ func (h apiHandlers) disableBadge(c echo.Context) error {
 // public answers the page's view as JSON, to anyone for a public page and
 // to visitors holding its cookie for a protected one.
 func (h apiHandlers) public(c echo.Context) error {
-	p, err := h.svc.Lookup(c.Request().Context(), c.Param("slug"))
-	if err != nil {
-		return err
-	}
-	setCaching(c, p)
-	if !h.svc.Admits(p, visitorCookie(c, p)) {
-		return ErrPasswordRequired
-	}
-	v, err := h.svc.View(c.Request().Context(), p)
+	_, v, err := admittedView(c, h.svc)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// admittedView looks up the page of the path's slug, sets its caching
+// headers and returns its view when the visitor may see it (anyone for a
+// public page, a holder of its cookie for a protected one).
+func admittedView(c echo.Context, svc *Service) (Page, *View, error) {
+	p, err := svc.Lookup(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return Page{}, nil, err
+	}
+	setCaching(c, p)
+	if !svc.Admits(p, visitorCookie(c, p)) {
+		return Page{}, nil, ErrPasswordRequired
+	}
+	v, err := svc.View(c.Request().Context(), p)
+	return p, v, err
 }

@@ -122,7 +122,7 @@ func New(db *database.DB, inc incidents, ro rollups, cfg Config, log *slog.Logge
 	}
 	lim := cfg.Limiter
 	if lim == nil {
-		lim = newMemLimiter(cfg.LoginWindow, cfg.Now)
+		lim = auth.NewMemoryLimiter(cfg.LoginWindow, cfg.Now)
 	}
 	return &Service{cfg: cfg, store: &store{db: db}, incidents: inc, rollups: ro, limiter: lim,
 		log: log.With("module", "statuspage")}, nil

@@ -205,15 +205,7 @@ func (h *webHandlers) login(c echo.Context) error {
 }
 
 func (h *webHandlers) feed(c echo.Context) error {
-	p, err := h.svc.Lookup(c.Request().Context(), c.Param("slug"))
-	if err != nil {
-		return err
-	}
-	setCaching(c, p)
-	if !h.svc.Admits(p, visitorCookie(c, p)) {
-		return ErrPasswordRequired
-	}
-	v, err := h.svc.View(c.Request().Context(), p)
+	p, v, err := admittedView(c, h.svc)
 	if err != nil {
 		return err
 	}
