@@ -29,10 +29,10 @@ func TestWebReport(t *testing.T) {
 		evil := mustReportMonitor(t, app, aliceID, "<script>alert(1)</script>", "https://evil.example/")
 		bobs := mustReportMonitor(t, app, reportUserID(t, app, bob), "Bob's secret", "https://bob.example")
 
-		// Shop has been monitored since January 2026. October 2026 (31 days,
+		// Shop (and evil) have been monitored since January 2026; Quiet is new. October 2026 (31 days,
 		// always past): one outage of 2 h 30 min on the 10th, ten checks at
 		// 40 ms that day and 5 min degraded on the 12th.
-		if err := app.DB.Exec("UPDATE monitors SET created_at = ? WHERE id = ?", time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), shop).Error; err != nil {
+		if err := app.DB.Exec("UPDATE monitors SET created_at = ? WHERE id IN (?, ?)", time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), shop, evil).Error; err != nil {
 			t.Fatal(err)
 		}
 		mustReportIncident(t, app, shop, aliceID, "down", "2026-10-10T10:00:00Z", "2026-10-10T12:30:00Z")
@@ -65,10 +65,10 @@ func TestWebReport(t *testing.T) {
 			{"the month the monitor was created", alice, page(shop, "?month=2026-01"), http.StatusOK, []string{
 				"January 2026", "Monitored since", "2026-01-15 09:00:00 UTC", `rel="next"`,
 			}, []string{`rel="prev"`}},
-			{"month without data", alice, page(quiet, "?month=2026-02"), http.StatusOK, []string{
-				"Quiet", "February 2026", "<b>100 %</b>Uptime", "<b>0 s</b>Downtime", "<b>0</b>Incidents", "<b>—</b>MTTR",
-				"<b>—</b>Latency p50", "<b>—</b>Latency p99", "<b>0</b>Checks", `datetime="2026-02-28"`, "Monitored since",
-			}, []string{`datetime="2026-02-29"`, `class="report-down"`}},
+			{"month without data", alice, page(shop, "?month=2026-02"), http.StatusOK, []string{
+				"Shop", "February 2026", "<b>100 %</b>Uptime", "<b>0 s</b>Downtime", "<b>0</b>Incidents", "<b>—</b>MTTR",
+				"<b>—</b>Latency p50", "<b>—</b>Latency p99", "<b>0</b>Checks", `datetime="2026-02-28"`,
+			}, []string{`datetime="2026-02-29"`, `class="report-down"`, "Monitored since"}},
 			{"current month by default", alice, page(shop, ""), http.StatusOK, []string{
 				current.Format("January 2006"), "month in progress", "<b>100 %</b>Uptime", "<b>0 s</b>Downtime",
 				fmt.Sprintf(`/report.csv?month=%s"`, current.Format("2006-01")),
@@ -80,6 +80,9 @@ func TestWebReport(t *testing.T) {
 			{"escaped name", alice, page(evil, "?month=2026-10"), http.StatusOK, []string{
 				"&lt;script&gt;alert(1)&lt;/script&gt;",
 			}, []string{"<script>alert(1)</script>"}},
+			// Unmonitored time is not uptime: a month before the monitor existed is refused.
+			{"month before the monitor existed", alice, page(shop, "?month=2025-12"), http.StatusUnprocessableEntity,
+				[]string{"before the monitor was created", "<html"}, []string{"Uptime"}},
 			{"bad month", alice, page(shop, "?month=2026-13"), http.StatusUnprocessableEntity, []string{"YYYY-MM", "<html"}, []string{"Uptime"}},
 			{"month not zero-padded", alice, page(shop, "?month=2026-1"), http.StatusUnprocessableEntity, []string{"YYYY-MM"}, nil},
 			{"a date is not a month", alice, page(shop, "?month=2026-10-01"), http.StatusUnprocessableEntity, []string{"YYYY-MM"}, nil},
@@ -161,7 +164,7 @@ func TestWebReport(t *testing.T) {
 				t.Errorf("API CSV differs: %d\n%s\nvs dashboard\n%s", api.Status, api.Body, r.Body)
 			}
 
-			r = alice.get(csvPath(quiet, "?month=2026-09"))
+			r = alice.get(csvPath(shop, "?month=2026-09"))
 			rows, err = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
 			if err != nil || len(rows) != 1+30 {
 				t.Fatalf("September: %v, %d rows: %s", err, len(rows), r.Body)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -68,11 +69,11 @@ func (h *Handler) report(c echo.Context) error {
 	}
 	r, err := h.deps.SLA.Report(ctx, uid, id, month, month.AddDate(0, 1, 0))
 	if err != nil {
-		return err
+		return reportErr(err)
 	}
 	days, err := h.deps.SLA.Daily(ctx, uid, id, month, month.AddDate(0, 1, 0))
 	if err != nil {
-		return err
+		return reportErr(err)
 	}
 	name := month.Format("January 2006")
 	p := newReportPage(h.page(c, "SLA report: "+m.Name+", "+name, "overview"), m, month, h.cfg.Now(), r, days)
@@ -88,7 +89,7 @@ func (h *Handler) reportCSV(c echo.Context) error {
 	}
 	days, err := h.deps.SLA.Daily(c.Request().Context(), server.UserID(c), id, month, month.AddDate(0, 1, 0))
 	if err != nil {
-		return err
+		return reportErr(err)
 	}
 	var buf bytes.Buffer
 	if err := sla.WriteCSV(&buf, days); err != nil {
@@ -206,4 +207,20 @@ func span(sec float64) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// reportErr turns the SLA service's field errors (a month that ends before
+// the monitor was created) into a sentence for the error page, which shows
+// messages, not fields.
+func reportErr(err error) error {
+	ae := apperr.As(err)
+	if ae == nil || ae.Kind != apperr.Invalid || len(ae.Fields) == 0 {
+		return err
+	}
+	msgs := make([]string, 0, len(ae.Fields))
+	for _, m := range ae.Fields {
+		msgs = append(msgs, m)
+	}
+	sort.Strings(msgs)
+	return &apperr.Error{Kind: apperr.Invalid, Message: "No report for that month: its end " + strings.Join(msgs, "; ") + "."}
 }

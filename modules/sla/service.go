@@ -93,8 +93,17 @@ func (s *Service) load(ctx context.Context, userID, monitorID int64, from, to ti
 	if err != nil {
 		return input{}, err
 	}
-	if _, err := s.monitors.Get(ctx, userID, monitorID); err != nil {
+	m, err := s.monitors.Get(ctx, userID, monitorID)
+	if err != nil {
 		return input{}, err
+	}
+	// Nothing was monitored before the monitor existed: that time is not
+	// uptime, so the period starts no earlier than its creation.
+	if created := m.CreatedAt.UTC(); from.Before(created) {
+		if !to.After(created) {
+			return input{}, apperr.Field("to", "is before the monitor was created ("+created.Format(time.RFC3339)+")")
+		}
+		from = created
 	}
 	in := input{from: from, to: to}
 	down, degraded, err := s.incidents.Intervals(ctx, monitorID, from, to)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
@@ -42,7 +43,9 @@ type world struct {
 func MustWorld(t testing.TB, backend string, now time.Time) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{db: testenv.MustDatabase(t, backend), now: now}
+	// Users and monitors exist from before any history the tests script.
+	w := &world{db: testenv.MustDatabase(t, backend), now: ts("2026-01-01 00:00:00")}
+	defer func() { w.now = now }()
 	clock := func() time.Time { return w.now }
 	var err error
 	w.auth, err = auth.New(w.db, auth.Config{JWTSecret: []byte("0123456789abcdef0123456789abcdef"), PasswordMemoryKiB: 64, Now: clock}, discard)
@@ -317,5 +320,22 @@ func TestMaintenanceDeclaredLate(t *testing.T) {
 	}
 	if _, err := w.sla.Report(ctx, w.owner, w.mon, ts("2026-03-07 00:00:00"), ts("2026-03-08 00:00:00")); err == nil || !strings.Contains(err.Error(), "from") {
 		t.Errorf("a report of the future: err = %v, want one naming from", err)
+	}
+}
+
+// TestPeriodStartsAtCreation: time before a monitor existed is not uptime.
+func TestPeriodStartsAtCreation(t *testing.T) {
+	ctx := context.Background()
+	w := MustWorld(t, "sqlite", ts("2026-03-06 00:00:00")) // monitors created 2026-01-01
+	r, err := w.sla.Report(ctx, w.owner, w.mon, ts("2025-12-01 00:00:00"), ts("2026-01-02 00:00:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.From.Equal(ts("2026-01-01 00:00:00")) {
+		t.Errorf("from = %s, want the monitor's creation", r.From)
+	}
+	_, err = w.sla.Report(ctx, w.owner, w.mon, ts("2025-11-01 00:00:00"), ts("2025-12-01 00:00:00"))
+	if ae := apperr.As(err); ae == nil || !strings.Contains(ae.Fields["to"], "before the monitor was created") {
+		t.Errorf("a period before the monitor existed: err = %v, want one naming to", err)
 	}
 }

@@ -10,7 +10,8 @@
 //
 // Rules (Compute and PerDay apply them; every report repeats them in
 // "rules"). The period is [from, to) in UTC; a period reaching past now
-// ends now. All times are clipped to the period.
+// ends now, and one reaching back before the monitor was created starts
+// at its creation (unmonitored time is not uptime). All times are clipped to the period.
 //   - maintenance: the union of the occurrences of the maintenance windows
 //     covering the monitor, counted only from when each window was declared
 //     (created), one-off and weekly (a weekly window starts at its
