@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -10,8 +9,6 @@ import (
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/web"
 )
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // authPage is the login and sign-up pages' data.
 type authPage struct {

@@ -18,6 +18,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -139,7 +140,7 @@ func (h *Handler) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.QueryParam("fragment") != "" || c.Request().Method != http.MethodGet {
 			return echo.NewHTTPError(http.StatusUnauthorized, "Your session ended. Log in again.")
 		}
-		return c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 }
 

@@ -104,7 +104,7 @@ func (h *Handler) fillDetail(ctx context.Context, uid int64, p *detailPage, rng 
 	// anyway — as the overview's 30 days.
 	p.Uptime = []uptimeFigure{{Label: "24 hours"}, {Label: "7 days"}, {Label: "30 days"}, {Label: "90 days"}}
 	g.Go(func() error {
-		up, err := h.deps.Ticks.WindowSums(ctx, ids, now, 24*time.Hour)
+		up, err := h.deps.Ticks.Window(ctx, ids, now, 24*time.Hour)
 		p.Uptime[0].Value = up[id].Uptime()
 		return err
 	})

@@ -176,7 +176,7 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	g, gctx := errgroup.WithContext(ctx)
 	if len(miss) > 0 {
 		g.Go(func() (err error) {
-			// The same hours tick.Service.Window(24h) reads.
+			// The hours tick.Service.Window(24h) reads, kept per hour for the sparkline.
 			hours, err = h.deps.Ticks.HourlyMerged(gctx, miss, now.Add(-24*time.Hour), now.Truncate(time.Hour).Add(time.Hour))
 			return err
 		})

@@ -67,11 +67,7 @@ func (h *Handler) report(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.deps.SLA.Report(ctx, uid, id, month, month.AddDate(0, 1, 0))
-	if err != nil {
-		return reportErr(err)
-	}
-	days, err := h.deps.SLA.Daily(ctx, uid, id, month, month.AddDate(0, 1, 0))
+	r, days, err := h.deps.SLA.ReportAndDays(ctx, uid, id, month, month.AddDate(0, 1, 0))
 	if err != nil {
 		return reportErr(err)
 	}

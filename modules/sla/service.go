@@ -136,9 +136,14 @@ func (s *Service) Report(ctx context.Context, userID, monitorID int64, from, to 
 	if err != nil {
 		return Report{}, err
 	}
+	return in.report(monitorID), nil
+}
+
+// report computes the whole period's report of what load read.
+func (in input) report(monitorID int64) Report {
 	r := Compute(in.from, in.to, in.down, in.degraded, in.maintenance, in.days)
 	r.MonitorID = monitorID
-	return r, nil
+	return r
 }
 
 // Daily returns the SLA of one of the user's monitors per UTC day of
@@ -149,4 +154,15 @@ func (s *Service) Daily(ctx context.Context, userID, monitorID int64, from, to t
 		return nil, err
 	}
 	return PerDay(in.from, in.to, in.down, in.degraded, in.maintenance, in.days), nil
+}
+
+// ReportAndDays returns both the report and its per-day rows from one read
+// of the monitor's incidents, windows and rollups (the monthly report page
+// shows both).
+func (s *Service) ReportAndDays(ctx context.Context, userID, monitorID int64, from, to time.Time) (Report, []Day, error) {
+	in, err := s.load(ctx, userID, monitorID, from, to)
+	if err != nil {
+		return Report{}, nil, err
+	}
+	return in.report(monitorID), PerDay(in.from, in.to, in.down, in.degraded, in.maintenance, in.days), nil
 }

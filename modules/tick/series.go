@@ -66,32 +66,6 @@ func (s *Service) DaySums(ctx context.Context, monitorIDs []int64, from, to time
 	return Totals(rs), nil
 }
 
-// WindowSums is Window summed by the database: per monitor, its checks over
-// the last d before now across regions, from daily rows for whole days and
-// hourly rows for the partial hours at both ends.
-func (s *Service) WindowSums(ctx context.Context, monitorIDs []int64, now time.Time, d time.Duration) (map[int64]Rollup, error) {
-	from := now.UTC().Add(-d).Truncate(time.Hour)
-	end := now.UTC().Truncate(time.Hour).Add(time.Hour)
-	dayFrom, dayTo := from.Truncate(24*time.Hour).Add(24*time.Hour), end.Truncate(24*time.Hour)
-	type part struct {
-		table    string
-		from, to time.Time
-	}
-	parts := []part{{hourlyTable, from, end}}
-	if dayFrom.Before(dayTo) {
-		parts = []part{{dailyTable, dayFrom, dayTo}, {hourlyTable, from, dayFrom}, {hourlyTable, dayTo, end}}
-	}
-	var all []Rollup
-	for _, p := range parts {
-		rs, err := s.store.sums(ctx, p.table, monitorIDs, p.from, p.to, false, true)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, rs...)
-	}
-	return Totals(all), nil
-}
-
 // sums adds up table's rows of monitorIDs with bucket in [from, to) across
 // regions, per monitor, and per bucket too when byBucket; the latency
 // histogram only when withHist. Latency min and max only count rows with

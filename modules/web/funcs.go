@@ -21,7 +21,6 @@ func Funcs(a *Assets) template.FuncMap {
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join":     strings.Join,
 		"title":    Title,
-		"add":      func(a, b int) int { return a + b },
 	}
 }
 

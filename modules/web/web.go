@@ -94,9 +94,6 @@ func (r *Renderer) RenderBlock(c echo.Context, status int, page, block string, d
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// Has reports whether page exists (tests, and the error page fallback).
-func (r *Renderer) Has(page string) bool { _, ok := r.pages[page]; return ok }
-
 // ErrorData is the error page's data.
 type ErrorData struct {
 	Page
