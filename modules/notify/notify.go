@@ -182,7 +182,7 @@ func Parse(typ string, config json.RawMessage) (Channel, error) {
 		return nil, err
 	}
 	ch := info.new()
-	if err := decodeStrict(config, ch); err != nil {
+	if err := apperr.DecodeStrict(config, ch, "config"); err != nil {
 		return nil, err
 	}
 	if err := ch.Validate(); err != nil {

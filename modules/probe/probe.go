@@ -102,6 +102,12 @@ type Result struct {
 	// first 4 KiB of the body. Filled for every response, kept small.
 	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
 	BodyExcerpt     string            `json:"body_excerpt,omitempty"`
+
+	// Details is the kind's own evidence, in display order: a DNS check's
+	// answers, a certificate's issuer and days left, a ping's packet loss,
+	// the condition that failed and the value seen. Values are short
+	// (oneLine); nil when the kind has none.
+	Details []Detail `json:"details,omitempty"`
 }
 
 // Validate reports the first invalid field of r, named by its JSON key. A

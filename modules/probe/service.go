@@ -29,6 +29,7 @@ type Prober struct {
 	Log *slog.Logger
 
 	cfg Config
+	env *Env
 	// One transport for all checks: it holds no idle connections
 	// (keep-alives are off) but shares its allocation-heavy setup.
 	follow   *http.Client
@@ -39,6 +40,27 @@ type Prober struct {
 
 // New returns a Prober with cfg's defaults applied. It starts nothing.
 func New(cfg Config) *Prober {
+	env := NewEnv(cfg)
+	p := &Prober{
+		Now:      time.Now,
+		Log:      slog.New(slog.DiscardHandler),
+		cfg:      env.Config,
+		env:      env,
+		follow:   env.HTTPFollow,
+		noFollow: env.HTTPNoFollow,
+	}
+	env.Now = func() time.Time { return p.Now() }
+	p.probes = map[string]Func{
+		"http":  p.probeHTTP,
+		"https": p.probeHTTP,
+	}
+	return p
+}
+
+// NewEnv returns the Env checks run in, with cfg's defaults applied: one
+// guarded dialer and two HTTP clients without keep-alives. It starts
+// nothing.
+func NewEnv(cfg Config) *Env {
 	cfg = cfg.withDefaults()
 	dialer := GuardedDialer(cfg.BlockPrivate)
 	dialer.KeepAlive = -1 // connections live for one request
@@ -52,24 +74,19 @@ func New(cfg Config) *Prober {
 		DisableKeepAlives:      true, // a fresh connection per check so DNS, connect and TLS are seen every time
 		MaxResponseHeaderBytes: 256 << 10,
 	}
-	p := &Prober{
-		Now: time.Now,
-		Log: slog.New(slog.DiscardHandler),
-		cfg: cfg,
-		follow: &http.Client{
+	return &Env{
+		Config: cfg,
+		Dialer: dialer,
+		HTTPFollow: &http.Client{
 			Transport:     transport,
 			CheckRedirect: followRedirects,
 		},
-		noFollow: &http.Client{
+		HTTPNoFollow: &http.Client{
 			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+		Now: time.Now,
 	}
-	p.probes = map[string]Func{
-		"http":  p.probeHTTP,
-		"https": p.probeHTTP,
-	}
-	return p
 }
 
 // Check runs one check of req. The check ends by req.TimeoutMS

@@ -1,4 +1,4 @@
-package notify
+package apperr
 
 import (
 	"bytes"
@@ -7,28 +7,28 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/betterstack/betterstack/modules/apperr"
 )
 
-// decodeStrict decodes raw into the struct dst points to. Unlike plain
-// encoding/json it matches field names exactly (no case folding), and it
-// reports unknown fields and type mismatches as validation errors naming
-// "config.<field>". An empty or null config decodes as {} so that Validate
-// can name the missing fields.
-func decodeStrict(raw json.RawMessage, dst any) error {
+// DecodeStrict decodes the JSON object raw into the struct dst points to.
+// Unlike plain encoding/json it matches field names exactly (no case
+// folding), and it reports unknown fields and type mismatches as validation
+// errors naming "<prefix>.<field>". An empty or null object decodes as {} so
+// that a Validate can name the missing fields. Channel configurations
+// (prefix "config") and check specs (prefix "check") are read with it.
+func DecodeStrict(raw json.RawMessage, dst any, prefix string) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		raw = []byte("{}")
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return apperr.Field("config", "must be a JSON object")
+		return Field(prefix, "must be a JSON object")
 	}
 	known := jsonNames(dst)
-	bad := apperr.Fields{}
+	bad := Fields{}
 	for name := range fields {
 		if !known[name] {
-			bad.Add("config."+name, "unknown field")
+			bad.Add(prefix+"."+name, "unknown field")
 		}
 	}
 	if err := bad.Err(); err != nil {
@@ -39,9 +39,9 @@ func decodeStrict(raw json.RawMessage, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return apperr.Field("config."+te.Field, "must be "+jsonKind(te.Type))
+			return Field(prefix+"."+te.Field, "must be "+jsonKind(te.Type))
 		}
-		return apperr.Field("config", "must be a JSON object")
+		return Field(prefix, "must be a JSON object")
 	}
 	return nil
 }
