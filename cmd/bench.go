@@ -160,15 +160,17 @@ func seedBenchMonitors(ctx context.Context, app *App, f benchFlags, target strin
 		hi := min(lo+batch-1, f.monitors)
 		var sb strings.Builder
 		args := make([]any, 0, (hi-lo+1)*6)
-		sb.WriteString(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, next_run_at, created_at, updated_at,
-			method, headers, body, expected_status, keyword, regions) VALUES `)
+		sb.WriteString(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at,
+			created_at, updated_at, regions) VALUES `)
 		for id := lo; id <= hi; id++ {
 			if id > lo {
 				sb.WriteByte(',')
 			}
-			sb.WriteString(`(?,1,?,?,?,?,?,?,?,'GET','{}','','["2xx"]','','[]')`)
+			sb.WriteString(`(?,1,?,'http',?,?,?,?,?,?,?,'[]')`)
 			next := pusher.NextSlot(int64(id), f.interval, after)
-			args = append(args, id, fmt.Sprintf("m%d", id), fmt.Sprintf("%s/m/%d", target, id), secs, timeout, next, after, after)
+			u := fmt.Sprintf("%s/m/%d", target, id)
+			spec := fmt.Sprintf(`{"url":%q,"method":"GET","headers":{},"body":"","expected_status":["2xx"],"keyword":"","keyword_absent":false,"follow_redirects":true}`, u)
+			args = append(args, id, fmt.Sprintf("m%d", id), spec, u, secs, timeout, next, after, after)
 		}
 		if err := app.DB.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
 			return err

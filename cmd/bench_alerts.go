@@ -135,7 +135,7 @@ func runAlertBench(ctx context.Context, out io.Writer, f alertBenchFlags) error 
 	}
 	secs := int(f.interval / time.Second)
 	mk := func(name, url string) (monitor.Monitor, error) {
-		return app.Monitors.Create(ctx, u.ID, monitor.Input{Name: ptr(name), URL: ptr(url), IntervalSeconds: &secs,
+		return app.Monitors.Create(ctx, u.ID, monitor.Input{Name: ptr(name), LegacyHTTP: monitor.LegacyHTTP{URL: ptr(url)}, IntervalSeconds: &secs,
 			Regions: &[]string{"r1", "r2", "r3"}, ChannelIDs: &[]int64{ch.ID}})
 	}
 	outMon, err := mk("outage", "http://"+outage.Addr+"/")

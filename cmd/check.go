@@ -35,9 +35,12 @@ func newCheckCmd() *cobra.Command {
 	f := &checkFlags{}
 	cmd := &cobra.Command{
 		Use:   "check URL",
-		Short: "Check a URL once, as a worker would, and print what the probe saw",
-		Long: `Check a URL once with the same probe the workers run and print the status,
-error class, resolved IP, timing phases and certificate expiry.
+		Short: "Check a target once, as a worker would, and print what the probe saw",
+		Long: `Check a target once with the same probe the workers run and print the status,
+error class, resolved IP, timing phases, certificate expiry and the kind's own
+evidence. The URL's scheme names the kind: http:// and https:// (the HTTP flags
+apply), tcp://host:port, dns://name?type=MX, icmp://host, tls://host:443,
+domain://example.org (each kind's settings as query parameters).
 
 Private addresses are allowed: this runs on the operator's own machine.
 Exits non-zero when the check is down (up and degraded count as success).`,
@@ -47,7 +50,7 @@ Exits non-zero when the check is down (up and degraded count as success).`,
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := f.request(args[0])
+			req, target, err := f.request(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -63,7 +66,7 @@ Exits non-zero when the check is down (up and degraded count as success).`,
 				enc.SetEscapeHTML(false) // body excerpts are read by people here
 				err = enc.Encode(res)
 			} else {
-				err = writeCheckResult(out, req.URL, res, time.Now())
+				err = writeCheckResult(out, req.Check.Kind, target, res, time.Now())
 			}
 			if err != nil {
 				return err
@@ -88,66 +91,98 @@ Exits non-zero when the check is down (up and degraded count as success).`,
 	return cmd
 }
 
-// request validates the flags and builds the probe request, naming the flag
-// at fault.
-func (f *checkFlags) request(rawURL string) (probe.Request, error) {
-	u, err := url.Parse(rawURL)
+// request builds the probe request for target, a URL whose scheme names the
+// kind (http, https, tcp, dns, ...), naming the flag or setting at fault.
+// The HTTP flags apply to http and https URLs only.
+func (f *checkFlags) request(cmd *cobra.Command, target string) (probe.Request, string, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return probe.Request{}, "", fmt.Errorf("URL %q: %w", target, err)
+	}
+	kind, ok := probe.KindForScheme(u.Scheme)
 	switch {
-	case err != nil:
-		return probe.Request{}, fmt.Errorf("URL %q: %w", rawURL, err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return probe.Request{}, fmt.Errorf("URL %q: scheme must be http or https", rawURL)
-	case u.Host == "":
-		return probe.Request{}, fmt.Errorf("URL %q: no host", rawURL)
+	case !ok || kind.FromURL == nil:
+		return probe.Request{}, "", fmt.Errorf("URL %q: the scheme must name a check kind: %s", target, strings.Join(checkSchemes(), ", "))
 	case f.timeout < time.Millisecond:
-		return probe.Request{}, fmt.Errorf("--timeout %s: must be at least 1ms", f.timeout)
+		return probe.Request{}, "", fmt.Errorf("--timeout %s: must be at least 1ms", f.timeout)
 	case f.degradedAfter < 0:
-		return probe.Request{}, fmt.Errorf("--degraded-after %s: must not be negative", f.degradedAfter)
-	case f.keywordAbsent && f.keyword == "":
-		return probe.Request{}, errors.New("--keyword-absent needs --keyword")
+		return probe.Request{}, "", fmt.Errorf("--degraded-after %s: must not be negative", f.degradedAfter)
+	}
+	var c probe.Check
+	if kind.Name == "http" {
+		c, err = f.httpCheck(target)
+	} else {
+		for _, name := range httpFlags {
+			if cmd.Flags().Changed(name) {
+				return probe.Request{}, "", fmt.Errorf("--%s: applies to http and https URLs only, not %s", name, u.Scheme)
+			}
+		}
+		c, err = kind.FromURL(u)
+	}
+	if err != nil {
+		return probe.Request{}, "", fmt.Errorf("URL %q: %w", target, err)
+	}
+	if err := c.Validate(); err != nil {
+		return probe.Request{}, "", fmt.Errorf("invalid check: %w", err)
+	}
+	spec, err := probe.SpecOf(kind.Name, c)
+	if err != nil {
+		return probe.Request{}, "", err
+	}
+	return probe.Request{Check: spec, TimeoutMS: int(f.timeout.Milliseconds()),
+		DegradedAfterMS: int(f.degradedAfter.Milliseconds())}, c.Target(), nil
+}
+
+// httpFlags are the flags only an HTTP check reads.
+var httpFlags = []string{"method", "header", "body", "expect", "keyword", "keyword-absent", "no-follow"}
+
+// checkSchemes lists the URL schemes `check` understands.
+func checkSchemes() []string {
+	var out []string
+	for _, k := range probe.Kinds() {
+		if k.FromURL != nil {
+			for _, s := range k.Schemes {
+				out = append(out, s+"://")
+			}
+		}
+	}
+	return out
+}
+
+// httpCheck builds HTTP settings from the flags.
+func (f *checkFlags) httpCheck(rawURL string) (*probe.HTTP, error) {
+	if f.keywordAbsent && f.keyword == "" {
+		return nil, errors.New("--keyword-absent needs --keyword")
 	}
 	if err := probe.ValidateExpectedStatus(f.expect); err != nil {
-		return probe.Request{}, fmt.Errorf("--expect: %w", err)
+		return nil, fmt.Errorf("--expect: %w", err)
 	}
-	var headers map[string]string
+	headers := map[string]string{}
 	for _, h := range f.headers {
 		name, value, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(name) == "" {
-			return probe.Request{}, fmt.Errorf("--header %q: want \"Name: value\"", h)
-		}
-		if headers == nil {
-			headers = make(map[string]string, len(f.headers))
+			return nil, fmt.Errorf("--header %q: want \"Name: value\"", h)
 		}
 		headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
 	}
-	req := probe.Request{
-		URL:             rawURL,
-		Method:          f.method,
-		Headers:         headers,
-		Body:            f.body,
-		TimeoutMS:       int(f.timeout.Milliseconds()),
-		ExpectedStatus:  f.expect,
-		Keyword:         f.keyword,
-		KeywordAbsent:   f.keywordAbsent,
-		FollowRedirects: !f.noFollow,
-		DegradedAfterMS: int(f.degradedAfter.Milliseconds()),
-	}
-	// Catches what the checks above leave to the probe: method and header
-	// syntax.
-	if err := req.Validate(); err != nil {
-		return probe.Request{}, fmt.Errorf("invalid check: %w", err)
-	}
-	return req, nil
+	return &probe.HTTP{
+		URL: rawURL, Method: f.method, Headers: headers, Body: f.body, ExpectedStatus: f.expect,
+		Keyword: f.keyword, KeywordAbsent: f.keywordAbsent, FollowRedirects: !f.noFollow,
+	}, nil
 }
 
 // writeCheckResult prints res as an aligned block; now dates the
 // certificate's days left.
-func writeCheckResult(w io.Writer, rawURL string, res probe.Result, now time.Time) error {
+func writeCheckResult(w io.Writer, kind, target string, res probe.Result, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{label}, args...)...)
 	}
-	line("URL", "%s", rawURL)
+	if kind == "http" {
+		line("URL", "%s", target)
+	} else {
+		line("Check", "%s %s", kind, target)
+	}
 	line("Status", "%s", res.Status)
 	if res.StatusCode != 0 {
 		line("Status code", "%d", res.StatusCode)
@@ -158,12 +193,20 @@ func writeCheckResult(w io.Writer, rawURL string, res probe.Result, now time.Tim
 	if res.ResolvedIP != "" {
 		line("Resolved IP", "%s", res.ResolvedIP)
 	}
-	line("DNS", "%.1f ms", res.Phases.DNSMS)
-	line("Connect", "%.1f ms", res.Phases.ConnectMS)
-	line("TLS", "%.1f ms", res.Phases.TLSMS)
-	line("TTFB", "%.1f ms", res.Phases.TTFBMS)
-	line("Transfer", "%.1f ms", res.Phases.TransferMS)
+	// An HTTP check has every phase; other kinds show the ones they have.
+	for _, ph := range []struct {
+		label string
+		ms    float64
+	}{{"DNS", res.Phases.DNSMS}, {"Connect", res.Phases.ConnectMS}, {"TLS", res.Phases.TLSMS},
+		{"TTFB", res.Phases.TTFBMS}, {"Transfer", res.Phases.TransferMS}} {
+		if kind == "http" || ph.ms > 0 {
+			line(ph.label, "%.1f ms", ph.ms)
+		}
+	}
 	line("Total", "%.1f ms", res.LatencyMS)
+	for _, d := range res.Details {
+		line(capitalize(d.Name), "%s", d.Value)
+	}
 	if res.CertExpiry != nil {
 		days := int(math.Floor(res.CertExpiry.Sub(now).Hours() / 24))
 		date := res.CertExpiry.UTC().Format("2006-01-02")
@@ -174,4 +217,12 @@ func writeCheckResult(w io.Writer, rawURL string, res probe.Result, now time.Tim
 		}
 	}
 	return tw.Flush()
+}
+
+// capitalize upper-cases the first letter of a detail's name for a label.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

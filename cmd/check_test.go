@@ -78,7 +78,7 @@ func TestCheckCmd(t *testing.T) {
 		{name: "zero timeout", args: []string{srv.URL, "--timeout", "0s"}, wantErr: "--timeout"},
 		{name: "bad header", args: []string{srv.URL, "--header", "NoColon"}, wantErr: "--header"},
 		{name: "bad expectation", args: []string{srv.URL, "--expect", "2xy"}, wantErr: "--expect"},
-		{name: "bad scheme", args: []string{"ftp://127.0.0.1/"}, wantErr: "scheme must be http or https"},
+		{name: "bad scheme", args: []string{"ftp://127.0.0.1/"}, wantErr: "the scheme must name a check kind"},
 		{name: "no url", args: []string{}, wantErr: "accepts 1 arg"},
 	}
 	for _, tt := range tests {
@@ -130,7 +130,7 @@ func TestWriteCheckResultCertificate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			res := probe.Result{Status: probe.StatusDown, ErrorClass: probe.ClassTLS, Error: "x509: certificate has expired", CertExpiry: &tt.expiry}
-			if err := writeCheckResult(&out, "https://example.com", res, now); err != nil {
+			if err := writeCheckResult(&out, "http", "https://example.com", res, now); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(out.String(), tt.want) {

@@ -348,7 +348,7 @@ func TestStaleJobsDroppedAndCounted(t *testing.T) {
 	job := func(monitorID int64, path string, at time.Time) queue.Job {
 		return queue.Job{ID: fmt.Sprintf("%d:%d", monitorID, at.UnixMilli()), MonitorID: monitorID, Region: "eu",
 			ScheduledAt: at, IntervalSeconds: 60,
-			Request: probe.Request{URL: target.URL + path, Method: "GET", TimeoutMS: 2000}}
+			Request: probe.HTTPRequest(probe.HTTP{URL: target.URL + path, Method: "GET"}, 2000, 0)}
 	}
 	// Stale first: by the time the fresh one is stored, the stale one has
 	// been read.

@@ -41,8 +41,8 @@ func seedDashboardData(ctx context.Context, db *database.DB, userID int64, monit
 	// buckets are UTC hours and days.
 	const hourNow = "(date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 	steps := []seedStep{
-		{"monitors", `INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_ms, created_at, updated_at)
-			SELECT ?, 'bench ' || lpad(g::text, 6, '0'), 'https://bench.example.com/' || g, 60, 10000,
+		{"monitors", `INSERT INTO monitors (user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+			SELECT ?, 'bench ' || lpad(g::text, 6, '0'), 'http', '{}', 'https://bench.example.com/' || g, 60, 10000,
 				now() - make_interval(days => ?), now()
 			FROM generate_series(1, ?) g`, []any{userID, days, monitors}},
 		{"monitor state", `INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at)

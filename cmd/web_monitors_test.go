@@ -124,13 +124,13 @@ func TestWebMonitorPages(t *testing.T) {
 		if r := b.get("/monitors"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 			t.Errorf("/monitors: %d %q", r.Status, r.Header.Get("Location"))
 		}
-		wantPage(t, "new form", b.get("/monitors/new"), 200, []string{`name="url"`, `name="interval_seconds" inputmode="numeric" value="60"`,
-			`value="2xx, 3xx"`, `name="follow_redirects" value="1" checked`, "No notification channels yet", "<legend>Alerting</legend>"})
+		wantPage(t, "new form", b.get("/monitors/new"), 200, []string{`name="check.url"`, `name="interval_seconds" inputmode="numeric" value="60"`,
+			">2xx\n3xx</textarea>", `name="check.follow_redirects" value="1" checked`, "No notification channels yet", "<legend>Alerting</legend>"})
 
 		// A form without the CSRF token is refused and creates nothing.
-		form := url.Values{"name": {xssName}, "url": {"https://example.com/health"}, "method": {"GET"}, "interval_seconds": {"30"},
-			"expected_status": {"200, 3xx"}, "headers": {"X-Probe: 1\nAccept: text/html"}, "regions_other": {"eu, us"},
-			"failure_threshold": {"2"}, "recovery_threshold": {"2"}, "follow_redirects": {"1"}}
+		form := url.Values{"kind": {"http"}, "name": {xssName}, "check.url": {"https://example.com/health"}, "check.method": {"GET"}, "interval_seconds": {"30"},
+			"check.expected_status": {"200, 3xx"}, "check.headers": {"X-Probe: 1\nAccept: text/html"}, "regions_other": {"eu, us"},
+			"failure_threshold": {"2"}, "recovery_threshold": {"2"}, "check.follow_redirects": {"1"}}
 		if r := b.send(http.MethodPost, "/monitors/new", form); r.Status != http.StatusForbidden {
 			t.Fatalf("create without CSRF: %d", r.Status)
 		}
@@ -138,11 +138,11 @@ func TestWebMonitorPages(t *testing.T) {
 
 		// Invalid input comes back as typed, each problem next to its field.
 		b.get("/monitors/new")
-		bad := url.Values{"name": {"Keep me"}, "url": {"ftp://example.com"}, "method": {"GET"}, "interval_seconds": {"often"},
-			"headers": {"no colon here"}, "expected_status": {"200, 7xx"}, "timeout_ms": {"1.5"}}
+		bad := url.Values{"kind": {"http"}, "name": {"Keep me"}, "check.url": {"ftp://example.com"}, "check.method": {"GET"}, "interval_seconds": {"often"},
+			"check.headers": {"no colon here"}, "check.expected_status": {"200, 7xx"}, "timeout_ms": {"1.5"}}
 		r := b.post("/monitors/new", bad)
 		wantPage(t, "invalid form", r, http.StatusUnprocessableEntity, []string{`value="Keep me"`, `value="ftp://example.com"`,
-			`value="often"`, `value="1.5"`, "no colon here", `value="200, 7xx"`, "must start with http:// or https://",
+			`value="often"`, `value="1.5"`, "no colon here", ">200, 7xx</textarea>", "must start with http:// or https://",
 			"must be a whole number", `line 1 is not &#34;Name: value&#34;`, `&#34;7xx&#34; is not a status code`, `aria-invalid="true"`})
 		if n := strings.Count(r.Body, "must be a whole number"); n != 2 {
 			t.Errorf("interval and timeout should both be named: %d messages", n)
@@ -166,7 +166,8 @@ func TestWebMonitorPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		if m.IntervalSeconds != 30 || m.TimeoutMS != monitor.DefaultTimeoutFor(30) || strings.Join(m.Regions, ",") != "eu,us" ||
-			m.Headers["X-Probe"] != "1" || m.Headers["Accept"] != "text/html" || strings.Join(m.ExpectedStatus, ",") != "200,3xx" {
+			httpOf(t, m).Headers["X-Probe"] != "1" || httpOf(t, m).Headers["Accept"] != "text/html" ||
+			strings.Join(httpOf(t, m).ExpectedStatus, ",") != "200,3xx" {
 			t.Errorf("stored monitor = %+v", m)
 		}
 
@@ -222,18 +223,18 @@ func TestWebMonitorPages(t *testing.T) {
 		// The edit form shows the stored values and keeps invalid input.
 		editPath := path + "/edit"
 		wantPage(t, "edit form", b.get(editPath), 200, []string{`value="&lt;script&gt;alert(1)&lt;/script&gt;"`, `value="30"`,
-			`value="eu" checked`, `value="us" checked`, "Accept: text/html\nX-Probe: 1", `value="200, 3xx"`}, xssName)
-		r = b.post(editPath, url.Values{"name": {"renamed"}, "url": {"https://example.com/health"}, "method": {"GET"},
-			"interval_seconds": {"30"}, "timeout_ms": {"60000"}, "expected_status": {"2xx"}, "regions": {"eu", "us"}})
+			`value="eu" checked`, `value="us" checked`, "Accept: text/html\nX-Probe: 1", ">200\n3xx</textarea>"}, xssName)
+		r = b.post(editPath, url.Values{"kind": {"http"}, "name": {"renamed"}, "check.url": {"https://example.com/health"}, "check.method": {"GET"},
+			"interval_seconds": {"30"}, "timeout_ms": {"60000"}, "check.expected_status": {"2xx"}, "regions": {"eu", "us"}})
 		wantPage(t, "invalid edit", r, http.StatusUnprocessableEntity, []string{`value="renamed"`, `value="60000"`, "must be below the interval"})
 		if m, _ := app.Monitors.Get(context.Background(), userID(t, app, b), xss); m.Name != xssName {
 			t.Errorf("an invalid edit changed the name to %q", m.Name)
 		}
-		r = b.post(editPath, url.Values{"name": {xssName}, "url": {"https://example.com/health"}, "method": {"HEAD"},
-			"interval_seconds": {"60"}, "expected_status": {"2xx"}, "regions": {"eu"}, "keyword": {"ok"}, "keyword_absent": {"1"}})
+		r = b.post(editPath, url.Values{"kind": {"http"}, "name": {xssName}, "check.url": {"https://example.com/health"}, "check.method": {"HEAD"},
+			"interval_seconds": {"60"}, "check.expected_status": {"2xx"}, "regions": {"eu"}, "check.keyword": {"ok"}, "check.keyword_absent": {"1"}})
 		wantPage(t, "edited", b.follow(r), 200, []string{"Saved &lt;script&gt;alert(1)&lt;/script&gt;.", "HEAD https://example.com/health", "checked every 60 s"}, xssName)
-		if m, _ := app.Monitors.Get(context.Background(), userID(t, app, b), xss); m.Method != "HEAD" || !m.KeywordAbsent ||
-			strings.Join(m.Regions, ",") != "eu" || m.TimeoutMS != monitor.DefaultTimeoutFor(60) || m.FollowRedirects {
+		if m, _ := app.Monitors.Get(context.Background(), userID(t, app, b), xss); httpOf(t, m).Method != "HEAD" || !httpOf(t, m).KeywordAbsent ||
+			strings.Join(m.Regions, ",") != "eu" || m.TimeoutMS != monitor.DefaultTimeoutFor(60) || httpOf(t, m).FollowRedirects {
 			t.Errorf("edited monitor = %+v", m)
 		}
 
@@ -251,8 +252,8 @@ func TestWebMonitorPages(t *testing.T) {
 		}
 		mine, theirs := channel(b, "ops-hook"), channel(eve, "eve-hook")
 		wantPage(t, "form with a channel", b.get(editPath), 200, []string{`name="channel_ids" value="` + mine + `"> ops-hook (webhook)`}, "eve-hook")
-		edit := url.Values{"name": {xssName}, "url": {"https://example.com/health"}, "method": {"HEAD"}, "interval_seconds": {"60"},
-			"expected_status": {"2xx"}, "regions": {"eu"}, "keyword": {"ok"}, "keyword_absent": {"1"}, "channel_ids": {mine, theirs}}
+		edit := url.Values{"kind": {"http"}, "name": {xssName}, "check.url": {"https://example.com/health"}, "check.method": {"HEAD"}, "interval_seconds": {"60"},
+			"check.expected_status": {"2xx"}, "regions": {"eu"}, "check.keyword": {"ok"}, "check.keyword_absent": {"1"}, "channel_ids": {mine, theirs}}
 		wantPage(t, "another user's channel", b.post(editPath, edit), http.StatusUnprocessableEntity, []string{"lists a channel that does not exist"})
 		edit["channel_ids"] = []string{mine}
 		if r := b.post(editPath, edit); r.Status != http.StatusSeeOther {
@@ -267,7 +268,7 @@ func TestWebMonitorPages(t *testing.T) {
 		}
 		for _, action := range []string{"pause", "resume", "check", "delete", "edit"} {
 			for _, p := range []string{path, "/monitors/abc"} {
-				wantPage(t, "eve POST "+p+"/"+action, eve.post(p+"/"+action, url.Values{"name": {"pwned"}, "url": {"https://evil.example"}}),
+				wantPage(t, "eve POST "+p+"/"+action, eve.post(p+"/"+action, url.Values{"kind": {"http"}, "name": {"pwned"}, "check.url": {"https://evil.example"}}),
 					http.StatusNotFound, nil, xssName)
 			}
 		}
@@ -317,7 +318,7 @@ func TestWebOverviewPagination(t *testing.T) {
 		var last int64
 		for i := range 205 {
 			name, u := fmt.Sprintf("site %03d", i), fmt.Sprintf("https://example.com/%d", i)
-			m, err := app.Monitors.Create(ctx, uid, monitor.Input{Name: &name, URL: &u})
+			m, err := app.Monitors.Create(ctx, uid, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,4 +359,14 @@ func TestWebOverviewPagination(t *testing.T) {
 			t.Errorf("API lists %d monitors", len(list.Data))
 		}
 	})
+}
+
+// httpOf is the HTTP settings of an http monitor.
+func httpOf(t *testing.T, m monitor.Monitor) probe.HTTP {
+	t.Helper()
+	var h probe.HTTP
+	if m.Check.Kind != "http" || json.Unmarshal(m.Check.Config, &h) != nil {
+		t.Fatalf("monitor %d is not an http monitor: %+v", m.ID, m.Check)
+	}
+	return h
 }

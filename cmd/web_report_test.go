@@ -190,7 +190,7 @@ func reportUserID(t *testing.T, app *App, b *browser) int64 {
 func mustReportMonitor(t *testing.T, app *App, userID int64, name, url string) int64 {
 	t.Helper()
 	interval := 60
-	m, err := app.Monitors.Create(context.Background(), userID, monitor.Input{Name: &name, URL: &url, IntervalSeconds: &interval})
+	m, err := app.Monitors.Create(context.Background(), userID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &url}, IntervalSeconds: &interval})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"reflect"
 	"strings"
-
 )
 
 // DecodeStrict decodes the JSON object raw into the struct dst points to.

@@ -35,8 +35,8 @@ func newFixture(t *testing.T, backend string, cfg Config) *fixture {
 	if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", now, now).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Exec(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, created_at, updated_at)
-		VALUES (1, 1, 'shop', 'https://shop.example', 60, 1000, ?, ?)`, now, now).Error; err != nil {
+	if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+		VALUES (1, 1, 'shop', 'http', '{}', 'https://shop.example', 60, 1000, ?, ?)`, now, now).Error; err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -172,7 +173,8 @@ func TestPagination(t *testing.T) {
 }
 
 func TestFormInput(t *testing.T) {
-	f := monitorForm{Name: "n", URL: "https://x", Method: "GET", Headers: "A: 1\r\n\r\nB-C:  two words ", ExpectedStatus: "200, 3xx 404",
+	f := monitorForm{Name: "n", Kind: "http", Check: map[string]string{"url": "https://x", "method": "GET",
+		"headers": "A: 1\r\n\r\nB-C:  two words ", "expected_status": "200, 3xx 404", "follow_redirects": "1"},
 		IntervalSeconds: "30", TimeoutMS: "", Quorum: "", DegradedAfterMS: "1_000", FailureThreshold: "x", Regions: []string{"eu"},
 		OtherRegions: "us, ap", RemindEverySec: "3.5"}
 	bad := apperr.Fields{}
@@ -180,11 +182,18 @@ func TestFormInput(t *testing.T) {
 	if len(bad) != 2 || bad["failure_threshold"] != "must be a whole number" || bad["remind_every_seconds"] == "" {
 		t.Errorf("parse errors = %v", bad)
 	}
-	if (*in.Headers)["A"] != "1" || (*in.Headers)["B-C"] != "two words" || len(*in.Headers) != 2 {
-		t.Errorf("headers = %v", *in.Headers)
+	var h probe.HTTP
+	if in.Check == nil || in.Check.Kind != "http" || json.Unmarshal(in.Check.Config, &h) != nil {
+		t.Fatalf("check = %+v", in.Check)
 	}
-	if !slices.Equal(*in.ExpectedStatus, []string{"200", "3xx", "404"}) || !slices.Equal(*in.Regions, []string{"eu", "us", "ap"}) {
-		t.Errorf("lists = %v %v", *in.ExpectedStatus, *in.Regions)
+	if h.Headers["A"] != "1" || h.Headers["B-C"] != "two words" || len(h.Headers) != 2 {
+		t.Errorf("headers = %v", h.Headers)
+	}
+	if h.URL != "https://x" || !h.FollowRedirects || h.KeywordAbsent {
+		t.Errorf("check = %+v", h)
+	}
+	if !slices.Equal(h.ExpectedStatus, []string{"200", "3xx", "404"}) || !slices.Equal(*in.Regions, []string{"eu", "us", "ap"}) {
+		t.Errorf("lists = %v %v", h.ExpectedStatus, *in.Regions)
 	}
 	if *in.IntervalSeconds != 30 || *in.TimeoutMS != 10000 || *in.Quorum != 0 || *in.DegradedAfterMS != 1000 || in.FailureThreshold != nil {
 		t.Errorf("numbers: interval %v timeout %v quorum %v degraded %v failure %v", *in.IntervalSeconds, *in.TimeoutMS, *in.Quorum,

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,17 +14,20 @@ import (
 
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/web"
 )
 
 // monitorForm is the monitor form as typed, so a form with errors comes
 // back exactly as the user left it. Field names are the API's JSON names,
-// which is also how validation errors name them.
+// which is also how validation errors name them: the check's settings are
+// posted as "check.<field>", described by the kind's registry entry, so a
+// new kind needs no template of its own.
 type monitorForm struct {
-	Name, URL, Method, Headers, Body  string
-	ExpectedStatus, Keyword           string
-	KeywordAbsent, FollowRedirects    bool
+	Name                              string
+	Kind                              string
+	Check                             map[string]string // check.<field> as typed; a ticked checkbox is "1"
 	DegradedAfterMS                   string
 	IntervalSeconds, TimeoutMS        string
 	Regions                           []string // ticked
@@ -35,31 +39,73 @@ type monitorForm struct {
 	Paused                            bool
 }
 
-// formOf fills the form from a monitor (monitor.Defaults for a new one).
-func formOf(m monitor.Monitor) monitorForm {
-	names := make([]string, 0, len(m.Headers))
-	for k := range m.Headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var headers strings.Builder
-	for _, k := range names {
-		fmt.Fprintf(&headers, "%s: %s\n", k, m.Headers[k])
-	}
+// formOf fills the form from a monitor (monitor.Defaults for a new one,
+// with a check of kind's defaults when it has none).
+func formOf(m monitor.Monitor, kind string) monitorForm {
 	num := func(n int) string {
 		if n == 0 {
 			return ""
 		}
 		return strconv.Itoa(n)
 	}
-	return monitorForm{
-		Name: m.Name, URL: m.URL, Method: m.Method, Headers: headers.String(), Body: m.Body,
-		ExpectedStatus: strings.Join(m.ExpectedStatus, ", "), Keyword: m.Keyword, KeywordAbsent: m.KeywordAbsent,
-		FollowRedirects: m.FollowRedirects, DegradedAfterMS: strconv.Itoa(m.DegradedAfterMS),
+	f := monitorForm{
+		Name: m.Name, Kind: m.Check.Kind, DegradedAfterMS: strconv.Itoa(m.DegradedAfterMS),
 		IntervalSeconds: num(m.IntervalSeconds), TimeoutMS: num(m.TimeoutMS), Regions: m.Regions,
 		Quorum: strconv.Itoa(m.Quorum), FailureThreshold: num(m.FailureThreshold), RecoveryThreshold: num(m.RecoveryThreshold),
 		RemindEverySec: strconv.Itoa(m.RemindEverySeconds), ChannelIDs: m.ChannelIDs, Paused: m.Paused,
 	}
+	settings := m.Check.Config
+	if kind != "" && kind != m.Check.Kind {
+		f.Kind, settings = kind, nil
+	}
+	k, err := probe.LookupKind(f.Kind)
+	if err != nil {
+		k, _ = probe.LookupKind("http")
+		f.Kind, settings = k.Name, nil
+	}
+	if settings == nil {
+		settings, _ = json.Marshal(k.New()) // a kind's settings always encode
+	}
+	f.Check = checkText(k, settings)
+	return f
+}
+
+// checkText renders settings as the form's text, field by field.
+func checkText(k probe.Kind, settings json.RawMessage) map[string]string {
+	var values map[string]any
+	_ = json.Unmarshal(settings, &values) // stored settings are an object
+	out := map[string]string{}
+	for _, fd := range k.Fields {
+		switch v := values[fd.Name].(type) {
+		case nil:
+		case string:
+			out[fd.Name] = v
+		case bool:
+			if v {
+				out[fd.Name] = "1"
+			}
+		case float64:
+			out[fd.Name] = strconv.FormatFloat(v, 'f', -1, 64)
+		case []any:
+			lines := make([]string, 0, len(v))
+			for _, e := range v {
+				lines = append(lines, fmt.Sprint(e))
+			}
+			out[fd.Name] = strings.Join(lines, "\n")
+		case map[string]any:
+			names := make([]string, 0, len(v))
+			for name := range v {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			var b strings.Builder
+			for _, name := range names {
+				fmt.Fprintf(&b, "%s: %v\n", name, v[name])
+			}
+			out[fd.Name] = b.String()
+		}
+	}
+	return out
 }
 
 // readForm reads the posted form. Unticked checkboxes are not posted at
@@ -71,12 +117,15 @@ func readForm(c echo.Context) (monitorForm, apperr.Fields, error) {
 	}
 	bad := apperr.Fields{}
 	f := monitorForm{
-		Name: v.Get("name"), URL: v.Get("url"), Method: v.Get("method"), Headers: v.Get("headers"), Body: v.Get("body"),
-		ExpectedStatus: v.Get("expected_status"), Keyword: v.Get("keyword"), KeywordAbsent: v.Get("keyword_absent") != "",
-		FollowRedirects: v.Get("follow_redirects") != "", DegradedAfterMS: v.Get("degraded_after_ms"),
+		Name: v.Get("name"), Kind: v.Get("kind"), Check: map[string]string{}, DegradedAfterMS: v.Get("degraded_after_ms"),
 		IntervalSeconds: v.Get("interval_seconds"), TimeoutMS: v.Get("timeout_ms"), Regions: v["regions"],
 		OtherRegions: v.Get("regions_other"), Quorum: v.Get("quorum"), FailureThreshold: v.Get("failure_threshold"),
 		RecoveryThreshold: v.Get("recovery_threshold"), RemindEverySec: v.Get("remind_every_seconds"), Paused: v.Get("paused") != "",
+	}
+	for name := range v {
+		if field, ok := strings.CutPrefix(name, "check."); ok {
+			f.Check[field] = v.Get(name)
+		}
 	}
 	for _, s := range v["channel_ids"] {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -110,8 +159,7 @@ func (f monitorForm) input(bad apperr.Fields) monitor.Input {
 		return &n
 	}
 	in := monitor.Input{
-		Name: &f.Name, URL: &f.URL, Method: &f.Method, Body: &f.Body, Keyword: &f.Keyword,
-		KeywordAbsent: &f.KeywordAbsent, FollowRedirects: &f.FollowRedirects, Paused: &f.Paused,
+		Name: &f.Name, Paused: &f.Paused,
 		IntervalSeconds:    number("interval_seconds", f.IntervalSeconds, false),
 		TimeoutMS:          number("timeout_ms", f.TimeoutMS, false),
 		FailureThreshold:   number("failure_threshold", f.FailureThreshold, false),
@@ -124,19 +172,76 @@ func (f monitorForm) input(bad apperr.Fields) monitor.Input {
 		t := monitor.DefaultTimeoutFor(*in.IntervalSeconds)
 		in.TimeoutMS = &t
 	}
-	if h, msg := parseHeaders(f.Headers); msg != "" {
-		bad.Add("headers", msg)
-	} else {
-		in.Headers = &h
-	}
-	expected := splitList(f.ExpectedStatus)
+	in.Check = f.spec(bad)
 	regions := append(slices.Clone(f.Regions), splitList(f.OtherRegions)...)
 	channels := slices.Clone(f.ChannelIDs)
 	if channels == nil {
 		channels = []int64{}
 	}
-	in.ExpectedStatus, in.Regions, in.ChannelIDs = &expected, &regions, &channels
+	in.Regions, in.ChannelIDs = &regions, &channels
 	return in
+}
+
+// spec turns the typed check fields into the kind's settings, as the
+// kind's field descriptions say; every field of the kind is sent, so
+// emptying one in the form empties it. An unknown kind is left to the
+// service to name.
+func (f monitorForm) spec(bad apperr.Fields) *probe.Spec {
+	k, err := probe.LookupKind(f.Kind)
+	if err != nil {
+		return &probe.Spec{Kind: f.Kind, Config: json.RawMessage(`{}`)}
+	}
+	values := map[string]any{}
+	for _, fd := range k.Fields {
+		raw, name := f.Check[fd.Name], "check."+fd.Name
+		switch fd.Type {
+		case probe.FieldBool:
+			values[fd.Name] = raw != ""
+		case probe.FieldNumber:
+			raw = strings.TrimSpace(strings.ReplaceAll(raw, "_", ""))
+			if raw == "" {
+				continue // the kind's default
+			}
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				bad.Add(name, "must be a whole number")
+				continue
+			}
+			values[fd.Name] = n
+		case probe.FieldList:
+			values[fd.Name] = splitLines(raw)
+		case probe.FieldMap:
+			m, msg := parseHeaders(raw)
+			if msg != "" {
+				bad.Add(name, msg)
+				continue
+			}
+			values[fd.Name] = m
+		default:
+			values[fd.Name] = raw
+		}
+	}
+	cfg, _ := json.Marshal(values) // strings, numbers, lists and maps always encode
+	return &probe.Spec{Kind: k.Name, Config: cfg}
+}
+
+// splitLines splits a list typed one per line (commas also separate,
+// except for conditions, which may contain them: a line with a bracket
+// is kept whole).
+func splitLines(s string) []string {
+	out := []string{}
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.ContainsAny(line, "[(\"") {
+			out = append(out, line)
+			continue
+		}
+		out = append(out, splitList(line)...)
+	}
+	return out
 }
 
 // parseHeaders reads "Name: value" lines; blank lines are skipped.
@@ -175,9 +280,25 @@ type formPage struct {
 	F        monitorForm
 	Error    string
 	Errors   map[string]string
-	Methods  []string
+	Kinds    []kindOption
+	Kind     probe.Kind
+	Fields   []kindField // the kind's settings, in order
 	Regions  []checkOption
 	Channels []checkOption
+}
+
+// kindOption is one kind to choose, as a link that reloads the form for it
+// (so choosing works without JavaScript).
+type kindOption struct {
+	Name, Title, Href string
+	Current           bool
+}
+
+// kindField is one setting of the chosen kind as the form shows it.
+type kindField struct {
+	probe.Field
+	ID, Input, Value, Error string
+	Checked                 bool
 }
 
 // checkOption is one checkbox of a list.
@@ -187,7 +308,7 @@ type checkOption struct {
 }
 
 func (h *Handler) newMonitorForm(c echo.Context) error {
-	return h.renderForm(c, http.StatusOK, 0, formOf(monitor.Defaults()), nil)
+	return h.renderForm(c, http.StatusOK, 0, formOf(monitor.Defaults(), c.QueryParam("kind")), nil)
 }
 
 func (h *Handler) editMonitorForm(c echo.Context) error {
@@ -199,7 +320,7 @@ func (h *Handler) editMonitorForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderForm(c, http.StatusOK, id, formOf(m), nil)
+	return h.renderForm(c, http.StatusOK, id, formOf(m, c.QueryParam("kind")), nil)
 }
 
 func (h *Handler) createMonitor(c echo.Context) error { return h.saveMonitor(c, 0) }
@@ -262,7 +383,7 @@ func (h *Handler) renderForm(c echo.Context, status int, id int64, f monitorForm
 	case id != 0:
 		title = "Edit monitor"
 	}
-	p := formPage{Page: h.page(c, title, "overview"), ID: id, F: f, Errors: map[string]string{}, Methods: monitor.Methods(),
+	p := formPage{Page: h.page(c, title, "overview"), ID: id, F: f, Errors: map[string]string{},
 		Regions: h.regionOptions(ctx, f.Regions)}
 	if invalid != nil {
 		p.Error = invalid.Message
@@ -270,6 +391,7 @@ func (h *Handler) renderForm(c echo.Context, status int, id int64, f monitorForm
 			p.Error, p.Errors = "Please correct the fields marked below.", invalid.Fields
 		}
 	}
+	p.Kinds, p.Kind, p.Fields = kindChoice(id, f, p.Errors)
 	chans, err := h.deps.Channels.List(ctx, uid)
 	if err != nil {
 		return err
@@ -279,6 +401,30 @@ func (h *Handler) renderForm(c echo.Context, status int, id int64, f monitorForm
 			Checked: slices.Contains(f.ChannelIDs, ch.ID)})
 	}
 	return h.r.Render(c, status, "pages/monitor_form", p)
+}
+
+// kindChoice lists the kinds to choose from and the chosen kind's fields
+// with what was typed and what is wrong with it.
+func kindChoice(id int64, f monitorForm, errs map[string]string) ([]kindOption, probe.Kind, []kindField) {
+	base := "/monitors/new"
+	if id != 0 {
+		base = "/monitors/" + strconv.FormatInt(id, 10) + "/edit"
+	}
+	var opts []kindOption
+	for _, k := range probe.Kinds() {
+		opts = append(opts, kindOption{Name: k.Name, Title: k.Title, Href: base + "?kind=" + k.Name, Current: k.Name == f.Kind})
+	}
+	k, err := probe.LookupKind(f.Kind)
+	if err != nil {
+		return opts, k, nil
+	}
+	fields := make([]kindField, 0, len(k.Fields))
+	for _, fd := range k.Fields {
+		v := f.Check[fd.Name]
+		fields = append(fields, kindField{Field: fd, ID: "f-check-" + fd.Name, Input: "check." + fd.Name,
+			Value: v, Checked: v != "", Error: errs["check."+fd.Name]})
+	}
+	return opts, k, fields
 }
 
 // regionOptions lists the regions with workers and the ticked ones, by

@@ -66,6 +66,7 @@ type overviewCounts struct {
 type overviewRow struct {
 	ID          int64
 	Name, URL   string
+	Kind        string // the check kind, shown beside the target
 	Status      string
 	Uptime24h   float64
 	Uptime30d   float64
@@ -209,7 +210,7 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	rows := make([]overviewRow, len(ms))
 	for i, m := range ms {
 		sum := sums[m.ID]
-		rows[i] = overviewRow{ID: m.ID, Name: m.Name, URL: m.URL, Status: string(m.Status), LastChecked: m.LastCheckedAt,
+		rows[i] = overviewRow{ID: m.ID, Name: m.Name, URL: m.Target, Kind: m.Check.Kind, Status: string(m.Status), LastChecked: m.LastCheckedAt,
 			Uptime24h: sum.day.Uptime(), Uptime30d: sum.month.Uptime(), LatencyMS: math.NaN(),
 			Regions: regionsLabel(m.Regions, states[m.ID])}
 		var last tick.RegionState

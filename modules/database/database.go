@@ -222,6 +222,20 @@ func (db *DB) MigrateUp(ctx context.Context) ([]Migration, error) {
 	return out, nil
 }
 
+// MigrateTo applies the pending migrations up to and including version;
+// tests use it to build a database as an older release left it.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, done, err := db.provider()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Status lists every known migration and whether it is applied.
 func (db *DB) Status(ctx context.Context) ([]Migration, error) {
 	p, done, err := db.provider()

@@ -260,8 +260,8 @@ func TestSQLiteTimes(t *testing.T) {
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for i, ts := range times {
-		err := db.Exec(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
-			VALUES (?, 1, 'm', 'https://example.com', 60, 1000, ?, ?, ?)`, i+1, ts, ts, ts).Error
+		err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
+			VALUES (?, 1, 'm', 'http', '{}', 'https://example.com', 60, 1000, ?, ?, ?)`, i+1, ts, ts, ts).Error
 		if err != nil {
 			t.Fatalf("insert monitor %d: %v", i+1, err)
 		}

@@ -75,7 +75,7 @@ type monitorInfo struct {
 
 func (s *store) monitors(tx *gorm.DB, ids []int64) (map[int64]monitorInfo, error) {
 	var rows []monitorInfo
-	err := tx.Raw("SELECT id, user_id, name, url, remind_every_seconds FROM monitors WHERE id IN ?", ids).Scan(&rows).Error
+	err := tx.Raw("SELECT id, user_id, name, target AS url, remind_every_seconds FROM monitors WHERE id IN ?", ids).Scan(&rows).Error
 	out := make(map[int64]monitorInfo, len(rows))
 	for _, r := range rows {
 		out[r.ID] = r

@@ -9,16 +9,14 @@
 package monitor
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
-
-	"golang.org/x/net/http/httpguts"
 
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/probe"
@@ -37,70 +35,134 @@ const (
 	StatusUnknown  Status = "unknown"
 )
 
-// Monitor is one registered endpoint and how to check it.
+// Monitor is one registered check: an envelope of what every kind shares
+// (name, schedule, regions, thresholds, channels) around the check itself,
+// a spec of one registered kind (see probe.Kinds).
 type Monitor struct {
-	ID                 int64             `json:"id"`
-	Name               string            `json:"name"`
-	URL                string            `json:"url"`
-	Method             string            `json:"method"`
-	Headers            map[string]string `json:"headers"`
-	Body               string            `json:"body"`
-	IntervalSeconds    int               `json:"interval_seconds"`
-	TimeoutMS          int               `json:"timeout_ms"`
-	ExpectedStatus     []string          `json:"expected_status"`
-	Keyword            string            `json:"keyword"`
-	KeywordAbsent      bool              `json:"keyword_absent"`
-	FollowRedirects    bool              `json:"follow_redirects"`
-	Regions            []string          `json:"regions"`
-	FailureThreshold   int               `json:"failure_threshold"`
-	RecoveryThreshold  int               `json:"recovery_threshold"`
-	Quorum             int               `json:"quorum"`
-	DegradedAfterMS    int               `json:"degraded_after_ms"`
-	RemindEverySeconds int               `json:"remind_every_seconds"`
-	ChannelIDs         []int64           `json:"channel_ids"`
-	Paused             bool              `json:"paused"`
-	Status             Status            `json:"status"`
-	LastCheckedAt      *time.Time        `json:"last_checked_at"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
+	ID                 int64      `json:"id"`
+	Name               string     `json:"name"`
+	Check              probe.Spec `json:"check"`
+	Target             string     `json:"target"`        // what is checked, in one line (the check's Target)
+	URL                string     `json:"url,omitempty"` // http monitors only: check.url, for API clients of the first release
+	IntervalSeconds    int        `json:"interval_seconds"`
+	TimeoutMS          int        `json:"timeout_ms"`
+	Regions            []string   `json:"regions"`
+	FailureThreshold   int        `json:"failure_threshold"`
+	RecoveryThreshold  int        `json:"recovery_threshold"`
+	Quorum             int        `json:"quorum"`
+	DegradedAfterMS    int        `json:"degraded_after_ms"`
+	RemindEverySeconds int        `json:"remind_every_seconds"`
+	ChannelIDs         []int64    `json:"channel_ids"`
+	Paused             bool       `json:"paused"`
+	Status             Status     `json:"status"`
+	LastCheckedAt      *time.Time `json:"last_checked_at"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
 
 	UserID      int64      `json:"-"`
 	NextRunAt   *time.Time `json:"-"` // the pusher's next slot
 	StatusSince *time.Time `json:"-"` // when the checks last changed Status; nil before the first result
 }
 
-// ProbeRequest is what a worker needs to check this monitor.
-func (m Monitor) ProbeRequest() probe.Request {
-	return probe.Request{
-		URL: m.URL, Method: m.Method, Headers: m.Headers, Body: m.Body, TimeoutMS: m.TimeoutMS,
-		ExpectedStatus: m.ExpectedStatus, Keyword: m.Keyword, KeywordAbsent: m.KeywordAbsent,
-		FollowRedirects: m.FollowRedirects, DegradedAfterMS: m.DegradedAfterMS,
+// Kind is the monitor's check kind ("http", "tcp", ...).
+func (m Monitor) Kind() string { return m.Check.Kind }
+
+// Summary says in one line what the monitor checks, for its page: the
+// method and URL of an HTTP check ("HEAD https://example.org"), otherwise
+// the kind and target ("TCP port db.internal:5432").
+func (m Monitor) Summary() string {
+	k, err := probe.LookupKind(m.Check.Kind)
+	if err != nil {
+		return m.Target
 	}
+	if m.Check.Kind == "http" {
+		var h struct {
+			Method string `json:"method"`
+		}
+		if json.Unmarshal(m.Check.Config, &h) == nil && h.Method != "" {
+			return h.Method + " " + m.Target
+		}
+	}
+	return k.Title + " " + m.Target
+}
+
+// Scheduled reports whether workers run this monitor's checks at its
+// interval (every kind but those fed another way, like heartbeats).
+func (m Monitor) Scheduled() bool {
+	k, err := probe.LookupKind(m.Check.Kind)
+	return err == nil && k.Scheduled
+}
+
+// ProbeRequest is what a worker needs to check this monitor: the spec as
+// stored, untouched.
+func (m Monitor) ProbeRequest() probe.Request {
+	return probe.Request{Check: m.Check, TimeoutMS: m.TimeoutMS, DegradedAfterMS: m.DegradedAfterMS}
 }
 
 // Input is a monitor as written by a user: every field optional, so one type
 // serves create (defaults fill the gaps) and partial update (only the given
 // fields change).
+//
+// The check is given as Check, {"kind": ..., settings...}. On update the
+// given settings change and the others stay, unless the kind changes, when
+// the settings start again from the new kind's defaults. The top-level HTTP
+// fields of the first release (url, method, ...) are still accepted and
+// mean the same as those fields under check with kind http; errors then
+// name the fields as they were given.
 type Input struct {
-	Name               *string            `json:"name"`
-	URL                *string            `json:"url"`
-	Method             *string            `json:"method"`
-	Headers            *map[string]string `json:"headers"`
-	Body               *string            `json:"body"`
-	IntervalSeconds    *int               `json:"interval_seconds"`
-	TimeoutMS          *int               `json:"timeout_ms"`
-	ExpectedStatus     *[]string          `json:"expected_status"`
-	Keyword            *string            `json:"keyword"`
-	KeywordAbsent      *bool              `json:"keyword_absent"`
-	FollowRedirects    *bool              `json:"follow_redirects"`
-	Regions            *[]string          `json:"regions"`
-	FailureThreshold   *int               `json:"failure_threshold"`
-	RecoveryThreshold  *int               `json:"recovery_threshold"`
-	Quorum             *int               `json:"quorum"`
-	DegradedAfterMS    *int               `json:"degraded_after_ms"`
-	RemindEverySeconds *int               `json:"remind_every_seconds"`
-	ChannelIDs         *[]int64           `json:"channel_ids"`
-	Paused             *bool              `json:"paused"`
+	Name               *string     `json:"name"`
+	Check              *probe.Spec `json:"check"`
+	IntervalSeconds    *int        `json:"interval_seconds"`
+	TimeoutMS          *int        `json:"timeout_ms"`
+	Regions            *[]string   `json:"regions"`
+	FailureThreshold   *int        `json:"failure_threshold"`
+	RecoveryThreshold  *int        `json:"recovery_threshold"`
+	Quorum             *int        `json:"quorum"`
+	DegradedAfterMS    *int        `json:"degraded_after_ms"`
+	RemindEverySeconds *int        `json:"remind_every_seconds"`
+	ChannelIDs         *[]int64    `json:"channel_ids"`
+	Paused             *bool       `json:"paused"`
+
+	LegacyHTTP
+}
+
+// LegacyHTTP are the first release's top-level HTTP settings.
+type LegacyHTTP struct {
+	URL             *string            `json:"url"`
+	Method          *string            `json:"method"`
+	Headers         *map[string]string `json:"headers"`
+	Body            *string            `json:"body"`
+	ExpectedStatus  *[]string          `json:"expected_status"`
+	Keyword         *string            `json:"keyword"`
+	KeywordAbsent   *bool              `json:"keyword_absent"`
+	FollowRedirects *bool              `json:"follow_redirects"`
+}
+
+// given reports whether any legacy field is set.
+func (l LegacyHTTP) given() bool {
+	return l.URL != nil || l.Method != nil || l.Headers != nil || l.Body != nil || l.ExpectedStatus != nil ||
+		l.Keyword != nil || l.KeywordAbsent != nil || l.FollowRedirects != nil
+}
+
+// spec is the legacy fields as an http check's settings (only the given
+// fields, so they merge over what the monitor had).
+func (l LegacyHTTP) spec() probe.Spec {
+	fields := map[string]any{}
+	put := func(name string, v any, given bool) {
+		if given {
+			fields[name] = v
+		}
+	}
+	put("url", l.URL, l.URL != nil)
+	put("method", l.Method, l.Method != nil)
+	put("headers", l.Headers, l.Headers != nil)
+	put("body", l.Body, l.Body != nil)
+	put("expected_status", l.ExpectedStatus, l.ExpectedStatus != nil)
+	put("keyword", l.Keyword, l.Keyword != nil)
+	put("keyword_absent", l.KeywordAbsent, l.KeywordAbsent != nil)
+	put("follow_redirects", l.FollowRedirects, l.FollowRedirects != nil)
+	raw, _ := json.Marshal(fields) // maps of strings and pointers always encode
+	return probe.Spec{Kind: "http", Config: raw}
 }
 
 // Errors of this module.
@@ -112,11 +174,6 @@ var (
 // Limits on what a monitor may hold.
 const (
 	MaxNameLen      = 200
-	MaxURLLen       = 2048
-	MaxHeaders      = 50
-	MaxHeaderBytes  = 8 << 10
-	MaxBodyLen      = 64 << 10
-	MaxKeywordLen   = 1024
 	MaxRegions      = 20
 	MaxInterval     = 24 * 60 * 60
 	MaxTimeoutMS    = 120_000
@@ -126,25 +183,17 @@ const (
 	DefaultTimeout  = 10_000
 )
 
-var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-
-// Methods lists the HTTP methods a monitor may use.
-func Methods() []string { return slices.Clone(methods) }
-
-var (
-	statusPattern = regexp.MustCompile(`^[1-5]([0-9][0-9]|xx)$`)
-	regionPattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
-)
+var regionPattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 
 // Defaults returns the values a new monitor gets for every field the input
 // leaves out (the timeout is fitted to the interval, see DefaultTimeoutFor).
 func Defaults() Monitor { return defaults() }
 
 // defaults returns a new monitor's values before the input is applied.
+// It has no check: the input must give one.
 func defaults() Monitor {
 	return Monitor{
-		Method: "GET", Headers: map[string]string{}, IntervalSeconds: DefaultInterval,
-		ExpectedStatus: []string{"2xx", "3xx"}, FollowRedirects: true, Regions: []string{},
+		IntervalSeconds: DefaultInterval, Regions: []string{},
 		FailureThreshold: 2, RecoveryThreshold: 2, ChannelIDs: []int64{},
 	}
 }
@@ -163,24 +212,15 @@ func dedupeIDs(ids []int64) []int64 {
 
 // apply copies the given fields of in onto m. When the interval changes and
 // no timeout is given, the default timeout is fitted under the new interval.
-func (in Input) apply(m *Monitor, creating bool) {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = strings.TrimSpace(*src)
-		}
+// The check's settings are decoded here (strictly: an unknown or mistyped
+// setting is an error naming it) and validated with the rest by Validate.
+func (in Input) apply(m *Monitor, creating bool) error {
+	if in.Name != nil {
+		m.Name = strings.TrimSpace(*in.Name)
 	}
-	set(&m.Name, in.Name)
-	set(&m.URL, in.URL)
-	set(&m.Method, in.Method)
-	m.Method = strings.ToUpper(m.Method)
-	if in.Headers != nil {
-		m.Headers = *in.Headers
-		if m.Headers == nil {
-			m.Headers = map[string]string{}
-		}
-	}
-	if in.Body != nil {
-		m.Body = *in.Body
+	checkErr := in.applyCheck(m, creating)
+	if creating && m.Name == "" {
+		m.Name = defaultName(*m)
 	}
 	if in.IntervalSeconds != nil {
 		m.IntervalSeconds = *in.IntervalSeconds
@@ -189,21 +229,6 @@ func (in Input) apply(m *Monitor, creating bool) {
 		m.TimeoutMS = *in.TimeoutMS
 	} else if creating {
 		m.TimeoutMS = DefaultTimeoutFor(m.IntervalSeconds)
-	}
-	if in.ExpectedStatus != nil {
-		m.ExpectedStatus = make([]string, 0, len(*in.ExpectedStatus))
-		for _, s := range *in.ExpectedStatus {
-			m.ExpectedStatus = append(m.ExpectedStatus, strings.ToLower(strings.TrimSpace(s)))
-		}
-	}
-	if in.Keyword != nil {
-		m.Keyword = *in.Keyword
-	}
-	if in.KeywordAbsent != nil {
-		m.KeywordAbsent = *in.KeywordAbsent
-	}
-	if in.FollowRedirects != nil {
-		m.FollowRedirects = *in.FollowRedirects
 	}
 	if in.Regions != nil {
 		m.Regions = dedupe(*in.Regions)
@@ -226,11 +251,94 @@ func (in Input) apply(m *Monitor, creating bool) {
 	if in.Paused != nil {
 		m.Paused = *in.Paused
 	}
-	if creating && m.Name == "" {
-		if u, err := url.Parse(m.URL); err == nil && u.Host != "" {
-			m.Name = u.Host
+	return checkErr
+}
+
+// applyCheck merges the input's check (or legacy HTTP fields) into m.Check
+// and canonicalises it: defaults filled, values normalised, re-encoded.
+func (in Input) applyCheck(m *Monitor, creating bool) error {
+	given := in.Check
+	legacy := in.LegacyHTTP.given()
+	switch {
+	case given != nil && legacy:
+		return apperr.Field("check", "give the check either under check or as the top-level HTTP fields (url, method, ...), not both")
+	case legacy:
+		spec := in.LegacyHTTP.spec()
+		given = &spec
+	case given == nil && creating:
+		return apperr.Field("check", `is required, e.g. {"kind":"http","url":"https://example.org"}`)
+	case given == nil:
+		return m.canonicalCheck(false)
+	}
+	kind := given.Kind
+	if kind == "" && !creating {
+		kind = m.Check.Kind // an update may leave the kind out
+	}
+	if kind != m.Check.Kind && legacy && !creating {
+		return apperr.Field("url", fmt.Sprintf("this monitor is a %s check: set its settings under check", m.Check.Kind))
+	}
+	k, err := probe.LookupKind(kind)
+	if err != nil {
+		return err
+	}
+	c := k.New()
+	if kind == m.Check.Kind { // same kind: the given settings change, the rest stay
+		if err := json.Unmarshal(m.Check.Config, c); err != nil {
+			return fmt.Errorf("stored check of monitor %d: %w", m.ID, err)
 		}
 	}
+	if err := apperr.DecodeStrict(given.Config, c, "check"); err != nil {
+		return legacyNames(err, legacy)
+	}
+	spec, err := probe.SpecOf(kind, c)
+	if err != nil {
+		return err
+	}
+	m.Check = spec
+	return m.canonicalCheck(legacy)
+}
+
+// canonicalCheck validates m.Check and stores it normalised, with Target
+// and URL derived from it. Validation errors are kept for Validate to
+// report with the envelope's; legacy renames "check.url" to "url".
+func (m *Monitor) canonicalCheck(legacy bool) error {
+	c, err := probe.Parse(m.Check)
+	if err != nil {
+		return legacyNames(err, legacy)
+	}
+	spec, err := probe.SpecOf(m.Check.Kind, c)
+	if err != nil {
+		return err
+	}
+	m.Check, m.Target, m.URL = spec, c.Target(), ""
+	if h, ok := c.(*probe.HTTP); ok {
+		m.URL = h.URL
+	}
+	return nil
+}
+
+// legacyNames renames "check.<field>" to "<field>" in a validation error
+// when the input used the first release's top-level HTTP fields, so those
+// clients see the names they sent.
+func legacyNames(err error, legacy bool) error {
+	var ae *apperr.Error
+	if !legacy || !errors.As(err, &ae) || len(ae.Fields) == 0 {
+		return err
+	}
+	f := apperr.Fields{}
+	for k, v := range ae.Fields {
+		f.Add(strings.TrimPrefix(k, "check."), v)
+	}
+	return f.Err()
+}
+
+// defaultName is the name a monitor created without one gets: the host it
+// checks, or its target.
+func defaultName(m Monitor) string {
+	if u, err := url.Parse(m.URL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return m.Target
 }
 
 // DefaultTimeoutFor is the timeout a monitor gets when none is given: 10 s,
@@ -262,7 +370,33 @@ func dedupe(list []string) []string {
 	return out
 }
 
-// Validate checks every field and names each one that is wrong.
+// applyValid applies in to m and validates the result, reporting the
+// check's and the envelope's invalid fields together.
+func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) error {
+	checkErr := in.apply(m, creating)
+	err := m.Validate(minInterval)
+	if checkErr == nil {
+		return err
+	}
+	var ce, ee *apperr.Error
+	if !errors.As(checkErr, &ce) || ce.Kind != apperr.Invalid || err == nil {
+		return checkErr
+	}
+	if !errors.As(err, &ee) || ee.Kind != apperr.Invalid {
+		return err
+	}
+	f := apperr.Fields{}
+	for k, v := range ce.Fields {
+		f.Add(k, v)
+	}
+	for k, v := range ee.Fields {
+		f.Add(k, v)
+	}
+	return f.Err()
+}
+
+// Validate checks every envelope field and names each one that is wrong
+// (the check's own settings are validated by their kind when applied).
 func (m Monitor) Validate(minInterval time.Duration) error {
 	f := apperr.Fields{}
 	switch {
@@ -272,16 +406,6 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 		f.Add("name", fmt.Sprintf("must be at most %d characters", MaxNameLen))
 	case strings.IndexFunc(m.Name, unicode.IsControl) >= 0:
 		f.Add("name", "must not contain control characters")
-	}
-	if msg := validateURL(m.URL); msg != "" {
-		f.Add("url", msg)
-	}
-	if !slices.Contains(methods, m.Method) {
-		f.Add("method", "must be one of "+strings.Join(methods, ", "))
-	}
-	validateHeaders(m.Headers, f)
-	if len(m.Body) > MaxBodyLen {
-		f.Add("body", "must be at most 64 KiB")
 	}
 	minSec := int(minInterval / time.Second)
 	if m.IntervalSeconds < minSec || m.IntervalSeconds > MaxInterval {
@@ -294,20 +418,6 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 		// the interval's own message says it; comparing would overflow
 	case m.TimeoutMS >= m.IntervalSeconds*1000:
 		f.Add("timeout_ms", fmt.Sprintf("must be below the interval (%d ms)", m.IntervalSeconds*1000))
-	}
-	if len(m.ExpectedStatus) == 0 || len(m.ExpectedStatus) > 20 {
-		f.Add("expected_status", `must list 1 to 20 codes or classes like "200" or "2xx"`)
-	}
-	for _, s := range m.ExpectedStatus {
-		if !statusPattern.MatchString(s) {
-			f.Add("expected_status", fmt.Sprintf(`%q is not a status code (100-599) or class like "2xx"`, s))
-		}
-	}
-	if len(m.Keyword) > MaxKeywordLen {
-		f.Add("keyword", "must be at most 1024 characters")
-	}
-	if m.KeywordAbsent && m.Keyword == "" {
-		f.Add("keyword_absent", "needs a keyword")
 	}
 	if len(m.Regions) > MaxRegions {
 		f.Add("regions", fmt.Sprintf("must list at most %d regions", MaxRegions))
@@ -341,59 +451,4 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 		f.Add("remind_every_seconds", "must be 0 (off) or between 60 and 604800")
 	}
 	return f.Err()
-}
-
-func validateURL(raw string) string {
-	if raw == "" {
-		return "is required"
-	}
-	if len(raw) > MaxURLLen {
-		return "must be at most 2048 characters"
-	}
-	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return "must not contain spaces or control characters"
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "is not a valid URL"
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "must start with http:// or https://"
-	}
-	if u.Hostname() == "" {
-		return "must include a host"
-	}
-	if p := u.Port(); p != "" {
-		var n int
-		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
-			return "has an invalid port"
-		}
-	}
-	return ""
-}
-
-func validateHeaders(h map[string]string, f apperr.Fields) {
-	if len(h) > MaxHeaders {
-		f.Add("headers", fmt.Sprintf("must have at most %d entries", MaxHeaders))
-		return
-	}
-	size := 0
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		v := h[k]
-		size += len(k) + len(v)
-		if !httpguts.ValidHeaderFieldName(k) {
-			f.Add("headers", fmt.Sprintf("%q is not a valid header name", k))
-		}
-		if !httpguts.ValidHeaderFieldValue(v) {
-			f.Add("headers", fmt.Sprintf("the value of %q contains invalid characters", k))
-		}
-	}
-	if size > MaxHeaderBytes {
-		f.Add("headers", "must be at most 8 KiB in total")
-	}
 }

@@ -93,7 +93,7 @@ func overviewWhere(q *gorm.DB, userID int64, f OverviewFilter) *gorm.DB {
 	}
 	if f.Query != "" {
 		p := likePattern(f.Query)
-		q = q.Where(`(LOWER(monitors.name) LIKE ? ESCAPE '\' OR LOWER(monitors.url) LIKE ? ESCAPE '\')`, p, p)
+		q = q.Where(`(LOWER(monitors.name) LIKE ? ESCAPE '\' OR LOWER(monitors.target) LIKE ? ESCAPE '\')`, p, p)
 	}
 	return q
 }

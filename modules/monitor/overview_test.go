@@ -35,7 +35,7 @@ func mustMonitor(t *testing.T, db *database.DB, svc *monitor.Service, userID int
 	t.Helper()
 	ctx := context.Background()
 	u := "http://127.0.0.1:9/" + url.PathEscape(name)
-	m, err := svc.Create(ctx, userID, monitor.Input{Name: &name, URL: &u})
+	m, err := svc.Create(ctx, userID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -159,7 +159,7 @@ func TestCheckNowAndValidate(t *testing.T) {
 			}
 
 			bad, interval := "ftp://x", 0
-			err = svc.Validate(ctx, owner, 0, monitor.Input{URL: &bad, IntervalSeconds: &interval})
+			err = svc.Validate(ctx, owner, 0, monitor.Input{LegacyHTTP: monitor.LegacyHTTP{URL: &bad}, IntervalSeconds: &interval})
 			if ae := apperr.As(err); ae == nil || ae.Fields["url"] == "" || ae.Fields["interval_seconds"] == "" {
 				t.Errorf("Validate = %v", err)
 			}

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -39,8 +40,7 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 // due at once, so a new monitor shows a status within seconds.
 func (s *Service) Create(ctx context.Context, userID int64, in Input) (Monitor, error) {
 	m := defaults()
-	in.apply(&m, true)
-	if err := m.Validate(s.cfg.MinInterval); err != nil {
+	if err := applyValid(in, &m, true, s.cfg.MinInterval); err != nil {
 		return Monitor{}, err
 	}
 	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
@@ -141,8 +141,7 @@ func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monit
 		return Monitor{}, err
 	}
 	before := m
-	in.apply(&m, false)
-	if err := m.Validate(s.cfg.MinInterval); err != nil {
+	if err := applyValid(in, &m, false, s.cfg.MinInterval); err != nil {
 		return Monitor{}, err
 	}
 	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
@@ -151,7 +150,8 @@ func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monit
 	now := s.now()
 	m.UpdatedAt = now
 	var nextRun *time.Time
-	if m.IntervalSeconds != before.IntervalSeconds || m.URL != before.URL || (before.Paused && !m.Paused) {
+	if m.IntervalSeconds != before.IntervalSeconds || !bytes.Equal(m.Check.Config, before.Check.Config) ||
+		m.Check.Kind != before.Check.Kind || (before.Paused && !m.Paused) {
 		nextRun = &now
 	}
 	m, err = s.store.update(ctx, m, nextRun)
@@ -198,8 +198,7 @@ func (s *Service) Validate(ctx context.Context, userID, id int64, in Input) erro
 			return err
 		}
 	}
-	in.apply(&m, id == 0)
-	if err := m.Validate(s.cfg.MinInterval); err != nil {
+	if err := applyValid(in, &m, id == 0, s.cfg.MinInterval); err != nil {
 		return err
 	}
 	return s.checkChannels(ctx, userID, m.ChannelIDs)

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/probe"
 )
 
 // store is the only code that touches the monitors table.
@@ -23,16 +24,11 @@ type row struct {
 	ID                 int64
 	UserID             int64
 	Name               string
-	URL                string `gorm:"column:url"`
-	Method             string
-	Headers            map[string]string `gorm:"serializer:json"`
-	Body               string
+	Kind               string
+	CheckSpec          string // the kind's settings, JSON
+	Target             string
 	IntervalSeconds    int
 	TimeoutMS          int      `gorm:"column:timeout_ms"`
-	ExpectedStatus     []string `gorm:"serializer:json"`
-	Keyword            string
-	KeywordAbsent      bool
-	FollowRedirects    bool
 	Regions            []string `gorm:"serializer:json"`
 	FailureThreshold   int
 	RecoveryThreshold  int
@@ -65,9 +61,8 @@ func (s *store) withState(ctx context.Context) *gorm.DB {
 
 func toRow(m Monitor) row {
 	return row{
-		ID: m.ID, UserID: m.UserID, Name: m.Name, URL: m.URL, Method: m.Method, Headers: m.Headers, Body: m.Body,
-		IntervalSeconds: m.IntervalSeconds, TimeoutMS: m.TimeoutMS, ExpectedStatus: m.ExpectedStatus,
-		Keyword: m.Keyword, KeywordAbsent: m.KeywordAbsent, FollowRedirects: m.FollowRedirects, Regions: m.Regions,
+		ID: m.ID, UserID: m.UserID, Name: m.Name, Kind: m.Check.Kind, CheckSpec: string(m.Check.Config), Target: m.Target,
+		IntervalSeconds: m.IntervalSeconds, TimeoutMS: m.TimeoutMS, Regions: m.Regions,
 		FailureThreshold: m.FailureThreshold, RecoveryThreshold: m.RecoveryThreshold, Quorum: m.Quorum,
 		DegradedAfterMS: m.DegradedAfterMS, RemindEverySeconds: m.RemindEverySeconds, Paused: m.Paused,
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
@@ -76,9 +71,8 @@ func toRow(m Monitor) row {
 
 func (r row) monitor() Monitor {
 	m := Monitor{
-		ID: r.ID, UserID: r.UserID, Name: r.Name, URL: r.URL, Method: r.Method, Headers: r.Headers, Body: r.Body,
-		IntervalSeconds: r.IntervalSeconds, TimeoutMS: r.TimeoutMS, ExpectedStatus: r.ExpectedStatus,
-		Keyword: r.Keyword, KeywordAbsent: r.KeywordAbsent, FollowRedirects: r.FollowRedirects, Regions: r.Regions,
+		ID: r.ID, UserID: r.UserID, Name: r.Name, Check: probe.Spec{Kind: r.Kind, Config: json.RawMessage(r.CheckSpec)},
+		Target: r.Target, IntervalSeconds: r.IntervalSeconds, TimeoutMS: r.TimeoutMS, Regions: r.Regions,
 		FailureThreshold: r.FailureThreshold, RecoveryThreshold: r.RecoveryThreshold, Quorum: r.Quorum,
 		DegradedAfterMS: r.DegradedAfterMS, RemindEverySeconds: r.RemindEverySeconds, Paused: r.Paused,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Status: StatusPending,
@@ -87,14 +81,16 @@ func (r row) monitor() Monitor {
 	if r.StateStatus != nil && *r.StateStatus != "" && !m.Paused {
 		m.Status = Status(*r.StateStatus)
 	}
-	if m.Headers == nil {
-		m.Headers = map[string]string{}
-	}
 	if m.Regions == nil {
 		m.Regions = []string{}
 	}
-	if m.ExpectedStatus == nil {
-		m.ExpectedStatus = []string{}
+	if m.Check.Kind == "http" {
+		var h struct {
+			URL string `json:"url"`
+		}
+		if json.Unmarshal(m.Check.Config, &h) == nil {
+			m.URL = h.URL
+		}
 	}
 	if m.Paused {
 		m.Status, m.StatusSince = StatusPaused, nil
@@ -200,16 +196,13 @@ func (s *store) list(ctx context.Context, userID int64, f Filter) ([]Monitor, er
 func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Monitor, error) {
 	r := toRow(m)
 	// Updates with a map bypasses gorm's serializer: encode the JSON columns here.
-	headers, err1 := json.Marshal(r.Headers)
-	expected, err2 := json.Marshal(r.ExpectedStatus)
-	regions, err3 := json.Marshal(r.Regions)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	regions, err := json.Marshal(r.Regions)
+	if err != nil {
 		return Monitor{}, err
 	}
 	cols := map[string]any{
-		"name": r.Name, "url": r.URL, "method": r.Method, "headers": string(headers), "body": r.Body,
-		"interval_seconds": r.IntervalSeconds, "timeout_ms": r.TimeoutMS, "expected_status": string(expected),
-		"keyword": r.Keyword, "keyword_absent": r.KeywordAbsent, "follow_redirects": r.FollowRedirects,
+		"name": r.Name, "kind": r.Kind, "check_spec": r.CheckSpec, "target": r.Target,
+		"interval_seconds": r.IntervalSeconds, "timeout_ms": r.TimeoutMS,
 		"regions": string(regions), "failure_threshold": r.FailureThreshold, "recovery_threshold": r.RecoveryThreshold,
 		"quorum": r.Quorum, "degraded_after_ms": r.DegradedAfterMS, "remind_every_seconds": r.RemindEverySeconds,
 		"paused": r.Paused, "updated_at": r.UpdatedAt,
@@ -217,7 +210,7 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 	if nextRun != nil {
 		cols["next_run_at"] = *nextRun
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&row{}).Where("id = ? AND user_id = ?", m.ID, m.UserID).Updates(cols)
 		if res.Error != nil {
 			return res.Error

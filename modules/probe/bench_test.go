@@ -36,7 +36,7 @@ func benchmarkCheck(b *testing.B, p *probe.Prober, req probe.Request) {
 func BenchmarkHTTPCheck(b *testing.B) {
 	srv, conns := NewTarget(b, benchHandler)
 	p := probe.New(probe.Config{})
-	benchmarkCheck(b, p, probe.Request{URL: srv.URL + "/health", TimeoutMS: 5000, Keyword: `"status":"ok"`})
+	benchmarkCheck(b, p, probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/health", Keyword: `"status":"ok"`}, 5000, 0))
 	b.StopTimer()
 	if got := conns.Load(); got < int64(b.N) {
 		b.Errorf("%d checks used %d connections; every check needs its own", b.N, got)
@@ -53,5 +53,5 @@ func BenchmarkHTTPSCheck(b *testing.B) {
 	roots := x509.NewCertPool()
 	roots.AddCert(srv.Certificate())
 	p := probe.New(probe.Config{RootCAs: roots})
-	benchmarkCheck(b, p, probe.Request{URL: srv.URL + "/health", TimeoutMS: 5000, Keyword: `"status":"ok"`})
+	benchmarkCheck(b, p, probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/health", Keyword: `"status":"ok"`}, 5000, 0))
 }

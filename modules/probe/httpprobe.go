@@ -17,14 +17,14 @@ const (
 	maxEvidenceHeaderBytes = 512
 )
 
-// probeHTTP is the probe for http and https URLs. It makes one request on a
-// fresh connection, follows redirects if asked, reads the body up to
+// Run checks an http or https URL. It makes one request on a fresh
+// connection, follows redirects if asked, reads the body up to
 // MaxBodyBytes and judges status code and keyword.
-func (p *Prober) probeHTTP(ctx context.Context, req Request) Result {
+func (req *HTTP) Run(ctx context.Context, env *Env) Result {
 	var res Result
 	// Validate first: net/http would reject a bad method or header only
 	// when sending, and that error would read as a connection failure.
-	if err := req.Validate(); err != nil {
+	if err := req.validateRequest(); err != nil {
 		return internalError(err)
 	}
 	expected, err := parseExpected(req.ExpectedStatus)
@@ -53,12 +53,12 @@ func (p *Prober) probeHTTP(ctx context.Context, req Request) Result {
 		hreq.Header.Set(k, v)
 	}
 	if hreq.Header.Get("User-Agent") == "" {
-		hreq.Header.Set("User-Agent", p.cfg.UserAgent)
+		hreq.Header.Set("User-Agent", env.Config.UserAgent)
 	}
 
-	client := p.noFollow
+	client := env.HTTPNoFollow
 	if req.FollowRedirects {
-		client = p.follow
+		client = env.HTTPFollow
 	}
 	start := time.Now()
 	resp, err := client.Do(hreq)
@@ -80,7 +80,7 @@ func (p *Prober) probeHTTP(ctx context.Context, req Request) Result {
 	res.ResponseHeaders = evidenceHeaders(resp.Header)
 	t.setStage(stageReading)
 	scan := bodyScan{keyword: []byte(req.Keyword)}
-	readErr := scan.scan(resp.Body, p.cfg.MaxBodyBytes)
+	readErr := scan.scan(resp.Body, env.Config.MaxBodyBytes)
 	bodyDone := time.Now()
 	res.LatencyMS = ms(bodyDone.Sub(start))
 	res.BodyExcerpt = sanitizeExcerpt(scan.excerpt)
@@ -102,7 +102,7 @@ func (p *Prober) probeHTTP(ctx context.Context, req Request) Result {
 	return res
 }
 
-func keywordMessage(req Request, scan bodyScan) string {
+func keywordMessage(req *HTTP, scan bodyScan) string {
 	var msg string
 	if req.KeywordAbsent {
 		msg = fmt.Sprintf("keyword %q found but must be absent", req.Keyword)

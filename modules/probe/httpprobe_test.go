@@ -68,58 +68,58 @@ func TestCheckHTTP(t *testing.T) {
 		wantCode  int
 		wantError string // substring of Result.Error
 	}{
-		{name: "up 200", req: probe.Request{URL: srv.URL + "/ok"}, want: probe.StatusUp, wantCode: 200},
-		{name: "503 fails default expectation", req: probe.Request{URL: srv.URL + "/status/503"},
+		{name: "up 200", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok"}, 0, 0), want: probe.StatusUp, wantCode: 200},
+		{name: "503 fails default expectation", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/status/503"}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassHTTPStatus, wantCode: 503, wantError: "status 503, expected 2xx,3xx"},
-		{name: "404 expected by code", req: probe.Request{URL: srv.URL + "/status/404", ExpectedStatus: []string{"404"}},
+		{name: "404 expected by code", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/status/404", ExpectedStatus: []string{"404"}}, 0, 0),
 			want: probe.StatusUp, wantCode: 404},
-		{name: "201 expected by upper-case class", req: probe.Request{URL: srv.URL + "/status/201", ExpectedStatus: []string{"2XX"}},
+		{name: "201 expected by upper-case class", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/status/201", ExpectedStatus: []string{"2XX"}}, 0, 0),
 			want: probe.StatusUp, wantCode: 201},
-		{name: "200 outside listed expectations", req: probe.Request{URL: srv.URL + "/ok", ExpectedStatus: []string{"3xx", "404"}},
+		{name: "200 outside listed expectations", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", ExpectedStatus: []string{"3xx", "404"}}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassHTTPStatus, wantCode: 200, wantError: "status 200, expected 3xx,404"},
-		{name: "404 fails default expectation", req: probe.Request{URL: srv.URL + "/status/404"},
+		{name: "404 fails default expectation", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/status/404"}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassHTTPStatus, wantCode: 404},
-		{name: "invalid expectation", req: probe.Request{URL: srv.URL + "/ok", ExpectedStatus: []string{"abc"}},
+		{name: "invalid expectation", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", ExpectedStatus: []string{"abc"}}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassInternal, wantError: `"abc"`},
-		{name: "keyword present", req: probe.Request{URL: srv.URL + "/ok", Keyword: "BetterStack"},
+		{name: "keyword present", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Keyword: "BetterStack"}, 0, 0),
 			want: probe.StatusUp, wantCode: 200},
-		{name: "keyword missing", req: probe.Request{URL: srv.URL + "/ok", Keyword: "Goodbye"},
+		{name: "keyword missing", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Keyword: "Goodbye"}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassKeyword, wantCode: 200, wantError: `keyword "Goodbye" not found`},
-		{name: "keyword is case-sensitive", req: probe.Request{URL: srv.URL + "/ok", Keyword: "betterstack"},
+		{name: "keyword is case-sensitive", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Keyword: "betterstack"}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassKeyword, wantCode: 200},
-		{name: "keyword absent as required", req: probe.Request{URL: srv.URL + "/ok", Keyword: "Error", KeywordAbsent: true},
+		{name: "keyword absent as required", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Keyword: "Error", KeywordAbsent: true}, 0, 0),
 			want: probe.StatusUp, wantCode: 200},
-		{name: "keyword present but must be absent", req: probe.Request{URL: srv.URL + "/ok", Keyword: "Hello", KeywordAbsent: true},
+		{name: "keyword present but must be absent", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Keyword: "Hello", KeywordAbsent: true}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassKeyword, wantCode: 200, wantError: "must be absent"},
-		{name: "redirect followed", req: probe.Request{URL: srv.URL + "/chain/1", FollowRedirects: true, Keyword: "end of chain"},
+		{name: "redirect followed", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/chain/1", FollowRedirects: true, Keyword: "end of chain"}, 0, 0),
 			want: probe.StatusUp, wantCode: 200},
-		{name: "ten redirects followed", req: probe.Request{URL: srv.URL + "/chain/10", FollowRedirects: true},
+		{name: "ten redirects followed", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/chain/10", FollowRedirects: true}, 0, 0),
 			want: probe.StatusUp, wantCode: 200},
-		{name: "eleven redirects fail", req: probe.Request{URL: srv.URL + "/chain/11", FollowRedirects: true},
+		{name: "eleven redirects fail", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/chain/11", FollowRedirects: true}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassRedirects, wantCode: 302, wantError: "stopped after 10 redirects"},
-		{name: "redirect loop", req: probe.Request{URL: srv.URL + "/loop", FollowRedirects: true},
+		{name: "redirect loop", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/loop", FollowRedirects: true}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassRedirects, wantCode: 302},
-		{name: "redirect not followed is judged itself", req: probe.Request{URL: srv.URL + "/loop"},
+		{name: "redirect not followed is judged itself", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/loop"}, 0, 0),
 			want: probe.StatusUp, wantCode: 302},
-		{name: "redirect not followed fails a 200 expectation", req: probe.Request{URL: srv.URL + "/chain/1", ExpectedStatus: []string{"200"}},
+		{name: "redirect not followed fails a 200 expectation", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/chain/1", ExpectedStatus: []string{"200"}}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassHTTPStatus, wantCode: 302, wantError: "status 302, expected 200"},
-		{name: "connection refused", req: probe.Request{URL: "http://" + closed + "/"},
+		{name: "connection refused", req: probe.HTTPRequest(probe.HTTP{URL: "http://" + closed + "/"}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassConnect, wantError: "connection refused"},
-		{name: "name does not resolve", req: probe.Request{URL: "http://betterstack-probe-test.invalid/", TimeoutMS: 5000},
+		{name: "name does not resolve", req: probe.HTTPRequest(probe.HTTP{URL: "http://betterstack-probe-test.invalid/"}, 5000, 0),
 			want: probe.StatusDown, wantClass: probe.ClassDNS, wantError: "betterstack-probe-test.invalid"},
-		{name: "server slower than timeout", req: probe.Request{URL: srv.URL + "/slow/2000", TimeoutMS: 100},
+		{name: "server slower than timeout", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/slow/2000"}, 100, 0),
 			want: probe.StatusDown, wantClass: probe.ClassTimeout, wantError: "waiting for the response"},
-		{name: "unknown scheme", req: probe.Request{URL: "ftp://127.0.0.1/file"},
-			want: probe.StatusDown, wantClass: probe.ClassInternal, wantError: "scheme must be http or https"},
-		{name: "invalid method", req: probe.Request{URL: srv.URL + "/ok", Method: "GET /"},
+		{name: "unknown scheme", req: probe.HTTPRequest(probe.HTTP{URL: "ftp://127.0.0.1/file"}, 0, 0),
+			want: probe.StatusDown, wantClass: probe.ClassInternal, wantError: "check.url: must start with http:// or https://"},
+		{name: "invalid method", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Method: "GET /"}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassInternal, wantError: "method"},
-		{name: "invalid header name", req: probe.Request{URL: srv.URL + "/ok", Headers: map[string]string{"Bad Name": "x"}},
+		{name: "invalid header name", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok", Headers: map[string]string{"Bad Name": "x"}}, 0, 0),
 			want: probe.StatusDown, wantClass: probe.ClassInternal, wantError: "headers"},
-		{name: "slow but under degraded threshold", req: probe.Request{URL: srv.URL + "/ok", DegradedAfterMS: 5000},
+		{name: "slow but under degraded threshold", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok"}, 0, 5000),
 			want: probe.StatusUp, wantCode: 200},
-		{name: "slower than degraded threshold", req: probe.Request{URL: srv.URL + "/slow/60", DegradedAfterMS: 20},
+		{name: "slower than degraded threshold", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/slow/60"}, 0, 20),
 			want: probe.StatusDegraded, wantCode: 200},
-		{name: "failure is not merely degraded", req: probe.Request{URL: srv.URL + "/status/500", DegradedAfterMS: 1},
+		{name: "failure is not merely degraded", req: probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/status/500"}, 0, 1),
 			want: probe.StatusDown, wantClass: probe.ClassHTTPStatus, wantCode: 500},
 	}
 	p := probe.New(probe.Config{})
@@ -152,7 +152,7 @@ func TestCheckHTTP(t *testing.T) {
 func TestCheckDNSFailsFast(t *testing.T) {
 	p := probe.New(probe.Config{})
 	start := time.Now()
-	got := MustCheck(t, p, probe.Request{URL: "http://nothing-here.invalid/", TimeoutMS: 10000})
+	got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: "http://nothing-here.invalid/"}, 10000, 0))
 	if got.ErrorClass != probe.ClassDNS {
 		t.Fatalf("class %q (%s), want dns", got.ErrorClass, got.Error)
 	}
@@ -188,7 +188,7 @@ func TestCheckStalledBodyTimesOut(t *testing.T) {
 				defer cancel()
 			}
 			start := time.Now()
-			got := p.Check(ctx, probe.Request{URL: srv.URL, TimeoutMS: tt.timeoutMS})
+			got := p.Check(ctx, probe.HTTPRequest(probe.HTTP{URL: srv.URL}, tt.timeoutMS, 0))
 			took := time.Since(start)
 			if got.ErrorClass != probe.ClassTimeout || got.Status != probe.StatusDown {
 				t.Fatalf("got %q %q (%s), want down timeout", got.Status, got.ErrorClass, got.Error)
@@ -232,7 +232,7 @@ func TestCheckBodyCap(t *testing.T) {
 			srv, _ := NewTarget(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Write(b)
 			}))
-			got := MustCheck(t, p, probe.Request{URL: srv.URL, Keyword: "NEEDLE", KeywordAbsent: tt.absent})
+			got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: srv.URL, Keyword: "NEEDLE", KeywordAbsent: tt.absent}, 0, 0))
 			if got.Status != tt.want || got.ErrorClass != tt.wantClass {
 				t.Fatalf("got %q %q (%s), want %q %q", got.Status, got.ErrorClass, got.Error, tt.want, tt.wantClass)
 			}
@@ -250,15 +250,14 @@ func TestCheckSendsRequest(t *testing.T) {
 	type seen struct{ method, host, ua, custom, body string }
 	tests := []struct {
 		name string
-		req  probe.Request
+		req  probe.HTTP
 		want seen
 	}{
-		{name: "defaults", req: probe.Request{},
+		{name: "defaults", req: probe.HTTP{},
 			want: seen{method: "GET", ua: probe.DefaultUserAgent}},
-		{name: "method headers body", req: probe.Request{Method: "POST", Body: `{"ping":1}`,
-			Headers: map[string]string{"X-Custom": "yes", "user-agent": "mine/2"}},
+		{name: "method headers body", req: probe.HTTP{Method: "POST", Body: `{"ping":1}`, Headers: map[string]string{"X-Custom": "yes", "user-agent": "mine/2"}},
 			want: seen{method: "POST", ua: "mine/2", custom: "yes", body: `{"ping":1}`}},
-		{name: "host header sets the host", req: probe.Request{Method: "HEAD", Headers: map[string]string{"Host": "status.example.com"}},
+		{name: "host header sets the host", req: probe.HTTP{Method: "HEAD", Headers: map[string]string{"Host": "status.example.com"}},
 			want: seen{method: "HEAD", host: "status.example.com", ua: probe.DefaultUserAgent}},
 	}
 	var (
@@ -281,7 +280,7 @@ func TestCheckSendsRequest(t *testing.T) {
 			if tt.want.host == "" {
 				tt.want.host = strings.TrimPrefix(srv.URL, "http://")
 			}
-			res := MustCheck(t, p, tt.req)
+			res := MustCheck(t, p, probe.HTTPRequest(tt.req, 0, 0))
 			if res.Status != probe.StatusUp {
 				t.Fatalf("got %q %q (%s)", res.Status, res.ErrorClass, res.Error)
 			}
@@ -298,7 +297,7 @@ func TestCheckFreshConnectionEachTime(t *testing.T) {
 	srv, conns := NewTarget(t, target())
 	p := probe.New(probe.Config{})
 	for range 3 {
-		res := MustCheck(t, p, probe.Request{URL: srv.URL + "/ok"})
+		res := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: srv.URL + "/ok"}, 0, 0))
 		if res.Status != probe.StatusUp {
 			t.Fatalf("got %q (%s)", res.Status, res.Error)
 		}
@@ -324,7 +323,7 @@ func TestCheckPhases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := MustCheck(t, p, probe.Request{URL: tt.url})
+			res := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: tt.url}, 0, 0))
 			if res.Status != probe.StatusUp {
 				t.Fatalf("got %q (%s)", res.Status, res.Error)
 			}
@@ -359,7 +358,7 @@ func TestCheckEvidence(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("down\x00for\xffmaintenance " + strings.Repeat("é", 3000)))
 	}))
-	res := MustCheck(t, probe.New(probe.Config{}), probe.Request{URL: srv.URL})
+	res := MustCheck(t, probe.New(probe.Config{}), probe.HTTPRequest(probe.HTTP{URL: srv.URL}, 0, 0))
 	if res.ErrorClass != probe.ClassHTTPStatus {
 		t.Fatalf("class %q (%s), want http_status", res.ErrorClass, res.Error)
 	}
@@ -399,7 +398,7 @@ func TestCheckStampsInjectedClock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := MustCheck(t, p, probe.Request{URL: tt.url}).CheckedAt; !got.Equal(at) {
+			if got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: tt.url}, 0, 0)).CheckedAt; !got.Equal(at) {
 				t.Errorf("CheckedAt %v, want %v", got, at)
 			}
 		})

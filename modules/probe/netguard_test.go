@@ -104,7 +104,7 @@ func TestCheckBlockPrivate(t *testing.T) {
 	p := probe.New(probe.Config{BlockPrivate: true})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := MustCheck(t, p, probe.Request{URL: tt.url})
+			got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: tt.url}, 0, 0))
 			if got.Status != probe.StatusDown || got.ErrorClass != probe.ClassBlocked {
 				t.Fatalf("got %q %q (%s), want down blocked", got.Status, got.ErrorClass, got.Error)
 			}

@@ -28,8 +28,7 @@
 package probe
 
 import (
-	"fmt"
-	"net/url"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -61,19 +60,42 @@ const (
 	ClassInternal   ErrorClass = "internal"
 )
 
-// Request is everything a probe needs to run one check. It travels inside a
-// queue job as JSON, so a worker needs nothing else.
+// Request is everything a worker needs to run one check. It travels inside
+// a queue job as JSON: the check's spec as the monitor holds it, untouched,
+// so a new kind never changes the queue.
 type Request struct {
-	URL             string            `json:"url"`
-	Method          string            `json:"method"`
-	Headers         map[string]string `json:"headers,omitempty"`
-	Body            string            `json:"body,omitempty"`
-	TimeoutMS       int               `json:"timeout_ms"`
-	ExpectedStatus  []string          `json:"expected_status,omitempty"` // codes ("200") or classes ("2xx"); empty = 2xx and 3xx
-	Keyword         string            `json:"keyword,omitempty"`
-	KeywordAbsent   bool              `json:"keyword_absent,omitempty"`
-	FollowRedirects bool              `json:"follow_redirects"`
-	DegradedAfterMS int               `json:"degraded_after_ms,omitempty"` // 0 = never degraded
+	Check           Spec `json:"check"`
+	TimeoutMS       int  `json:"timeout_ms"`
+	DegradedAfterMS int  `json:"degraded_after_ms,omitempty"` // 0 = never degraded
+}
+
+// legacyRequest is the job payload of releases before check kinds: the
+// HTTP settings at the top level. A job queued by such a release is still
+// run after an upgrade.
+type legacyRequest struct {
+	Check *Spec `json:"check"`
+	HTTP
+	TimeoutMS       int `json:"timeout_ms"`
+	DegradedAfterMS int `json:"degraded_after_ms"`
+}
+
+// UnmarshalJSON reads a Request, including one in the legacy HTTP form.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	var l legacyRequest
+	if err := json.Unmarshal(b, &l); err != nil {
+		return err
+	}
+	*r = Request{TimeoutMS: l.TimeoutMS, DegradedAfterMS: l.DegradedAfterMS}
+	if l.Check != nil {
+		r.Check = *l.Check
+		return nil
+	}
+	if l.URL == "" {
+		return nil
+	}
+	spec, err := SpecOf("http", &l.HTTP)
+	r.Check = spec
+	return err
 }
 
 // Phases are the timings of one HTTP check in milliseconds.
@@ -108,36 +130,6 @@ type Result struct {
 	// the condition that failed and the value seen. Values are short
 	// (oneLine); nil when the kind has none.
 	Details []Detail `json:"details,omitempty"`
-}
-
-// Validate reports the first invalid field of r, named by its JSON key. A
-// valid Request can still fail as a check; an invalid one always fails with
-// ClassInternal.
-func (r Request) Validate() error {
-	u, err := url.Parse(r.URL)
-	switch {
-	case err != nil:
-		return fmt.Errorf("url: %w", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("url: scheme must be http or https, got %q", u.Scheme)
-	case u.Host == "":
-		return fmt.Errorf("url: %q has no host", r.URL)
-	case r.Method != "" && !isToken(r.Method):
-		return fmt.Errorf("method: %q is not a valid HTTP method", r.Method)
-	case r.TimeoutMS < 0:
-		return fmt.Errorf("timeout_ms: must not be negative, got %d", r.TimeoutMS)
-	case r.DegradedAfterMS < 0:
-		return fmt.Errorf("degraded_after_ms: must not be negative, got %d", r.DegradedAfterMS)
-	}
-	for k, v := range r.Headers {
-		if !isToken(k) || strings.ContainsAny(v, "\r\n\x00") {
-			return fmt.Errorf("headers: invalid header %q", k)
-		}
-	}
-	if err := ValidateExpectedStatus(r.ExpectedStatus); err != nil {
-		return fmt.Errorf("expected_status: %w", err)
-	}
-	return nil
 }
 
 // isToken reports whether s is an RFC 9110 token, the syntax of methods and

@@ -5,19 +5,14 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 )
 
 // DefaultTimeout bounds a check whose Request has no TimeoutMS.
 const DefaultTimeout = 30 * time.Second
-
-// Func is a probe: it runs one check of req within ctx, which carries the
-// check's deadline, and reports what it saw. Check sets CheckedAt and judges
-// degradation; a Func fills in everything else.
-type Func func(ctx context.Context, req Request) Result
 
 // Prober runs checks. It is safe for concurrent use; set the exported
 // fields before the first Check.
@@ -28,32 +23,22 @@ type Prober struct {
 	// Log receives recovered panics; it defaults to discarding.
 	Log *slog.Logger
 
-	cfg Config
 	env *Env
-	// One transport for all checks: it holds no idle connections
-	// (keep-alives are off) but shares its allocation-heavy setup.
-	follow   *http.Client
-	noFollow *http.Client
-	// probes is the registry, keyed by lower-case URL scheme.
-	probes map[string]Func
+	// kinds is the registry the Prober runs; a copy, so tests can add a
+	// kind of their own to one Prober.
+	kinds map[string]Kind
 }
 
 // New returns a Prober with cfg's defaults applied. It starts nothing.
 func New(cfg Config) *Prober {
 	env := NewEnv(cfg)
 	p := &Prober{
-		Now:      time.Now,
-		Log:      slog.New(slog.DiscardHandler),
-		cfg:      env.Config,
-		env:      env,
-		follow:   env.HTTPFollow,
-		noFollow: env.HTTPNoFollow,
+		Now:   time.Now,
+		Log:   slog.New(slog.DiscardHandler),
+		env:   env,
+		kinds: maps.Clone(kinds),
 	}
 	env.Now = func() time.Time { return p.Now() }
-	p.probes = map[string]Func{
-		"http":  p.probeHTTP,
-		"https": p.probeHTTP,
-	}
 	return p
 }
 
@@ -91,14 +76,15 @@ func NewEnv(cfg Config) *Env {
 
 // Check runs one check of req. The check ends by req.TimeoutMS
 // (DefaultTimeout when zero) or by ctx's deadline, whichever is earlier.
-// Check never panics: a panicking probe yields a down Result with
-// ClassInternal.
+// A spec that does not decode or validate fails with ClassInternal (the
+// monitor was validated when saved, so that means a damaged job). Check
+// never panics: a panicking probe yields a down Result with ClassInternal.
 func (p *Prober) Check(ctx context.Context, req Request) (res Result) {
 	checkedAt := p.Now()
 	start := time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			p.Log.Error("probe panicked", "url", req.URL, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			p.Log.Error("probe panicked", "kind", req.Check.Kind, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			res = Result{
 				Status:     StatusDown,
 				ErrorClass: ClassInternal,
@@ -109,15 +95,9 @@ func (p *Prober) Check(ctx context.Context, req Request) (res Result) {
 		}
 	}()
 
-	scheme, _, ok := strings.Cut(req.URL, ":")
-	fn := p.probes[strings.ToLower(scheme)]
-	if !ok || fn == nil {
-		return Result{
-			Status:     StatusDown,
-			ErrorClass: ClassInternal,
-			Error:      oneLine(fmt.Sprintf("unsupported URL %q: scheme must be http or https", req.URL)),
-			CheckedAt:  checkedAt,
-		}
+	c, err := parseWith(p.kinds, req.Check)
+	if err != nil {
+		return Result{Status: StatusDown, ErrorClass: ClassInternal, Error: oneLine("invalid check: " + err.Error()), CheckedAt: checkedAt}
 	}
 
 	timeout := DefaultTimeout
@@ -127,7 +107,7 @@ func (p *Prober) Check(ctx context.Context, req Request) (res Result) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	res = fn(ctx, req)
+	res = c.Run(ctx, p.env)
 	res.CheckedAt = checkedAt
 	if res.LatencyMS == 0 {
 		res.LatencyMS = ms(time.Since(start))

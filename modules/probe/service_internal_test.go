@@ -7,26 +7,46 @@ import (
 	"time"
 )
 
+// fakeCheck is a kind whose Run is the test's function.
+type fakeCheck struct {
+	X  string `json:"x"`
+	fn func(context.Context) Result
+}
+
+func (f *fakeCheck) Validate() error                        { return nil }
+func (f *fakeCheck) Target() string                         { return f.X }
+func (f *fakeCheck) Run(ctx context.Context, _ *Env) Result { return f.fn(ctx) }
+
+// withFake returns a Prober that also runs kind "fake" with fn.
+func withFake(fn func(context.Context) Result) *Prober {
+	p := New(Config{})
+	p.kinds["fake"] = Kind{Name: "fake", Scheduled: true, New: func() Check { return &fakeCheck{fn: fn} }}
+	return p
+}
+
+func fakeRequest(timeoutMS int) Request {
+	return Request{Check: Spec{Kind: "fake", Config: []byte(`{"x":"anything"}`)}, TimeoutMS: timeoutMS}
+}
+
 func TestCheckRecoversPanics(t *testing.T) {
 	tests := []struct {
 		name  string
-		probe Func
+		probe func(context.Context) Result
 		want  string
 	}{
-		{name: "panic with a value", probe: func(context.Context, Request) Result { panic("boom\nsecond line") }, want: "boom second line"},
-		{name: "nil pointer", probe: func(context.Context, Request) Result {
-			var r *Request
+		{name: "panic with a value", probe: func(context.Context) Result { panic("boom\nsecond line") }, want: "boom second line"},
+		{name: "nil pointer", probe: func(context.Context) Result {
+			var r *HTTP
 			return Result{Error: r.URL}
 		}, want: "nil pointer dereference"},
-		{name: "panic with a long value", probe: func(context.Context, Request) Result { panic(strings.Repeat("x", 5000)) }, want: "probe panicked: xxx"},
+		{name: "panic with a long value", probe: func(context.Context) Result { panic(strings.Repeat("x", 5000)) }, want: "probe panicked: xxx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := New(Config{})
+			p := withFake(tt.probe)
 			at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 			p.Now = func() time.Time { return at }
-			p.probes["test"] = tt.probe
-			got := p.Check(context.Background(), Request{URL: "test://anything"})
+			got := p.Check(context.Background(), fakeRequest(0))
 			if got.Status != StatusDown || got.ErrorClass != ClassInternal {
 				t.Fatalf("got %q %q, want down internal", got.Status, got.ErrorClass)
 			}
@@ -43,32 +63,33 @@ func TestCheckRecoversPanics(t *testing.T) {
 	}
 }
 
-func TestCheckSchemeLookup(t *testing.T) {
+func TestCheckKindLookup(t *testing.T) {
 	tests := []struct {
-		name string
-		url  string
-		want bool // the registered probe ran
+		name    string
+		spec    Spec
+		want    bool   // the fake kind ran
+		wantErr string // in the internal error otherwise
 	}{
-		{name: "registered scheme", url: "fake://x", want: true},
-		{name: "scheme is case-insensitive", url: "FAKE://x", want: true},
-		{name: "unknown scheme", url: "other://x"},
-		{name: "no scheme", url: "example.com"},
-		{name: "empty", url: ""},
+		{name: "registered kind", spec: Spec{Kind: "fake", Config: []byte(`{}`)}, want: true},
+		{name: "kind is case-sensitive", spec: Spec{Kind: "FAKE"}, wantErr: "check.kind"},
+		{name: "unknown kind", spec: Spec{Kind: "other"}, wantErr: "check.kind: must be one of"},
+		{name: "no kind", spec: Spec{}, wantErr: "check.kind: is required"},
+		{name: "unknown setting", spec: Spec{Kind: "fake", Config: []byte(`{"y":1}`)}, wantErr: "check.y: unknown field"},
+		{name: "wrong type", spec: Spec{Kind: "fake", Config: []byte(`{"x":1}`)}, wantErr: "check.x: must be a string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := New(Config{})
 			ran := false
-			p.probes["fake"] = func(context.Context, Request) Result {
+			p := withFake(func(context.Context) Result {
 				ran = true
 				return Result{Status: StatusUp}
-			}
-			got := p.Check(context.Background(), Request{URL: tt.url})
+			})
+			got := p.Check(context.Background(), Request{Check: tt.spec})
 			if ran != tt.want {
 				t.Fatalf("probe ran: %v, want %v", ran, tt.want)
 			}
-			if !tt.want && (got.ErrorClass != ClassInternal || !strings.Contains(got.Error, "unsupported URL")) {
-				t.Errorf("got %q %q, want internal unsupported URL", got.ErrorClass, got.Error)
+			if !tt.want && (got.Status != StatusDown || got.ErrorClass != ClassInternal || !strings.Contains(got.Error, tt.wantErr)) {
+				t.Errorf("got %q %q %q, want down internal containing %q", got.Status, got.ErrorClass, got.Error, tt.wantErr)
 			}
 		})
 	}
@@ -85,17 +106,16 @@ func TestCheckPassesDeadline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := New(Config{})
 			var left time.Duration
-			p.probes["fake"] = func(ctx context.Context, _ Request) Result {
+			p := withFake(func(ctx context.Context) Result {
 				deadline, ok := ctx.Deadline()
 				if !ok {
 					t.Fatal("probe context has no deadline")
 				}
 				left = time.Until(deadline)
 				return Result{Status: StatusUp}
-			}
-			p.Check(context.Background(), Request{URL: "fake://x", TimeoutMS: tt.timeoutMS})
+			})
+			p.Check(context.Background(), fakeRequest(tt.timeoutMS))
 			if left > tt.want || left < tt.want-time.Second {
 				t.Errorf("probe had %s left, want about %s", left, tt.want)
 			}
@@ -103,35 +123,56 @@ func TestCheckPassesDeadline(t *testing.T) {
 	}
 }
 
-func TestRequestValidate(t *testing.T) {
+func TestCheckJudgesDegradedAboveThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		latency    float64
+		degradedMS int
+		want       Status
+	}{
+		{name: "at the threshold is up", latency: 500, degradedMS: 500, want: StatusUp},
+		{name: "just above is degraded", latency: 500.5, degradedMS: 500, want: StatusDegraded},
+		{name: "threshold off", latency: 5000, degradedMS: 0, want: StatusUp},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := withFake(func(context.Context) Result { return Result{Status: StatusUp, LatencyMS: tt.latency} })
+			req := fakeRequest(0)
+			req.DegradedAfterMS = tt.degradedMS
+			got := p.Check(context.Background(), req)
+			if got.Status != tt.want || got.ErrorClass != ClassNone {
+				t.Errorf("got %q %q, want %q without a class", got.Status, got.ErrorClass, tt.want)
+			}
+		})
+	}
+}
+
+func TestHTTPValidateRequest(t *testing.T) {
 	tests := []struct {
 		name    string
-		req     Request
+		req     HTTP
 		wantErr string // empty: valid
 	}{
-		{name: "minimal", req: Request{URL: "https://example.com"}},
-		{name: "full", req: Request{URL: "http://example.com/x", Method: "PATCH", Headers: map[string]string{"X-A": "b"},
-			TimeoutMS: 1000, ExpectedStatus: []string{"2xx", "418"}, DegradedAfterMS: 500}},
-		{name: "bad scheme", req: Request{URL: "ftp://example.com"}, wantErr: "url:"},
-		{name: "no host", req: Request{URL: "http:///path"}, wantErr: "url:"},
-		{name: "bad method", req: Request{URL: "http://e.com", Method: "GE T"}, wantErr: "method:"},
-		{name: "bad header name", req: Request{URL: "http://e.com", Headers: map[string]string{"X:Y": "b"}}, wantErr: "headers:"},
-		{name: "header value with newline", req: Request{URL: "http://e.com", Headers: map[string]string{"X": "a\r\nInjected: 1"}}, wantErr: "headers:"},
-		{name: "negative timeout", req: Request{URL: "http://e.com", TimeoutMS: -1}, wantErr: "timeout_ms:"},
-		{name: "negative degraded", req: Request{URL: "http://e.com", DegradedAfterMS: -1}, wantErr: "degraded_after_ms:"},
-		{name: "bad expected status", req: Request{URL: "http://e.com", ExpectedStatus: []string{"2xy"}}, wantErr: "expected_status:"},
+		{name: "minimal", req: HTTP{URL: "https://example.com"}},
+		{name: "full", req: HTTP{URL: "http://example.com/x", Method: "PATCH", Headers: map[string]string{"X-A": "b"},
+			ExpectedStatus: []string{"2xx", "418"}}},
+		{name: "bad scheme", req: HTTP{URL: "ftp://example.com"}, wantErr: "url:"},
+		{name: "no host", req: HTTP{URL: "http:///path"}, wantErr: "url:"},
+		{name: "bad method", req: HTTP{URL: "http://e.com", Method: "GE T"}, wantErr: "method:"},
+		{name: "bad header name", req: HTTP{URL: "http://e.com", Headers: map[string]string{"X:Y": "b"}}, wantErr: "headers:"},
+		{name: "header value with newline", req: HTTP{URL: "http://e.com", Headers: map[string]string{"X": "a\r\nInjected: 1"}}, wantErr: "headers:"},
+		{name: "bad expected status", req: HTTP{URL: "http://e.com", ExpectedStatus: []string{"2xy"}}, wantErr: "expected_status:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.req.Validate()
+			err := tt.req.validateRequest()
 			if tt.wantErr == "" {
 				if err != nil {
-					t.Errorf("Validate() = %v, want nil", err)
+					t.Errorf("validateRequest() = %v, want nil", err)
 				}
 				return
 			}
 			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
-				t.Errorf("Validate() = %v, want an error starting %q", err, tt.wantErr)
+				t.Errorf("validateRequest() = %v, want an error starting %q", err, tt.wantErr)
 			}
 		})
 	}

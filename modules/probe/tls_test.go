@@ -108,7 +108,7 @@ func TestCheckTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := MustCheck(t, probe.New(probe.Config{RootCAs: tt.roots}), probe.Request{URL: tt.url})
+			got := MustCheck(t, probe.New(probe.Config{RootCAs: tt.roots}), probe.HTTPRequest(probe.HTTP{URL: tt.url}, 0, 0))
 			if got.Status != tt.want || got.ErrorClass != tt.wantClass {
 				t.Fatalf("got %q %q (%s), want %q %q", got.Status, got.ErrorClass, got.Error, tt.want, tt.wantClass)
 			}
@@ -128,7 +128,7 @@ func TestCheckTLS(t *testing.T) {
 	}
 
 	t.Run("expired certificate expiry is in the past", func(t *testing.T) {
-		got := MustCheck(t, probe.New(probe.Config{RootCAs: trusted}), probe.Request{URL: expired.URL})
+		got := MustCheck(t, probe.New(probe.Config{RootCAs: trusted}), probe.HTTPRequest(probe.HTTP{URL: expired.URL}, 0, 0))
 		if got.CertExpiry == nil || !got.CertExpiry.Before(time.Now()) {
 			t.Errorf("cert expiry %v, want a time in the past", got.CertExpiry)
 		}

@@ -41,14 +41,7 @@ func benchJob(n int) Job {
 		Region:          "eu",
 		ScheduledAt:     time.UnixMilli(1_750_000_000_000).UTC(),
 		IntervalSeconds: 60,
-		Request: probe.Request{
-			URL:             "https://service.example.com/api/health",
-			Method:          "GET",
-			Headers:         map[string]string{"User-Agent": "BetterStack/1.0", "Accept": "application/json"},
-			TimeoutMS:       10_000,
-			ExpectedStatus:  []string{"2xx"},
-			FollowRedirects: true,
-		},
+		Request:         probe.HTTPRequest(probe.HTTP{URL: "https://service.example.com/api/health", Method: "GET", Headers: map[string]string{"User-Agent": "BetterStack/1.0", "Accept": "application/json"}, ExpectedStatus: []string{"2xx"}, FollowRedirects: true}, 10_000, 0),
 	}
 }
 

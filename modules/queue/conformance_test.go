@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -22,24 +23,13 @@ func testRoundTrip(t *testing.T, open opener) {
 		Region:          "frankfurt",
 		ScheduledAt:     scheduled,
 		IntervalSeconds: 30,
-		Request: probe.Request{
-			URL:             "https://example.test/health?x=1",
-			Method:          "POST",
-			Headers:         map[string]string{"Authorization": "Bearer t", "X-Trace": "a b"},
-			Body:            `{"ping":true}`,
-			TimeoutMS:       7500,
-			ExpectedStatus:  []string{"200", "3xx"},
-			Keyword:         "ok",
-			KeywordAbsent:   true,
-			FollowRedirects: true,
-			DegradedAfterMS: 1200,
-		},
+		Request:         probe.HTTPRequest(probe.HTTP{URL: "https://example.test/health?x=1", Method: "POST", Headers: map[string]string{"Authorization": "Bearer t", "X-Trace": "a b"}, Body: `{"ping":true}`, ExpectedStatus: []string{"200", "3xx"}, Keyword: "ok", KeywordAbsent: true, FollowRedirects: true}, 7500, 1200),
 	}
 	mustPublish(t, h.q, 1, job)
-	// The caller's maps are its own once published.
-	job.Request.Headers["X-Trace"] = "changed"
+	// The caller's spec is its own once published.
 	wantJob := job
-	wantJob.Request.Headers = map[string]string{"Authorization": "Bearer t", "X-Trace": "a b"}
+	wantJob.Request.Check.Config = roundTrip(t, job.Request.Check).Config
+	job.Request.Check.Config[2] = 'X'
 
 	ds := mustRead(t, h.q, "frankfurt", "w1", 1)
 	got := ds[0].Job
@@ -372,4 +362,19 @@ func testClaimCount(t *testing.T, open opener) {
 			t.Fatalf("claim %d is %s, want %s (oldest first)", i, d.Job.ID, want)
 		}
 	}
+}
+
+// roundTrip is spec as it reads back from JSON: the same settings, in the
+// canonical (sorted) order.
+func roundTrip(t *testing.T, spec probe.Spec) probe.Spec {
+	t.Helper()
+	b, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out probe.Spec
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -65,7 +65,7 @@ func MustWorld(t testing.TB, backend string, now time.Time) *world {
 	}
 	mon := func(userID int64, name string) int64 {
 		u, interval := "https://"+name+".example", 60
-		m, err := monitors.Create(ctx, userID, monitor.Input{Name: &name, URL: &u, IntervalSeconds: &interval})
+		m, err := monitors.Create(ctx, userID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}, IntervalSeconds: &interval})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,8 +38,8 @@ func BenchmarkStatusPage(b *testing.B) {
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('bench@example.com', 'x') RETURNING id").Scan(&uid).Error; err != nil {
 		b.Fatal(err)
 	}
-	exec(`INSERT INTO monitors (user_id, name, url, interval_seconds, timeout_ms)
-		SELECT ?, 'm' || i, 'https://example.com/' || i, 60, 10000 FROM generate_series(1, 50) i`, uid)
+	exec(`INSERT INTO monitors (user_id, name, kind, check_spec, target, interval_seconds, timeout_ms)
+		SELECT ?, 'm' || i, 'http', '{}', 'https://example.com/' || i, 60, 10000 FROM generate_series(1, 50) i`, uid)
 	var ids []int64
 	if err := db.Raw("SELECT id FROM monitors WHERE user_id = ? ORDER BY id", uid).Scan(&ids).Error; err != nil {
 		b.Fatal(err)

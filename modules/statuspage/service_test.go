@@ -42,7 +42,7 @@ func mustService(t *testing.T, db *database.DB, clk *clock, cfg statuspage.Confi
 		t.Fatal(err)
 	}
 	name, url := "internal name", "http://127.0.0.1:1/secret-path-XYZ"
-	m, err := monitor.New(db, monitor.Config{}, discard).Create(ctx, uid, monitor.Input{Name: &name, URL: &url})
+	m, err := monitor.New(db, monitor.Config{}, discard).Create(ctx, uid, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &url}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,8 @@ func benchStore(b *testing.B, backend string, parallel int) {
 				b.Fatal(err)
 			}
 			for id := 1; id <= monitors; id++ {
-				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, created_at, updated_at)
-					VALUES (?, 1, 'm', 'http://x', 60, 1000, ?, ?)`, id, now, now).Error; err != nil {
+				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+					VALUES (?, 1, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, id, now, now).Error; err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -26,8 +26,8 @@ func TestMarkSilent(t *testing.T) {
 				status  string
 				agoSecs int
 			}{{1, false, "up", 151}, {2, false, "down", 149}, {3, true, "up", 1000}, {4, false, "pending", 1000}, {5, false, "down", 1000}} {
-				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, paused, created_at, updated_at)
-					VALUES (?, 1, 'm', 'http://x', 60, 1000, ?, ?, ?)`, m.id, m.paused, now, now).Error; err != nil {
+				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, paused, created_at, updated_at)
+					VALUES (?, 1, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?, ?)`, m.id, m.paused, now, now).Error; err != nil {
 					t.Fatal(err)
 				}
 				last := now.Add(-time.Duration(m.agoSecs) * time.Second)

@@ -54,7 +54,7 @@ func MustMonitors(t *testing.T, db *database.DB, n int) []int64 {
 	ids := make([]int64, n)
 	for i := range ids {
 		name, u, interval := fmt.Sprintf("m%d", i), fmt.Sprintf("http://127.0.0.1:9/m/%d", i), 60
-		m, err := svc.Create(ctx, uid, monitor.Input{Name: &name, URL: &u, IntervalSeconds: &interval})
+		m, err := svc.Create(ctx, uid, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}, IntervalSeconds: &interval})
 		if err != nil {
 			t.Fatal(err)
 		}

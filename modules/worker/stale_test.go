@@ -11,7 +11,7 @@ import (
 
 func TestStale(t *testing.T) {
 	slot := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	job := queue.Job{ScheduledAt: slot, IntervalSeconds: 2, Request: probe.Request{TimeoutMS: 1000}}
+	job := queue.Job{ScheduledAt: slot, IntervalSeconds: 2, Request: probe.HTTPRequest(probe.HTTP{}, 1000, 0)}
 	claimIdle := 6 * time.Second
 	for _, tc := range []struct {
 		name         string
@@ -40,8 +40,8 @@ func TestStale(t *testing.T) {
 type flakyChecker struct{ calls map[string]int }
 
 func (f *flakyChecker) Check(_ context.Context, req probe.Request) probe.Result {
-	f.calls[req.URL]++
-	if f.calls[req.URL] == 1 {
+	f.calls[req.Check.Kind]++
+	if f.calls[req.Check.Kind] == 1 {
 		return probe.Result{Status: probe.StatusDown, ErrorClass: probe.ClassHTTPStatus, StatusCode: 500}
 	}
 	return probe.Result{Status: probe.StatusUp, StatusCode: 200}
@@ -64,10 +64,10 @@ func TestRecheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fc := &flakyChecker{calls: map[string]int{}}
 			w := &Worker{cfg: Config{RetryDelay: time.Millisecond, Now: func() time.Time { return now }}, probe: fc}
-			j := queue.Job{ScheduledAt: now.Add(-tc.age), IntervalSeconds: 10, Request: probe.Request{URL: "http://t/", TimeoutMS: 9000}}
+			j := queue.Job{ScheduledAt: now.Add(-tc.age), IntervalSeconds: 10, Request: probe.HTTPRequest(probe.HTTP{URL: "http://t/"}, 9000, 0)}
 			res := w.check(j)
-			if (res.Status == probe.StatusUp) != tc.wantUp || fc.calls["http://t/"] != tc.wantCalls || res.Retried != (tc.wantCalls == 2) {
-				t.Fatalf("result %+v after %d calls; want up=%v after %d", res, fc.calls["http://t/"], tc.wantUp, tc.wantCalls)
+			if (res.Status == probe.StatusUp) != tc.wantUp || fc.calls["http"] != tc.wantCalls || res.Retried != (tc.wantCalls == 2) {
+				t.Fatalf("result %+v after %d calls; want up=%v after %d", res, fc.calls["http"], tc.wantUp, tc.wantCalls)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -97,7 +98,7 @@ func newQueue(t *testing.T) *queue.Memory {
 // job is a fresh job for region checking http://target/<name>.
 func job(name string, at time.Time) queue.Job {
 	return queue.Job{ID: name + ":" + fmt.Sprint(at.UnixMilli()), MonitorID: 1, Region: region, ScheduledAt: at,
-		IntervalSeconds: 60, Request: probe.Request{URL: "http://target/" + name, Method: "GET", TimeoutMS: 10_000}}
+		IntervalSeconds: 60, Request: probe.HTTPRequest(probe.HTTP{URL: "http://target/" + name, Method: "GET"}, 10_000, 0)}
 }
 
 func publish(t *testing.T, q *queue.Memory, names ...string) {
@@ -267,7 +268,7 @@ func TestSlowCheckDoesNotStallOthers(t *testing.T) {
 	slowStarted := make(chan struct{})
 	releaseSlow := make(chan struct{})
 	startWorker(t, q, func(_ context.Context, req probe.Request) probe.Result {
-		if strings.HasSuffix(req.URL, "/slow") {
+		if strings.HasSuffix(urlOf(req), "/slow") {
 			close(slowStarted)
 			<-releaseSlow
 		}
@@ -301,7 +302,7 @@ func TestPanickingCheckBecomesInternalError(t *testing.T) {
 	t.Parallel()
 	q := newQueue(t)
 	w := startWorker(t, q, func(_ context.Context, req probe.Request) probe.Result {
-		if strings.HasSuffix(req.URL, "/boom") {
+		if strings.HasSuffix(urlOf(req), "/boom") {
 			panic("probe bug")
 		}
 		return up()
@@ -497,9 +498,9 @@ func TestClaimedJobIsNotRunTwiceWhileWorkerIsBusy(t *testing.T) {
 	calls := map[string]int{}
 	check := func(_ context.Context, req probe.Request) probe.Result {
 		mu.Lock()
-		calls[req.URL]++
+		calls[urlOf(req)]++
 		mu.Unlock()
-		if strings.HasSuffix(req.URL, "/long") {
+		if strings.HasSuffix(urlOf(req), "/long") {
 			time.Sleep(3 * time.Second)
 		}
 		return up()
@@ -563,7 +564,7 @@ func TestReadsNoMoreJobsThanFreeSlots(t *testing.T) {
 	started := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
 	release := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
 	check := func(_ context.Context, req probe.Request) probe.Result {
-		name := req.URL[strings.LastIndex(req.URL, "/")+1:]
+		name := urlOf(req)[strings.LastIndex(urlOf(req), "/")+1:]
 		if ch, ok := started[name]; ok {
 			close(ch)
 			<-release[name]
@@ -618,4 +619,13 @@ func TestReadsNoMoreJobsThanFreeSlots(t *testing.T) {
 		t.Errorf("a peer found %d of the %d queued jobs; the busy worker took the rest without a free slot", len(ds), len(more))
 	}
 	releaseAll()
+}
+
+// urlOf is the URL of an HTTP check's request.
+func urlOf(req probe.Request) string {
+	var h probe.HTTP
+	if err := json.Unmarshal(req.Check.Config, &h); err != nil {
+		panic(err)
+	}
+	return h.URL
 }
