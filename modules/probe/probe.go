@@ -25,6 +25,23 @@
 // that connects to user-supplied addresses (notification webhooks):
 // GuardedDialer builds a dialer that enforces it, IsPublicAddr is the rule,
 // ErrBlockedAddress the error.
+//
+// # Certificates and domain registrations
+//
+// The tls kind (tlscheck.go) makes a handshake and judges the leaf
+// certificate, its chain and hostname, and the protocol version;
+// CertExpiryVerdict (expiry.go) is the expiry rule it shares with https
+// checks. The domain kind (domain.go) reads a registration's expiration
+// date from its registry's RDAP service (RFC 9083). Which server serves a
+// TLD comes from the table in rdap_bootstrap.go: it is our own, written by
+// hand for well-known TLDs, not a copy of IANA's bootstrap file, which
+// cannot be downloaded everywhere the prober runs. A monitor's rdap_server
+// setting overrides it for that domain; whoever builds the Env overrides
+// or extends it for every check by storing a map[string]string (TLD to
+// base URL) under RDAPBootstrapKey with Env.Shared before the first check.
+// A TLD neither knows fails with ClassNoRDAP. RDAP answers are cached in
+// the Env for six hours (failures for fifteen minutes), so a domain is
+// looked up once however many monitors watch it.
 package probe
 
 import (
