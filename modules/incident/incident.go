@@ -81,6 +81,14 @@ type Evidence struct {
 	Headers    map[string]string `json:"headers"`
 	Body       string            `json:"body"`
 	Phases     json.RawMessage   `json:"phases"`
+	Details    []EvidenceDetail  `json:"details,omitempty"` // the check kind's own evidence
+}
+
+// EvidenceDetail is one piece of a check kind's evidence ("answers", "days
+// left"), as probe.Detail has it.
+type EvidenceDetail struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Incident is an outage or slowdown of one monitor.

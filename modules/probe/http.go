@@ -37,6 +37,12 @@ type HTTP struct {
 	Keyword         string            `json:"keyword"`
 	KeywordAbsent   bool              `json:"keyword_absent"`
 	FollowRedirects bool              `json:"follow_redirects"`
+	// Certificate expiry of an https target, as the tls kind judges it:
+	// degraded when fewer than CertDegradedDays days are left (0: off),
+	// down when fewer than CertDownDays (0: only once expired, which
+	// certificate verification already fails).
+	CertDegradedDays int `json:"cert_degraded_days"`
+	CertDownDays     int `json:"cert_down_days"`
 }
 
 var _ Check = (*HTTP)(nil)
@@ -44,7 +50,8 @@ var _ Check = (*HTTP)(nil)
 // NewHTTP returns HTTP settings with their defaults: GET, 2xx or 3xx
 // expected, redirects followed.
 func NewHTTP() *HTTP {
-	return &HTTP{Method: "GET", Headers: map[string]string{}, ExpectedStatus: []string{"2xx", "3xx"}, FollowRedirects: true}
+	return &HTTP{Method: "GET", Headers: map[string]string{}, ExpectedStatus: []string{"2xx", "3xx"}, FollowRedirects: true,
+		CertDegradedDays: 14}
 }
 
 var httpKind = Kind{
@@ -59,6 +66,10 @@ var httpKind = Kind{
 		{Name: "keyword", Label: "Keyword", Type: FieldText, Help: "Text that must appear in the body."},
 		{Name: "keyword_absent", Label: "Keyword must be absent", Type: FieldBool},
 		{Name: "follow_redirects", Label: "Follow redirects", Type: FieldBool},
+		{Name: "cert_degraded_days", Label: "Certificate: degraded under (days)", Type: FieldNumber,
+			Help: "For https: degraded when the certificate expires within this many days; 0 turns it off."},
+		{Name: "cert_down_days", Label: "Certificate: down under (days)", Type: FieldNumber,
+			Help: "For https: down when the certificate expires within this many days; 0 means only once expired."},
 	},
 	Schemes: []string{"http", "https"},
 	FromURL: func(u *url.URL) (Check, error) {
@@ -123,6 +134,15 @@ func (h *HTTP) Validate() error {
 	}
 	if h.KeywordAbsent && h.Keyword == "" {
 		f.Add("check.keyword_absent", "needs a keyword")
+	}
+	if h.CertDegradedDays < 0 || h.CertDegradedDays > maxExpiryDays {
+		f.Add("check.cert_degraded_days", fmt.Sprintf("must be between 0 and %d", maxExpiryDays))
+	}
+	switch {
+	case h.CertDownDays < 0 || h.CertDownDays > maxExpiryDays:
+		f.Add("check.cert_down_days", fmt.Sprintf("must be between 0 and %d", maxExpiryDays))
+	case h.CertDegradedDays > 0 && h.CertDownDays > h.CertDegradedDays:
+		f.Add("check.cert_down_days", "must not be more than cert_degraded_days")
 	}
 	return f.Err()
 }

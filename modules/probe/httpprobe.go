@@ -98,8 +98,26 @@ func (req *HTTP) Run(ctx context.Context, env *Env) Result {
 		res.Error = oneLine(keywordMessage(req, scan))
 	default:
 		res.Status = StatusUp
+		req.judgeCertificate(&res, env.Now())
 	}
 	return res
+}
+
+// judgeCertificate applies the certificate expiry thresholds to an https
+// check that passed, and shows the expiry among the details.
+func (req *HTTP) judgeCertificate(res *Result, now time.Time) {
+	if res.CertExpiry == nil {
+		return
+	}
+	res.Details = append(res.Details, Detail{Name: "certificate expires",
+		Value: res.CertExpiry.UTC().Format("2006-01-02") + " (" + expiryCount(expiryDaysLeft(*res.CertExpiry, now), "day") + " left)"})
+	if req.CertDegradedDays == 0 && req.CertDownDays == 0 {
+		return
+	}
+	status, class, msg := CertExpiryVerdict(*res.CertExpiry, now, req.CertDegradedDays, req.CertDownDays)
+	if status != StatusUp {
+		res.Status, res.ErrorClass, res.Error = status, class, msg
+	}
 }
 
 func keywordMessage(req *HTTP, scan bodyScan) string {

@@ -311,18 +311,24 @@ func fromResult(r queue.Result) Tick {
 		c := p.CertExpiry.UTC().Truncate(time.Microsecond)
 		cert = &c
 	}
+	var details string
+	if len(p.Details) > 0 {
+		if b, err := json.Marshal(p.Details); err == nil {
+			details = string(b)
+		}
+	}
 	var evidence string
 	if p.Status == probe.StatusDown {
 		phases, _ := json.Marshal(p.Phases)
 		ev, err := json.Marshal(incident.Evidence{Region: r.Region, CheckedAt: checked.UTC(), StatusCode: p.StatusCode,
 			ErrorClass: string(p.ErrorClass), Error: p.Error, ResolvedIP: p.ResolvedIP, Headers: p.ResponseHeaders,
-			Body: p.BodyExcerpt, Phases: phases})
+			Body: p.BodyExcerpt, Phases: phases, Details: evidenceDetails(p.Details)})
 		if err == nil {
 			evidence = string(ev)
 		}
 	}
 	return Tick{
-		Evidence: evidence,
+		Evidence: evidence, Details: details,
 		Region:   r.Region, WorkerID: r.WorkerID, Status: p.Status, StatusCode: p.StatusCode, LatencyMS: p.LatencyMS,
 		Phases: p.Phases, ErrorClass: string(p.ErrorClass), Error: p.Error, CertExpiry: cert, ResolvedIP: p.ResolvedIP,
 		CheckedAt: checked.UTC().Truncate(time.Microsecond), ScheduledAt: r.ScheduledAt.UTC().Truncate(time.Microsecond),
@@ -415,4 +421,16 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// evidenceDetails copies a result's kind evidence into an incident's.
+func evidenceDetails(ds []probe.Detail) []incident.EvidenceDetail {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]incident.EvidenceDetail, len(ds))
+	for i, d := range ds {
+		out[i] = incident.EvidenceDetail(d)
+	}
+	return out
 }

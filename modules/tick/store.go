@@ -214,7 +214,7 @@ func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]s
 		return nil, nil, err
 	}
 	rows, err = s.query(tx, `SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
-		consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence FROM monitor_region_state WHERE monitor_id IN (`+in+`)`,
+		consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details FROM monitor_region_state WHERE monitor_id IN (`+in+`)`,
 		int64Args(ids)...)
 	if err != nil {
 		return nil, nil, err
@@ -225,7 +225,7 @@ func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]s
 		var r RegionState
 		var status string
 		if err := rows.Scan(&r.MonitorID, &r.Region, &status, &r.StatusCode, &r.ErrorClass, &r.Error, &r.LatencyMS,
-			&r.ConsecutiveFailures, &r.ConsecutiveSuccesses, &r.Failing, &r.LastScheduledAt, &r.LastCheckedAt, &r.Evidence); err != nil {
+			&r.ConsecutiveFailures, &r.ConsecutiveSuccesses, &r.Failing, &r.LastScheduledAt, &r.LastCheckedAt, &r.Evidence, &r.Details); err != nil {
 			return nil, nil, err
 		}
 		r.Status = probe.Status(status)
@@ -240,21 +240,21 @@ func (s *store) saveRegionStates(tx *gorm.DB, states []RegionState) error {
 	}
 	var b strings.Builder
 	b.WriteString(`INSERT INTO monitor_region_state (monitor_id, region, status, status_code, error_class, error, latency_ms,
-		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence) VALUES `)
-	args := make([]any, 0, len(states)*13)
+		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details) VALUES `)
+	args := make([]any, 0, len(states)*14)
 	for i, r := range states {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, r.MonitorID, r.Region, string(r.Status), r.StatusCode, r.ErrorClass, r.Error, r.LatencyMS,
-			r.ConsecutiveFailures, r.ConsecutiveSuccesses, r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence)
+			r.ConsecutiveFailures, r.ConsecutiveSuccesses, r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence, r.Details)
 	}
 	b.WriteString(` ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, status_code = excluded.status_code,
 		error_class = excluded.error_class, error = excluded.error, latency_ms = excluded.latency_ms,
 		consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
 		failing = excluded.failing, last_scheduled_at = excluded.last_scheduled_at, last_checked_at = excluded.last_checked_at,
-		evidence = excluded.evidence`)
+		evidence = excluded.evidence, details = excluded.details`)
 	return s.exec(tx, b.String(), args...)
 }
 
@@ -351,7 +351,7 @@ func (s *store) list(ctx context.Context, monitorID int64, f TickFilter) ([]Tick
 func (s *store) regionStates(ctx context.Context, monitorID int64) ([]RegionState, error) {
 	var out []RegionState
 	err := s.db.WithContext(ctx).Raw(`SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
-		consecutive_successes, failing, last_scheduled_at, last_checked_at FROM monitor_region_state WHERE monitor_id = ? ORDER BY region`, monitorID).
+		consecutive_successes, failing, last_scheduled_at, last_checked_at, details FROM monitor_region_state WHERE monitor_id = ? ORDER BY region`, monitorID).
 		Scan(&out).Error
 	return out, err
 }

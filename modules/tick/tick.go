@@ -16,6 +16,7 @@
 package tick
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/betterstack/betterstack/modules/apperr"
@@ -38,6 +39,7 @@ type Tick struct {
 	ScheduledAt time.Time    `json:"scheduled_at"`
 
 	Evidence string `json:"-"` // JSON incident.Evidence of a failed check
+	Details  string `json:"-"` // JSON []probe.Detail: the kind's own evidence; "" when none
 }
 
 // RegionState is a monitor's state in one region.
@@ -55,6 +57,17 @@ type RegionState struct {
 	LastScheduledAt      time.Time    `json:"last_scheduled_at"`
 	LastCheckedAt        time.Time    `json:"last_checked_at"`
 	Evidence             string       `json:"-"` // the last failed check's, JSON
+	Details              string       `json:"-"` // the last check's kind evidence, JSON []probe.Detail
+}
+
+// DetailList is the last check's kind evidence (DNS answers, certificate
+// days left, packet loss), in display order; nil when there is none.
+func (rs RegionState) DetailList() []probe.Detail {
+	var out []probe.Detail
+	if rs.Details != "" {
+		_ = json.Unmarshal([]byte(rs.Details), &out) // written by fromResult; a damaged row shows nothing
+	}
+	return out
 }
 
 // Thresholds are a monitor's confirmation settings.
@@ -75,6 +88,7 @@ func (rs RegionState) Apply(t Tick, th Thresholds) RegionState {
 	rs.Region, rs.Status, rs.StatusCode = t.Region, t.Status, t.StatusCode
 	rs.ErrorClass, rs.Error, rs.LatencyMS = t.ErrorClass, t.Error, t.LatencyMS
 	rs.LastScheduledAt, rs.LastCheckedAt = t.ScheduledAt, t.CheckedAt
+	rs.Details = t.Details
 	if t.Status == probe.StatusDown {
 		rs.Evidence = t.Evidence
 		rs.ConsecutiveFailures++

@@ -1,0 +1,82 @@
+package probe_test
+
+import (
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/probe"
+)
+
+// TestHTTPCertificateExpiryThresholds: an https monitor is degraded or
+// down by its certificate's days left, as a tls monitor would be, so one
+// monitor alerts on both the service and its certificate.
+func TestHTTPCertificateExpiryThresholds(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	expiry := srv.Certificate().NotAfter
+	day := 24 * time.Hour
+	for _, tt := range []struct {
+		name              string
+		left              time.Duration
+		degraded, down    int
+		want              probe.Status
+		wantClass         probe.ErrorClass
+		wantError, detail string
+	}{
+		{name: "more days left than the degraded threshold", left: 14 * day, degraded: 14, want: probe.StatusUp, detail: "14 days left"},
+		{name: "a second under the degraded threshold", left: 14*day - time.Second, degraded: 14, want: probe.StatusDegraded,
+			wantClass: probe.ClassCertExpiry, wantError: "certificate expires in 13 days"},
+		{name: "under the down threshold", left: 2 * day, degraded: 14, down: 3, want: probe.StatusDown,
+			wantClass: probe.ClassCertExpiry, wantError: "down under 3 days"},
+		{name: "thresholds off", left: time.Hour, want: probe.StatusUp, detail: "0 days left"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := probe.New(probe.Config{RootCAs: roots})
+			p.Now = func() time.Time { return expiry.Add(-tt.left) }
+			got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: srv.URL, CertDegradedDays: tt.degraded, CertDownDays: tt.down}, 5000, 0))
+			if got.Status != tt.want || got.ErrorClass != tt.wantClass || !strings.Contains(got.Error, tt.wantError) {
+				t.Fatalf("got %q %q %q, want %q %q containing %q", got.Status, got.ErrorClass, got.Error, tt.want, tt.wantClass, tt.wantError)
+			}
+			if tt.detail != "" && (len(got.Details) == 0 || !strings.Contains(got.Details[0].Value, tt.detail)) {
+				t.Errorf("details %v, want the expiry with %q", got.Details, tt.detail)
+			}
+		})
+	}
+}
+
+// TestHTTPValidateCertThresholds pins the thresholds' bounds.
+func TestHTTPValidateCertThresholds(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		degraded, down int
+		wantField      string
+	}{
+		{name: "defaults", degraded: 14},
+		{name: "down equal to degraded", degraded: 7, down: 7},
+		{name: "down above degraded", degraded: 7, down: 8, wantField: "check.cert_down_days"},
+		{name: "down without degraded", down: 5},
+		{name: "negative degraded", degraded: -1, wantField: "check.cert_degraded_days"},
+		{name: "ten years", degraded: 3650},
+		{name: "over ten years", degraded: 3651, wantField: "check.cert_degraded_days"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := probe.HTTP{URL: "https://example.org", CertDegradedDays: tt.degraded, CertDownDays: tt.down}
+			err := h.Validate()
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantField) {
+				t.Fatalf("Validate() = %v, want an error naming %s", err, tt.wantField)
+			}
+		})
+	}
+}
