@@ -329,7 +329,7 @@ func fromResult(r queue.Result) Tick {
 	}
 	return Tick{
 		Evidence: evidence, Details: details,
-		Region:   r.Region, WorkerID: r.WorkerID, Status: p.Status, StatusCode: p.StatusCode, LatencyMS: p.LatencyMS,
+		Region: r.Region, WorkerID: r.WorkerID, Status: p.Status, StatusCode: p.StatusCode, LatencyMS: p.LatencyMS,
 		Phases: p.Phases, ErrorClass: string(p.ErrorClass), Error: p.Error, CertExpiry: cert, ResolvedIP: p.ResolvedIP,
 		CheckedAt: checked.UTC().Truncate(time.Microsecond), ScheduledAt: r.ScheduledAt.UTC().Truncate(time.Microsecond),
 	}
