@@ -43,17 +43,17 @@ func TestBrowserMonitorLifecycle(t *testing.T) {
 	screenshot(t, ctx, "overview-empty")
 
 	// Create a monitor of the target through the form.
-	run(t, ctx, "open the new monitor form", chromedp.Navigate(base+"/monitors/new"), chromedp.WaitVisible(`input[name="url"]`))
+	run(t, ctx, "open the new monitor form", chromedp.Navigate(base+"/monitors/new"), chromedp.WaitVisible(`input[name="check.url"]`))
 	run(t, ctx, "fill the form",
 		chromedp.SendKeys(`input[name="name"]`, "Browser target"),
-		chromedp.SendKeys(`input[name="url"]`, target.URL),
+		chromedp.SendKeys(`input[name="check.url"]`, target.URL),
 		chromedp.SetValue(`input[name="interval_seconds"]`, "1"),
 		chromedp.SetValue(`input[name="timeout_ms"]`, "500"),
 		chromedp.SetValue(`input[name="failure_threshold"]`, "1"),
 		chromedp.SetValue(`input[name="recovery_threshold"]`, "1"),
 	)
 	screenshot(t, ctx, "monitor-form")
-	run(t, ctx, "save", chromedp.Submit(`input[name="url"]`))
+	run(t, ctx, "save", chromedp.Submit(`input[name="check.url"]`))
 	waitText(t, ctx, "", "Response time", 10*time.Second)
 	detail := value(t, ctx, "detail URL", chromedp.Location())
 	if !strings.Contains(detail, "/monitors/") {

@@ -174,7 +174,7 @@ func TestPagination(t *testing.T) {
 
 func TestFormInput(t *testing.T) {
 	f := monitorForm{Name: "n", Kind: "http", Check: map[string]string{"url": "https://x", "method": "GET",
-		"headers": "A: 1\r\n\r\nB-C:  two words ", "expected_status": "200, 3xx 404", "follow_redirects": "1"},
+		"headers": "A: 1\r\n\r\nB-C:  two words ", "expected_status": "200, 3xx\n404", "follow_redirects": "1"},
 		IntervalSeconds: "30", TimeoutMS: "", Quorum: "", DegradedAfterMS: "1_000", FailureThreshold: "x", Regions: []string{"eu"},
 		OtherRegions: "us, ap", RemindEverySec: "3.5"}
 	bad := apperr.Fields{}

@@ -47,7 +47,7 @@ type detailPage struct {
 	Ranges    []rangeTab
 	Chart     template.HTML
 	Bars      template.HTML
-	Regions   []tick.RegionState
+	Regions   []tick.RegionView
 	Checks    []checkRow
 	Incidents []incident.Incident
 }

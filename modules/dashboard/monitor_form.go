@@ -85,7 +85,9 @@ func checkText(k probe.Kind, settings json.RawMessage) map[string]string {
 				out[fd.Name] = "1"
 			}
 		case float64:
-			out[fd.Name] = strconv.FormatFloat(v, 'f', -1, 64)
+			if v != 0 { // empty: the default, or the stored value when editing
+				out[fd.Name] = strconv.FormatFloat(v, 'f', -1, 64)
+			}
 		case []any:
 			lines := make([]string, 0, len(v))
 			for _, e := range v {
@@ -208,6 +210,10 @@ func (f monitorForm) spec(bad apperr.Fields) *probe.Spec {
 				continue
 			}
 			values[fd.Name] = n
+		case probe.FieldSelect:
+			if raw != "" { // nothing chosen: the kind's default
+				values[fd.Name] = raw
+			}
 		case probe.FieldList:
 			values[fd.Name] = splitLines(raw)
 		case probe.FieldMap:
@@ -225,9 +231,10 @@ func (f monitorForm) spec(bad apperr.Fields) *probe.Spec {
 	return &probe.Spec{Kind: k.Name, Config: cfg}
 }
 
-// splitLines splits a list typed one per line (commas also separate,
-// except for conditions, which may contain them: a line with a bracket
-// is kept whole).
+// splitLines splits a list typed one per line; commas also separate
+// (expected statuses "200, 3xx"), except on a line with a bracket or a
+// quote, which is kept whole (conditions, CAA values). Spaces do not: DNS
+// values like "10 mail.example.org" contain them.
 func splitLines(s string) []string {
 	out := []string{}
 	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
@@ -239,7 +246,11 @@ func splitLines(s string) []string {
 			out = append(out, line)
 			continue
 		}
-		out = append(out, splitList(line)...)
+		for _, item := range strings.Split(line, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
 	}
 	return out
 }

@@ -106,7 +106,7 @@ func (h handlers) regions(c echo.Context) error {
 		return err
 	}
 	if rs == nil {
-		rs = []RegionState{}
+		rs = []RegionView{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"data": rs})
 }

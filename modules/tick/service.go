@@ -393,8 +393,16 @@ func (s *Service) List(ctx context.Context, monitorID int64, f TickFilter) (Page
 }
 
 // Regions returns one monitor's per-region state. The caller checks ownership.
-func (s *Service) Regions(ctx context.Context, monitorID int64) ([]RegionState, error) {
-	return s.store.regionStates(ctx, monitorID)
+func (s *Service) Regions(ctx context.Context, monitorID int64) ([]RegionView, error) {
+	rs, err := s.store.regionStates(ctx, monitorID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegionView, len(rs))
+	for i, r := range rs {
+		out[i] = RegionView{RegionState: r, KindDetails: r.DetailList()}
+	}
+	return out, nil
 }
 
 func encodeCursor(c cursor) string {

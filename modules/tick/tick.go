@@ -60,6 +60,13 @@ type RegionState struct {
 	Details              string       `json:"-"` // the last check's kind evidence, JSON []probe.Detail
 }
 
+// RegionView is a region's state as the API and dashboard show it: with
+// the last check's kind evidence decoded.
+type RegionView struct {
+	RegionState
+	KindDetails []probe.Detail `json:"details,omitempty"`
+}
+
 // DetailList is the last check's kind evidence (DNS answers, certificate
 // days left, packet loss), in display order; nil when there is none.
 func (rs RegionState) DetailList() []probe.Detail {
