@@ -152,6 +152,16 @@ func TestConfigCmd(t *testing.T) {
 			wantErr: []string{"BETTERSTACK_LOG_LEVEL", "loud"},
 		},
 		{
+			name:    "invalid listen address",
+			env:     []string{"BETTERSTACK_HTTP_ADDR", "127.0.0.1:99999"},
+			wantErr: []string{"invalid configuration", "BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+		},
+		{
+			name:    "listen address without a port",
+			file:    "http_addr: \"8080\"\n",
+			wantErr: []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+		},
+		{
 			name: "file then environment",
 			file: "min_interval: 30s\nregion: from-file\n",
 			env:  []string{"BETTERSTACK_REGION", "from-env"},
@@ -366,6 +376,12 @@ func TestServeCmdRefuses(t *testing.T) {
 					"BETTERSTACK_AUTO_MIGRATE", "false")
 			},
 			wantErr: []string{"migrate up", "schema is behind"},
+		},
+		{
+			name:    "invalid listen address",
+			env:     func(t *testing.T) { cliEnv(t) },
+			args:    []string{"--http-addr=:http-alt"},
+			wantErr: []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
 		},
 		{
 			name:    "address in use",

@@ -13,6 +13,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -234,6 +236,8 @@ func (c Config) Validate() error {
 	}
 	if c.HTTPAddr == "" {
 		bad("http_addr", "must not be empty")
+	} else if err := checkListenAddr(c.HTTPAddr); err != nil {
+		bad("http_addr", "%v", err)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log_format", "must be text or json, not %q", c.LogFormat)
@@ -301,6 +305,44 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// checkListenAddr refuses what net.Listen would refuse only at start (or
+// read differently from the user): http_addr is host:port, the host empty,
+// an IP or a name, the port a number from 0 to 65535.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("must be host:port such as :8080 or 127.0.0.1:8080, not %q", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || strings.TrimLeft(port, "0123456789") != "" {
+		return fmt.Errorf("port must be a number from 0 to 65535, not %q", port)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil && !validHost(host) {
+			return fmt.Errorf("host must be empty, an IP address or a host name, not %q", host)
+		}
+	}
+	return nil
+}
+
+// validHost reports whether s is a DNS name: dot-separated labels of
+// letters, digits and hyphens.
+func validHost(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // validateTopology refuses role sets that cannot reach their peers: with the

@@ -395,6 +395,50 @@ func TestValidate(t *testing.T) {
 			want:   []string{"BETTERSTACK_RETENTION_ROLLUPS", "at least 90d"},
 		},
 		{
+			name:   "http_addr no port",
+			change: func(c *config.Config) { c.HTTPAddr = "8080" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+		},
+		{
+			name:   "http_addr port out of range",
+			change: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:99999" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+		},
+		{
+			name:   "http_addr negative port",
+			change: func(c *config.Config) { c.HTTPAddr = ":-1" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+		},
+		{
+			name:   "http_addr named port",
+			change: func(c *config.Config) { c.HTTPAddr = ":http" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+		},
+		{
+			name:   "http_addr empty port",
+			change: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+		},
+		{
+			name:   "http_addr space in host",
+			change: func(c *config.Config) { c.HTTPAddr = "local host:80" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host must be"},
+		},
+		{
+			name:   "http_addr url instead of address",
+			change: func(c *config.Config) { c.HTTPAddr = "http://127.0.0.1:8080" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+		},
+		{
+			name:   "http_addr unbracketed ipv6",
+			change: func(c *config.Config) { c.HTTPAddr = "::1:8080" },
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+		},
+		{name: "http_addr any interface", change: func(c *config.Config) { c.HTTPAddr = ":8080" }},
+		{name: "http_addr ipv4", change: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:0" }},
+		{name: "http_addr ipv6", change: func(c *config.Config) { c.HTTPAddr = "[::1]:65535" }},
+		{name: "http_addr host name", change: func(c *config.Config) { c.HTTPAddr = "localhost:8080" }},
+		{
 			name: "every problem is reported at once",
 			change: func(c *config.Config) {
 				c.HTTPAddr, c.DatabaseMaxConns, c.JWTTTL, c.LoginMaxFails, c.LoginWindow, c.ShutdownTimeout = "", 0, time.Second, 0, 0, 0

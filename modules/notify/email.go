@@ -287,7 +287,7 @@ func smtpError(addr string, err error) error {
 		return permanent(err)
 	}
 	if errors.Is(err, probe.ErrBlockedAddress) {
-		return permanent(err)
+		return blocked(err)
 	}
 	return err
 }

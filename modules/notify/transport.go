@@ -118,10 +118,21 @@ func transportError(method, rawURL string, err error) error {
 		err = ue.Err
 	}
 	err = fmt.Errorf("%s %s: %w", method, redactURL(rawURL), err)
-	if errors.Is(err, probe.ErrBlockedAddress) || errors.Is(err, errTooManyRedirects) {
+	if errors.Is(err, probe.ErrBlockedAddress) {
+		return blocked(err)
+	}
+	if errors.Is(err, errTooManyRedirects) {
 		return permanent(err)
 	}
 	return err
+}
+
+// blocked marks a refused non-public destination permanent and says which
+// setting allows it: the operator who runs a receiver on the internal
+// network must not have to find the key in the docs.
+func blocked(err error) error {
+	return permanent(fmt.Errorf("%w; notifications reach only public addresses unless "+
+		"allow_private_webhooks is true (BETTERSTACK_ALLOW_PRIVATE_WEBHOOKS=true)", err))
 }
 
 // redactURL returns scheme and host of rawURL, dropping path, query and

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +24,15 @@ func DecodeJSON(c echo.Context, dst any) error {
 	if body == nil {
 		return apperr.New(apperr.BadRequest, "request body is empty; expected a JSON object")
 	}
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge
+		}
+		return apperr.New(apperr.BadRequest, "could not read the request body: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -34,6 +43,11 @@ func DecodeJSON(c echo.Context, dst any) error {
 			return errTooLarge
 		}
 		return apperr.New(apperr.BadRequest, "malformed JSON: unexpected data after the object")
+	}
+	// encoding/json turns invalid UTF-8 and lone surrogates into U+FFFD
+	// without a word; the forms refuse them, so the API does too.
+	if field := findBadText(raw); field != "" {
+		return apperr.Field(field, "must be valid UTF-8 text: no invalid bytes and no unpaired \\uD800-\\uDFFF escapes")
 	}
 	// PostgreSQL text cannot hold NUL and no field needs it: refuse it here,
 	// for every body, rather than fail in the database.

@@ -101,13 +101,29 @@ func Flash(c echo.Context) string {
 	return msg
 }
 
-// SafeNext returns next when it is a local path ("/monitors/3"), else "/":
-// the login form's redirect must not send users to another site.
+// SafeNext returns next when it is a path on this site ("/monitors/3"),
+// else "/": the login form's redirect must not send users to another site.
+// It judges next as a browser reads a Location header: browsers drop ASCII
+// tab, CR and LF anywhere in a URL and read a backslash as a slash, so
+// "/\t/evil.test/" and "/\\evil.test" both mean "//evil.test", another host.
 func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	clean := strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\r', '\n':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, next)
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(clean)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return clean
 }
 
 // Headers sets the security headers of every HTML response. csp is the
