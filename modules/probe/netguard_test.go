@@ -108,8 +108,8 @@ func TestCheckBlockPrivate(t *testing.T) {
 			if got.Status != probe.StatusDown || got.ErrorClass != probe.ClassBlocked {
 				t.Fatalf("got %q %q (%s), want down blocked", got.Status, got.ErrorClass, got.Error)
 			}
-			if !strings.Contains(got.Error, "127.0.0.1") {
-				t.Errorf("error %q does not name the address", got.Error)
+			if !strings.Contains(got.Error, "127.0.0.1") || !strings.Contains(got.Error, "block_private_targets") {
+				t.Errorf("error %q does not name the address and the setting", got.Error)
 			}
 		})
 	}

@@ -115,6 +115,9 @@ func (p *Prober) Check(ctx context.Context, req Request) (res Result) {
 	switch {
 	case res.Status == "":
 		res.Status, res.ErrorClass, res.Error = StatusDown, ClassInternal, "probe returned no status"
+	case res.ErrorClass == ClassBlocked:
+		// Say which setting made it so, whichever kind refused the address.
+		res.Error = oneLine(res.Error + " (private targets are refused while block_private_targets is on)")
 	case res.Status == StatusUp && req.DegradedAfterMS > 0 && res.LatencyMS > float64(req.DegradedAfterMS):
 		// Degraded keeps ErrorClass empty: nothing failed, it was only slow.
 		res.Status = StatusDegraded
