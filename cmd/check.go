@@ -188,7 +188,8 @@ func writeCheckResult(w io.Writer, kind, target string, res probe.Result, now ti
 		line("Status code", "%d", res.StatusCode)
 	}
 	if res.ErrorClass != probe.ClassNone {
-		line("Error", "%s: %s", res.ErrorClass, res.Error)
+		// Go's TLS errors begin "tls: ": do not say the class twice.
+		line("Error", "%s: %s", res.ErrorClass, strings.TrimPrefix(res.Error, string(res.ErrorClass)+": "))
 	}
 	if res.ResolvedIP != "" {
 		line("Resolved IP", "%s", res.ResolvedIP)

@@ -139,3 +139,16 @@ func TestWriteCheckResultCertificate(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteCheckResultSaysTheClassOnce: Go's TLS errors begin "tls: ";
+// the error line must not read "tls: tls: ...".
+func TestWriteCheckResultSaysTheClassOnce(t *testing.T) {
+	var out bytes.Buffer
+	res := probe.Result{Status: probe.StatusDown, ErrorClass: probe.ClassTLS, Error: "tls: failed to verify certificate"}
+	if err := writeCheckResult(&out, "http", "https://example.com", res, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Error     tls: failed to verify certificate") || strings.Contains(out.String(), "tls: tls:") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
