@@ -51,6 +51,24 @@ func TestCheckCmd(t *testing.T) {
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
+	banner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := banner.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("220 ready\r\n"))
+			_ = c.Close()
+		}
+	}()
+	t.Cleanup(func() { _ = banner.Close() })
+	tcpURL := "tcp://" + banner.Addr().String()
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(tlsSrv.Close)
 
 	tests := []struct {
 		name    string
@@ -80,6 +98,18 @@ func TestCheckCmd(t *testing.T) {
 		{name: "bad expectation", args: []string{srv.URL, "--expect", "2xy"}, wantErr: "--expect"},
 		{name: "bad scheme", args: []string{"ftp://127.0.0.1/"}, wantErr: "the scheme must name a check kind"},
 		{name: "no url", args: []string{}, wantErr: "accepts 1 arg"},
+		{name: "tcp banner", args: []string{tcpURL + "?expect=220"},
+			wantOut: []string{"Check        tcp " + banner.Addr().String(), "Status       up", "Reply        \"220 ready\"", "Connected to"}},
+		{name: "tcp banner mismatch", args: []string{tcpURL + "?expect=%2BPONG"}, wantErr: "check failed: banner: expected \"+PONG\""},
+		{name: "tcp refused", args: []string{"tcp://" + strings.TrimPrefix(closed, "http://")}, wantErr: "check failed: connect: "},
+		{name: "tcp setting named", args: []string{"tcp://127.0.0.1:80?colour=red"}, wantErr: "colour"},
+		{name: "http flag on another kind", args: []string{tcpURL, "--keyword", "x"}, wantErr: "--keyword: applies to http and https URLs only"},
+		{name: "tls self-signed without verification", args: []string{"tls://" + strings.TrimPrefix(tlsSrv.URL, "https://") + "?verify=false"},
+			wantOut: []string{"Check        tls 127.0.0.1:", "Status       up", "Days left", "Issuer"}},
+		{name: "tls untrusted", args: []string{"tls://" + strings.TrimPrefix(tlsSrv.URL, "https://")}, wantErr: "check failed: tls: "},
+		{name: "icmp blocked never: the operator's own machine", args: []string{"icmp://127.0.0.1?count=1"},
+			wantOut: []string{"Check        icmp 127.0.0.1", "Status       up", "Packet loss  0%"}},
+		{name: "dns without a name", args: []string{"dns://"}, wantErr: "must be dns://<name>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,8 +120,10 @@ func TestCheckCmd(t *testing.T) {
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
 			}
+			// Labels are aligned to the longest one shown: compare words.
+			words := strings.Join(strings.Fields(out), " ")
 			for _, want := range tt.wantOut {
-				if !strings.Contains(out, want) {
+				if !strings.Contains(words, strings.Join(strings.Fields(want), " ")) {
 					t.Errorf("output does not contain %q:\n%s", want, out)
 				}
 			}
