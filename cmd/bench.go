@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"sort"
 	"strings"
 	"syscall"
@@ -22,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/pusher"
 )
@@ -34,6 +37,7 @@ type benchFlags struct {
 	databaseURL string // admin URL: a throwaway database is created next to it
 	redisURL    string
 	https       bool
+	kind        string // one of benchKinds
 }
 
 func newBenchCmd() *cobra.Command {
@@ -58,6 +62,7 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL admin URL (a bsbench_* database is created and dropped); empty = embedded SQLite")
 	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
+	fl.StringVar(&f.kind, "kind", "http", "what each monitor checks: http, http-conditions (three conditions on the JSON answer) or tcp (a connect to the target's port)")
 	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd(), newBenchWebCmd())
 	return cmd
 }
@@ -65,6 +70,9 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	if f.monitors < 1 || f.interval < time.Second || f.duration < time.Second {
 		return errors.New("--monitors must be ≥ 1, --interval and --duration ≥ 1s")
+	}
+	if _, _, err := benchCheck(f.kind, "http://127.0.0.1:1", 1); err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "bsbench-")
 	if err != nil {
@@ -120,8 +128,8 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	if err := seedBenchMonitors(ctx, app, f, targetURL, start.Add(2*time.Second)); err != nil {
 		return fmt.Errorf("seed monitors: %w", err)
 	}
-	fmt.Fprintf(out, "bench: %d monitors every %s, %s target, %s; warm-up %s, measuring %s\n",
-		f.monitors, f.interval, map[bool]string{true: "HTTPS", false: "HTTP"}[f.https], backend, f.interval, f.duration)
+	fmt.Fprintf(out, "bench: %d %s monitors every %s, %s target, %s; warm-up %s, measuring %s\n",
+		f.monitors, f.kind, f.interval, map[bool]string{true: "HTTPS", false: "HTTP"}[f.https], backend, f.interval, f.duration)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
@@ -147,36 +155,68 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	return reportBench(ctx, out, app, f, from, until, cpu, wall)
 }
 
-// seedBenchMonitors inserts the monitors with ids 1..N and their first slot
-// already spread over the interval, as a long-running install would have.
+// seedBenchMonitors stores the monitors with ids 1..N through the monitor
+// module, their first slot already spread over the interval, as a
+// long-running install would have.
 func seedBenchMonitors(ctx context.Context, app *App, f benchFlags, target string, after time.Time) error {
-	if _, err := app.Auth.CreateUser(ctx, "bench@example.com", "bench password"); err != nil {
+	u, err := app.Auth.CreateUser(ctx, "bench@example.com", "bench password")
+	if err != nil {
 		return err
 	}
-	const batch = 500
 	secs := int(f.interval / time.Second)
 	timeout := min(5000, secs*1000-500)
+	const batch = 5000
 	for lo := 1; lo <= f.monitors; lo += batch {
 		hi := min(lo+batch-1, f.monitors)
-		var sb strings.Builder
-		args := make([]any, 0, (hi-lo+1)*6)
-		sb.WriteString(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at,
-			created_at, updated_at, regions) VALUES `)
+		ms := make([]monitor.Monitor, 0, hi-lo+1)
 		for id := lo; id <= hi; id++ {
-			if id > lo {
-				sb.WriteByte(',')
+			spec, targetText, err := benchCheck(f.kind, target, id)
+			if err != nil {
+				return err
 			}
-			sb.WriteString(`(?,1,?,'http',?,?,?,?,?,?,?,'[]')`)
 			next := pusher.NextSlot(int64(id), f.interval, after)
-			u := fmt.Sprintf("%s/m/%d", target, id)
-			spec := fmt.Sprintf(`{"url":%q,"method":"GET","headers":{},"body":"","expected_status":["2xx"],"keyword":"","keyword_absent":false,"follow_redirects":true}`, u)
-			args = append(args, id, fmt.Sprintf("m%d", id), spec, u, secs, timeout, next, after, after)
+			ms = append(ms, monitor.Monitor{ID: int64(id), Name: fmt.Sprintf("m%d", id), Check: spec, Target: targetText,
+				IntervalSeconds: secs, TimeoutMS: timeout, FailureThreshold: 2, RecoveryThreshold: 2, NextRunAt: &next})
 		}
-		if err := app.DB.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+		if err := app.Monitors.Seed(ctx, u.ID, ms); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// benchKinds are the checks `bench --kind` can run against the target.
+var benchKinds = []string{"http", "http-conditions", "tcp"}
+
+// benchCheck is monitor id's check of the target for a bench kind: an
+// HTTP GET, the same with three conditions on the JSON answer, or a TCP
+// connect to the target's port.
+func benchCheck(kind, target string, id int) (probe.Spec, string, error) {
+	var c probe.Check
+	switch kind {
+	case "http", "http-conditions":
+		h := probe.NewHTTP()
+		h.URL = fmt.Sprintf("%s/m/%d", target, id)
+		h.ExpectedStatus = []string{"2xx"}
+		if kind == "http-conditions" {
+			h.Conditions = []string{"[STATUS] == 200", "[BODY].status == ok", "[RESPONSE_TIME] < 1000"}
+		}
+		c = h
+	case "tcp":
+		u, err := url.Parse(target)
+		if err != nil {
+			return probe.Spec{}, "", err
+		}
+		port, err := strconv.Atoi(u.Port())
+		if err != nil {
+			return probe.Spec{}, "", fmt.Errorf("target %q has no port", target)
+		}
+		c = &probe.TCP{Host: u.Hostname(), Port: port}
+	default:
+		return probe.Spec{}, "", fmt.Errorf("--kind %q: must be one of %s", kind, strings.Join(benchKinds, ", "))
+	}
+	spec, err := probe.SpecOf(strings.TrimSuffix(kind, "-conditions"), c)
+	return spec, c.Target(), err
 }
 
 func reportBench(ctx context.Context, out io.Writer, app *App, f benchFlags, from, until time.Time, cpu, wall time.Duration) error {

@@ -28,6 +28,7 @@ type checkFlags struct {
 	keywordAbsent bool
 	noFollow      bool
 	degradedAfter time.Duration
+	conditions    []string
 	json          bool
 }
 
@@ -46,6 +47,12 @@ Private addresses are allowed: this runs on the operator's own machine.
 Exits non-zero when the check is down (up and degraded count as success).`,
 		Example: `  betterstack check https://example.com
   betterstack check https://example.com/health --expect 200 --keyword '"ok"' --timeout 5s
+  betterstack check https://example.com/health --condition '[BODY].status == UP' --condition '[RESPONSE_TIME] < 500'
+  betterstack check tcp://db.internal:5432
+  betterstack check 'dns://example.org?type=MX&expect=10%20mail.example.org'
+  betterstack check icmp://192.0.2.1
+  betterstack check tls://example.org:443
+  betterstack check domain://example.org
   betterstack check http://10.0.0.5:8080 --method POST --header "Content-Type: application/json" --body '{}' --json`,
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
@@ -87,6 +94,7 @@ Exits non-zero when the check is down (up and degraded count as success).`,
 	fl.BoolVar(&f.keywordAbsent, "keyword-absent", false, "fail when the body contains --keyword instead")
 	fl.BoolVar(&f.noFollow, "no-follow", false, "do not follow redirects; judge the 3xx response itself")
 	fl.DurationVar(&f.degradedAfter, "degraded-after", 0, "report degraded when slower than this (0 = never)")
+	fl.StringArrayVar(&f.conditions, "condition", nil, `condition on the response in Gatus's language, e.g. '[BODY].status == UP' (repeatable)`)
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON")
 	return cmd
 }
@@ -134,7 +142,7 @@ func (f *checkFlags) request(cmd *cobra.Command, target string) (probe.Request, 
 }
 
 // httpFlags are the flags only an HTTP check reads.
-var httpFlags = []string{"method", "header", "body", "expect", "keyword", "keyword-absent", "no-follow"}
+var httpFlags = []string{"method", "header", "body", "expect", "keyword", "keyword-absent", "no-follow", "condition"}
 
 // checkSchemes lists the URL schemes `check` understands.
 func checkSchemes() []string {
@@ -167,7 +175,7 @@ func (f *checkFlags) httpCheck(rawURL string) (*probe.HTTP, error) {
 	}
 	return &probe.HTTP{
 		URL: rawURL, Method: f.method, Headers: headers, Body: f.body, ExpectedStatus: f.expect,
-		Keyword: f.keyword, KeywordAbsent: f.keywordAbsent, FollowRedirects: !f.noFollow,
+		Keyword: f.keyword, KeywordAbsent: f.keywordAbsent, FollowRedirects: !f.noFollow, Conditions: f.conditions,
 	}, nil
 }
 

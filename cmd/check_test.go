@@ -110,6 +110,12 @@ func TestCheckCmd(t *testing.T) {
 		{name: "icmp blocked never: the operator's own machine", args: []string{"icmp://127.0.0.1?count=1"},
 			wantOut: []string{"Check        icmp 127.0.0.1", "Status       up", "Packet loss  0%"}},
 		{name: "dns without a name", args: []string{"dns://"}, wantErr: "must be dns://<name>"},
+		{name: "condition holds", args: []string{srv.URL, "--condition", "[BODY].status == ok", "--condition", "[STATUS] < 300"},
+			wantOut: []string{"Status up"}},
+		{name: "condition fails with the value seen", args: []string{srv.URL, "--condition", "[BODY].status == UP"},
+			wantErr: `check failed: condition: condition [BODY].status == UP failed: [BODY].status = "ok"`},
+		{name: "malformed condition names the position", args: []string{srv.URL, "--condition", "[BOD] == 1"},
+			wantErr: "check.conditions[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -234,3 +234,23 @@ func (s *Service) checkChannels(ctx context.Context, userID int64, ids []int64) 
 	}
 	return nil
 }
+
+// Seed stores ms as they are (ids, schedule and check included) for userID,
+// in batches, without validation: benchmarks and load tests build large
+// installs through it rather than writing this module's table themselves.
+func (s *Service) Seed(ctx context.Context, userID int64, ms []Monitor) error {
+	now := s.now()
+	rows := make([]row, len(ms))
+	for i, m := range ms {
+		m.UserID = userID
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt, m.UpdatedAt = now, now
+		}
+		if m.Regions == nil {
+			m.Regions = []string{}
+		}
+		rows[i] = toRow(m)
+		rows[i].NextRunAt = m.NextRunAt
+	}
+	return s.store.seed(ctx, rows)
+}

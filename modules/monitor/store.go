@@ -300,3 +300,8 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 	})
 	return n, err
 }
+
+// seed inserts rows in batches of 500.
+func (s *store) seed(ctx context.Context, rows []row) error {
+	return s.db.WithContext(ctx).CreateInBatches(rows, 500).Error
+}

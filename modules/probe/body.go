@@ -20,6 +20,8 @@ var readBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 // found by keeping the last len(keyword)-1 bytes of what came before.
 type bodyScan struct {
 	keyword []byte
+	keepAll bool   // keep the whole body read (conditions on [BODY] need it)
+	all     []byte // the body read, when keepAll
 	excerpt []byte
 	found   bool
 	read    int64
@@ -56,6 +58,9 @@ func (s *bodyScan) scan(r io.Reader, limit int64) error {
 
 func (s *bodyScan) feed(p []byte) {
 	s.read += int64(len(p))
+	if s.keepAll {
+		s.all = append(s.all, p...)
+	}
 	if room := excerptBytes - len(s.excerpt); room > 0 {
 		s.excerpt = append(s.excerpt, p[:min(room, len(p))]...)
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/probe/condition"
 )
 
 // Limits of an HTTP check's settings.
@@ -43,7 +44,20 @@ type HTTP struct {
 	// certificate verification already fails).
 	CertDegradedDays int `json:"cert_degraded_days"`
 	CertDownDays     int `json:"cert_down_days"`
+	// Conditions are checked on every response that passed the status
+	// and keyword checks, in Gatus's condition language (package
+	// condition): "[BODY].status == UP", "[RESPONSE_TIME] < 500".
+	Conditions []string `json:"conditions,omitempty"`
+
+	parsed []*condition.Condition // Conditions, parsed by Validate
 }
+
+// MaxConditions is how many conditions an HTTP check may have.
+const MaxConditions = 20
+
+// ClassCondition is the class of a check whose response failed one of its
+// conditions; the error names the condition and the value seen.
+const ClassCondition ErrorClass = "condition"
 
 var _ Check = (*HTTP)(nil)
 
@@ -70,6 +84,8 @@ var httpKind = Kind{
 			Help: "For https: degraded when the certificate expires within this many days; 0 turns it off."},
 		{Name: "cert_down_days", Label: "Certificate: down under (days)", Type: FieldNumber,
 			Help: "For https: down when the certificate expires within this many days; 0 means only once expired."},
+		{Name: "conditions", Label: "Conditions", Type: FieldList, Placeholder: "[BODY].status == UP",
+			Help: "One per line, in Gatus's language: [STATUS], [BODY].a.b[0], [RESPONSE_TIME], [CERTIFICATE_EXPIRATION], [IP], [HEADER].Name; == != < <= > >=; len(), has(), pat(), any()."},
 	},
 	Schemes: []string{"http", "https"},
 	FromURL: func(u *url.URL) (Check, error) {
@@ -134,6 +150,18 @@ func (h *HTTP) Validate() error {
 	}
 	if h.KeywordAbsent && h.Keyword == "" {
 		f.Add("check.keyword_absent", "needs a keyword")
+	}
+	h.parsed = h.parsed[:0]
+	if len(h.Conditions) > MaxConditions {
+		f.Add("check.conditions", fmt.Sprintf("must list at most %d conditions", MaxConditions))
+	}
+	for i, text := range h.Conditions {
+		c, err := condition.Parse(text)
+		if err != nil {
+			f.Add(fmt.Sprintf("check.conditions[%d]", i), fmt.Sprintf("%q: %v", text, err))
+			continue
+		}
+		h.parsed = append(h.parsed, c)
 	}
 	if h.CertDegradedDays < 0 || h.CertDegradedDays > maxExpiryDays {
 		f.Add("check.cert_degraded_days", fmt.Sprintf("must be between 0 and %d", maxExpiryDays))

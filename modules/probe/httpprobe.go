@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/betterstack/betterstack/modules/probe/condition"
 )
 
 // Evidence limits for Result.ResponseHeaders.
@@ -79,7 +81,7 @@ func (req *HTTP) Run(ctx context.Context, env *Env) Result {
 	res.StatusCode = resp.StatusCode
 	res.ResponseHeaders = evidenceHeaders(resp.Header)
 	t.setStage(stageReading)
-	scan := bodyScan{keyword: []byte(req.Keyword)}
+	scan := bodyScan{keyword: []byte(req.Keyword), keepAll: req.readsBody()}
 	readErr := scan.scan(resp.Body, env.Config.MaxBodyBytes)
 	bodyDone := time.Now()
 	res.LatencyMS = ms(bodyDone.Sub(start))
@@ -99,8 +101,44 @@ func (req *HTTP) Run(ctx context.Context, env *Env) Result {
 	default:
 		res.Status = StatusUp
 		req.judgeCertificate(&res, env.Now())
+		req.judgeConditions(&res, resp, scan.all, env.Now())
 	}
 	return res
+}
+
+// readsBody reports whether a condition reads the body, which is then kept
+// whole (up to MaxBodyBytes) instead of streamed past.
+func (req *HTTP) readsBody() bool {
+	for _, c := range req.parsed {
+		for _, ph := range c.Placeholders() {
+			if ph == condition.Body {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// judgeConditions fails a response that passed the other checks but not
+// one of the conditions, naming the condition and the value it saw.
+func (req *HTTP) judgeConditions(res *Result, resp *http.Response, body []byte, now time.Time) {
+	if len(req.parsed) == 0 || res.Status == StatusDown {
+		return
+	}
+	v := condition.Values{Status: resp.StatusCode, Body: body, ResponseTimeMS: res.LatencyMS, IP: res.ResolvedIP,
+		Connected: true, Header: resp.Header}
+	if res.CertExpiry != nil {
+		left := res.CertExpiry.Sub(now)
+		v.CertExpiration = &left
+	}
+	failed, seen := condition.EvalAll(req.parsed, v)
+	if failed == nil {
+		return
+	}
+	res.Status, res.ErrorClass = StatusDown, ClassCondition
+	res.Error = oneLine(fmt.Sprintf("condition %s failed: %s", failed, seen))
+	res.Details = append(res.Details, Detail{Name: "failed condition", Value: oneLineN(failed.String(), 300)},
+		Detail{Name: "value seen", Value: oneLineN(seen, 300)})
 }
 
 // judgeCertificate applies the certificate expiry thresholds to an https
