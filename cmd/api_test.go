@@ -295,7 +295,7 @@ func TestMonitorsAPI(t *testing.T) {
 			{name: "unknown kind", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"check":{"kind":"gopher","url":"x"}}`, status: 422, contains: []string{`"check.kind":"must be one of`}},
 			{name: "check setting of the wrong type", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"check":{"kind":"http","url":5}}`, status: 422, contains: []string{`"check.url":"must be a string"`}},
 			{name: "malformed condition named with its position", method: "POST", path: "/api/v1/monitors", auth: "alice",
-				body: `{"check":{"kind":"http","url":"https://a.example","conditions":["[STATUS] == 200","[BODY].status = UP"]}}`,
+				body:   `{"check":{"kind":"http","url":"https://a.example","conditions":["[STATUS] == 200","[BODY].status = UP"]}}`,
 				status: 422, contains: []string{`"check.conditions[1]"`, "position"}},
 			{name: "unknown check setting", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"check":{"kind":"http","url":"https://a.example","colour":"red"}}`, status: 422, contains: []string{`"check.colour":"unknown field"`}},
 			{name: "check and legacy fields together", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"check":{"kind":"http","url":"https://a.example"},"url":"https://b.example"}`, status: 422, contains: []string{`"check":"give the check either`}},
