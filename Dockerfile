@@ -5,6 +5,13 @@
 #   docker build --build-arg VERSION=v1.2.3 -t betterstack .
 #   docker run -p 8080:8080 -v betterstack-data:/data betterstack
 #
+# Ping (icmp) monitors: the image runs as nonroot, so a raw ICMP socket is
+# refused; allow unprivileged ICMP sockets for the container's users with
+#   docker run --sysctl net.ipv4.ping_group_range="0 2147483647" ...
+# (Kubernetes: securityContext.sysctls, a "safe" sysctl). Without it, ping
+# checks fail with class "permission" and a message naming this setting.
+# Every other kind needs nothing extra.
+#
 # Every setting comes from BETTERSTACK_* environment variables (or a file
 # mounted and passed with --config); see configs/betterstack.example.yaml.
 

@@ -1,17 +1,37 @@
 // Package probe runs one check against a target and reports what it saw.
 //
-// All outbound check traffic of BetterStack lives in this package. A probe is
-// a plain function in a registry keyed by URL scheme: it takes a context that
-// carries the check's deadline and a Request, and returns a Result with the
-// status, an error class and the timing phases. Probes never panic to their
-// caller: a panic is recovered and reported as ClassInternal.
+// All outbound check traffic of BetterStack lives in this package. Checks
+// come in kinds (http, tcp, dns, icmp, tls, domain), each registered once
+// in registry.go as a Kind: its settings struct (a Check: Validate, Target,
+// Run), the field descriptions that drive the dashboard form and the
+// export, and how `betterstack check` reads its URL. A monitor carries a
+// Spec (kind plus settings as JSON); the queue job carries the Spec
+// untouched, so a new kind never changes the queue, the API or the form.
+// Probes never panic to their caller: a panic is recovered and reported as
+// ClassInternal.
 //
 // Data enters as a Request (carried inside a queue job) and leaves as a
-// Result; the package keeps no state between checks. Prober.Check looks the
-// probe up by scheme, bounds it with the request's timeout and stamps the
-// result. Every check opens a fresh connection, so DNS, connect and TLS
-// problems are seen every time; the HTTP probe times its phases with
-// net/http/httptrace.
+// Result, one shape for every kind: phases a kind does not have stay zero
+// and its own evidence goes in Details. Prober.Check decodes the spec
+// strictly, validates it, bounds the run with the request's timeout and
+// stamps the result. Every check opens a fresh connection, so DNS, connect
+// and TLS problems are seen every time; the HTTP kind times its phases with
+// net/http/httptrace. State kept across checks (the domain kind's RDAP
+// cache, the icmp kind's socket mode) lives in the Prober's Env, never in a
+// package variable.
+//
+// # Adding a kind
+//
+// Write <kind>.go with an exported settings struct (JSON tags are the names
+// users write under "check"), its Validate (errors name "check.<field>"
+// through apperr.Fields, boundaries enforced), Target (one line) and Run
+// (honour ctx's deadline; connect through env.Dialer so the private-address
+// guard applies; classify connection errors with classify; give the kind's
+// own failures their own ErrorClass constant; put evidence in Details), and
+// a Kind value with Title, Fields, Schemes and FromURL. Add its row to
+// registry.go, its tests against a real server on 127.0.0.1, and its
+// settings to the pipeline and form tests in cmd (they fail until it is
+// covered). Nothing else changes.
 //
 // A check that succeeded but took longer than Request.DegradedAfterMS is
 // StatusDegraded with an empty ErrorClass: nothing failed, it was slow.
