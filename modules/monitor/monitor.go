@@ -1,6 +1,14 @@
 // Package monitor owns the monitors: what to check, how often, from where and
 // what counts as healthy. Table: monitors.
 //
+// A monitor is an envelope: what every kind of check shares (name, interval,
+// timeout, regions, thresholds, quorum, channels, paused) around a check
+// spec of one registered kind (probe.Spec, stored as kind + check_spec JSON,
+// with its one-line target beside it for lists and search). This package
+// never looks inside a spec except through the probe registry: decoding it
+// strictly over the kind's defaults (or the stored settings, on update) and
+// validating it, so a new kind needs nothing here.
+//
 // Data enters through the API and dashboard (Create, Update, Pause, Resume,
 // CheckNow, Delete) and leaves to them (Get, List, Overview) and to the
 // pusher, which claims due monitors (ClaimDue) and turns them into jobs.
