@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/database"
 )
 
@@ -141,7 +142,7 @@ func (s *Service) reconcileOne(tx *gorm.DB, c Change, m monitorInfo, open map[in
 		}
 	}
 	act := Plan(current, c.Status, maint)
-	ref := MonitorRef{ID: m.ID, Name: m.Name, URL: m.URL}
+	ref := MonitorRef{ID: m.ID, Name: m.Name, URL: probe.RedactURL(m.URL)}
 	if act.Resolve {
 		at := c.At
 		row.Status, row.ResolvedAt, row.UpdatedAt = string(StatusResolved), &at, at
@@ -389,7 +390,7 @@ func (s *Service) notifyUser(tx *gorm.DB, r incidentRow, event, actor, comment s
 	}
 	m := ms[r.MonitorID]
 	n := Notice{Event: event, Key: fmt.Sprintf("incident-%d-%s", r.ID, strings.TrimPrefix(event, "incident.")),
-		Incident: r.incident(at), Monitor: MonitorRef{ID: m.ID, Name: m.Name, URL: m.URL}, Actor: actor, Comment: comment, At: at}
+		Incident: r.incident(at), Monitor: MonitorRef{ID: m.ID, Name: m.Name, URL: probe.RedactURL(m.URL)}, Actor: actor, Comment: comment, At: at}
 	return s.outbox.Enqueue(tx, r.MonitorID, n)
 }
 
@@ -442,7 +443,7 @@ func (s *Service) remind(ctx context.Context) error {
 			}
 			m := ms[r.MonitorID]
 			n := Notice{Event: NoticeReminder, Key: fmt.Sprintf("incident-%d-reminder-%d", r.ID, now.Unix()),
-				Incident: r.incident(now), Monitor: MonitorRef{ID: m.ID, Name: m.Name, URL: m.URL}, At: now}
+				Incident: r.incident(now), Monitor: MonitorRef{ID: m.ID, Name: m.Name, URL: probe.RedactURL(m.URL)}, At: now}
 			if err := s.outbox.Enqueue(tx, r.MonitorID, n); err != nil {
 				return err
 			}

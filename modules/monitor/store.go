@@ -91,6 +91,8 @@ func (r row) monitor() Monitor {
 		if json.Unmarshal(m.Check.Config, &h) == nil {
 			m.URL = h.URL
 		}
+		// Rows migrated from the first release hold the URL as written.
+		m.Target = probe.RedactURL(m.Target)
 	}
 	if m.Paused {
 		m.Status, m.StatusSince = StatusPaused, nil

@@ -3,6 +3,7 @@ package probe
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -106,8 +107,40 @@ func HTTPRequest(h HTTP, timeoutMS, degradedAfterMS int) Request {
 	return Request{Check: spec, TimeoutMS: timeoutMS, DegradedAfterMS: degradedAfterMS}
 }
 
-// Target is the URL.
-func (h *HTTP) Target() string { return h.URL }
+// Target is the URL with its secrets hidden (see RedactURL): it is what
+// lists, pages, reports and notifications show.
+func (h *HTTP) Target() string { return RedactURL(h.URL) }
+
+// secretParam matches query parameter names that usually carry a secret.
+var secretParam = regexp.MustCompile(`(?i)(token|key|secret|passw|pwd|auth|sig|session|credential)`)
+
+// RedactURL hides what a URL carries as credentials: the password of
+// user:password@ and the values of query parameters whose names say they
+// hold a secret (token, api_key, signature, ...). Only the monitor's edit
+// form and its owner's API read show the URL as written.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for name := range q {
+			if secretParam.MatchString(name) {
+				q[name] = []string{"redacted"}
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
+}
 
 // Validate checks every setting and names each one that is wrong. An empty
 // method means GET and an empty expected_status means 2xx or 3xx.

@@ -80,3 +80,26 @@ func TestHTTPValidateCertThresholds(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPTargetHidesSecrets: what lists, pages and notifications show of
+// an HTTP monitor carries no password and no secret query value.
+func TestHTTPTargetHidesSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:hunter2@example.org/x":               "https://user:redacted@example.org/x",
+		"https://user@example.org/x":                       "https://user@example.org/x",
+		"https://example.org/h?api_key=abc&page=2":         "https://example.org/h?api_key=redacted&page=2",
+		"https://example.org/h?Token=abc":                  "https://example.org/h?Token=redacted",
+		"https://example.org/h?X-Amz-Signature=abc&v=1":    "https://example.org/h?X-Amz-Signature=redacted&v=1",
+		"https://example.org/health?verbose=1":             "https://example.org/health?verbose=1",
+		"http://example.org:8080/a/b":                      "http://example.org:8080/a/b",
+		"https://u:p@example.org/?password=x&session_id=y": "https://u:redacted@example.org/?password=redacted&session_id=redacted",
+	} {
+		h := probe.HTTP{URL: in}
+		if got := h.Target(); got != want {
+			t.Errorf("Target(%q) = %q, want %q", in, got, want)
+		}
+		if strings.Contains(h.Target(), "hunter2") || strings.Contains(h.Target(), "abc") {
+			t.Errorf("Target(%q) = %q still shows a secret", in, h.Target())
+		}
+	}
+}
