@@ -12,8 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/betterstack/betterstack/modules/apperr"
-	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/probe"
 )
 
 // Notification event names.
