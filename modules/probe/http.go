@@ -39,6 +39,9 @@ type HTTP struct {
 	Keyword         string            `json:"keyword"`
 	KeywordAbsent   bool              `json:"keyword_absent"`
 	FollowRedirects bool              `json:"follow_redirects"`
+	// KeepHeadersOnRedirect sends the headers to the host a redirect
+	// names too; by default they go only to the URL's own host.
+	KeepHeadersOnRedirect bool `json:"keep_headers_on_redirect,omitempty"`
 	// Certificate expiry of an https target, as the tls kind judges it:
 	// degraded when fewer than CertDegradedDays days are left (0: off),
 	// down when fewer than CertDownDays (0: only once expired, which
@@ -81,6 +84,8 @@ var httpKind = Kind{
 		{Name: "keyword", Label: "Keyword", Type: FieldText, Help: "Text that must appear in the body."},
 		{Name: "keyword_absent", Label: "Keyword must be absent", Type: FieldBool},
 		{Name: "follow_redirects", Label: "Follow redirects", Type: FieldBool},
+		{Name: "keep_headers_on_redirect", Label: "Send the headers to other hosts on redirects", Type: FieldBool,
+			Help: "Off: a redirect to another host gets none of the headers above (they may carry credentials)."},
 		{Name: "cert_degraded_days", Label: "Certificate: degraded under (days)", Type: FieldNumber,
 			Help: "For https: degraded when the certificate expires within this many days; 0 turns it off."},
 		{Name: "cert_down_days", Label: "Certificate: down under (days)", Type: FieldNumber,

@@ -103,3 +103,48 @@ func TestHTTPTargetHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPRedirectToAnotherHostDropsHeaders: a monitor's headers (an API
+// key, say) go to its own host only, unless it says otherwise; a redirect
+// on the same host keeps them.
+func TestHTTPRedirectToAnotherHostDropsHeaders(t *testing.T) {
+	seen := make(chan string, 4)
+	other := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Get("X-Api-Key") + "|" + r.Header.Get("User-Agent")
+	}))
+	t.Cleanup(other.Close)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			// Another host: "localhost" is not "127.0.0.1" to the client.
+			http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/landing", http.StatusFound)
+		case "/here":
+			http.Redirect(w, r, "/landing", http.StatusFound)
+		default:
+			seen <- r.Header.Get("X-Api-Key") + "|" + r.Header.Get("User-Agent")
+		}
+	}))
+	t.Cleanup(origin.Close)
+	p := probe.New(probe.Config{})
+	for _, tt := range []struct {
+		name string
+		path string
+		keep bool
+		want string
+	}{
+		{name: "other host gets no headers", path: "/away", want: "|" + probe.DefaultUserAgent},
+		{name: "other host gets them when asked", path: "/away", keep: true, want: "k-123|" + probe.DefaultUserAgent},
+		{name: "same host keeps them", path: "/here", want: "k-123|" + probe.DefaultUserAgent},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: origin.URL + tt.path, FollowRedirects: true,
+				Headers: map[string]string{"X-Api-Key": "k-123"}, KeepHeadersOnRedirect: tt.keep}, 5000, 0))
+			if got.Status != probe.StatusUp {
+				t.Fatalf("got %q %q", got.Status, got.Error)
+			}
+			if h := <-seen; h != tt.want {
+				t.Errorf("the landing host saw %q, want %q", h, tt.want)
+			}
+		})
+	}
+}

@@ -43,6 +43,9 @@ func (req *HTTP) Run(ctx context.Context, env *Env) Result {
 	}
 
 	t := &tracer{stage: stageConnecting}
+	if req.KeepHeadersOnRedirect {
+		ctx = context.WithValue(ctx, keepHeadersKey{}, true)
+	}
 	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, t.clientTrace()), method, req.URL, body)
 	if err != nil {
 		return internalError(err)

@@ -126,12 +126,27 @@ func (p *Prober) Check(ctx context.Context, req Request) (res Result) {
 }
 
 // followRedirects follows up to maxRedirects redirects, like net/http's
-// default policy but with an error Check can classify.
-func followRedirects(_ *http.Request, via []*http.Request) error {
+// default policy but with an error Check can classify. On a redirect to
+// another host it drops every header the check set (net/http drops only
+// Authorization, Cookie and WWW-Authenticate): an API key in a custom
+// header must not reach whatever host a redirect names. A check whose
+// settings say keep_headers_on_redirect marks its context to keep them.
+func followRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) > maxRedirects {
 		return errTooManyRedirects
 	}
+	first := via[0]
+	if req.URL.Host != first.URL.Host && req.Context().Value(keepHeadersKey{}) == nil {
+		for name := range first.Header {
+			if name != "User-Agent" {
+				req.Header.Del(name)
+			}
+		}
+	}
 	return nil
 }
+
+// keepHeadersKey marks a check's context: keep its headers across hosts.
+type keepHeadersKey struct{}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
