@@ -233,6 +233,9 @@ func validateURL(raw string) string {
 	if u.Hostname() == "" {
 		return "must include a host"
 	}
+	if strings.ContainsFunc(u.Hostname(), invisible) {
+		return "has a host that " + invisibleMessage
+	}
 	if p := u.Port(); p != "" {
 		var n int
 		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
@@ -241,6 +244,14 @@ func validateURL(raw string) string {
 	}
 	return ""
 }
+
+// invisible reports format characters: bidirectional overrides and
+// isolates, zero-width spaces and joiners, the byte-order mark. In a host
+// they make one name look like another ("exa\u202Eelpmam.com").
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// invisibleMessage says why a host with such a character is refused.
+const invisibleMessage = "must not contain invisible or direction-changing characters (such as U+202E or U+200B)"
 
 func validateHeaders(h map[string]string, f apperr.Fields) {
 	if len(h) > MaxHeaders {

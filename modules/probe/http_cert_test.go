@@ -2,6 +2,7 @@ package probe_test
 
 import (
 	"crypto/x509"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -146,5 +147,30 @@ func TestHTTPRedirectToAnotherHostDropsHeaders(t *testing.T) {
 				t.Errorf("the landing host saw %q, want %q", h, tt.want)
 			}
 		})
+	}
+}
+
+// TestHostsRefuseInvisibleCharacters: a host with a bidirectional override
+// or a zero-width character reads as another name; it is refused.
+func TestHostsRefuseInvisibleCharacters(t *testing.T) {
+	for _, host := range []string{"exa\u202Eelpmam.com", "exam\u200Bple.com", "\uFEFFexample.com", "ex\u2066ample.com"} {
+		h := probe.HTTP{URL: "https://" + host + "/"}
+		if err := h.Validate(); err == nil || !strings.Contains(err.Error(), "check.url") || !strings.Contains(err.Error(), "invisible") {
+			t.Errorf("http %q: Validate() = %v", host, err)
+		}
+		c := probe.TCP{Host: host, Port: 443}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "check.host") {
+			t.Errorf("tcp %q: Validate() = %v", host, err)
+		}
+		for _, kind := range []string{"icmp", "tls"} {
+			_, err := probe.Parse(probe.Spec{Kind: kind, Config: []byte(fmt.Sprintf(`{"host":%q}`, host))})
+			if err == nil || !strings.Contains(err.Error(), "check.host") {
+				t.Errorf("%s %q: Parse() = %v", kind, host, err)
+			}
+		}
+	}
+	ok := probe.HTTP{URL: "https://bücher.example/"} // letters of any script are fine
+	if err := ok.Validate(); err != nil {
+		t.Errorf("an IDN host is refused: %v", err)
 	}
 }

@@ -123,6 +123,8 @@ func tcpHostProblem(h string) string {
 		return fmt.Sprintf("must be at most %d characters", tcpMaxHost)
 	case strings.ContainsFunc(h, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
 		return "must not contain spaces or control characters"
+	case strings.ContainsFunc(h, invisible):
+		return invisibleMessage
 	case strings.Contains(h, "://"):
 		return "must be a host name or IP address without a scheme, like db.example.org"
 	case strings.HasPrefix(h, "["):
