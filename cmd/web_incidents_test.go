@@ -111,6 +111,10 @@ func TestWebIncidents(t *testing.T) {
 			r = alice.follow(r)
 			wantHTML(t, action+" again", r, http.StatusOK, []string{`role="status">The incident is already resolved.`}, nil)
 		}
+		// Resolved by hand while the monitor still fails: the list must not
+		// claim every monitor is fine.
+		wantHTML(t, "no open incidents while down", alice.get("/incidents"), http.StatusOK,
+			[]string{"No open incidents, but 1 monitor is down or degraded right now"}, []string{"every monitor is fine"})
 		inc := incidentDetailOf(t, app, aliceAPI, incID)
 		if inc.Status != "resolved" || inc.ResolvedBy != "alice@example.com" || inc.AcknowledgedBy != "alice@example.com" {
 			t.Fatalf("incident through the API: %+v", inc)

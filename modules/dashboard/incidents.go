@@ -10,6 +10,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/incident"
+	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/web"
 )
@@ -44,6 +45,11 @@ type incidentsPage struct {
 	Resolved []incidentItem
 	Older    string // cursor of the next (older) page of resolved incidents
 	Paged    bool   // this is an older page: unresolved ones are on the first
+	// What the monitors say right now, so an empty list of open incidents
+	// never claims health that is not measured: down or degraded without
+	// an open incident (one resolved by hand while still failing), and
+	// not yet confirmed either way.
+	Failing, Unconfirmed int
 }
 
 func (h *Handler) incidentList(c echo.Context) error {
@@ -62,6 +68,12 @@ func (h *Handler) incidentList(c echo.Context) error {
 			return err
 		}
 		p.Open, p.OpenMore = incidentItems(open.Data, names), open.NextCursor != nil
+		counts, err := h.deps.Monitors.StatusCounts(ctx, uid)
+		if err != nil {
+			return err
+		}
+		p.Failing = counts[monitor.StatusDown] + counts[monitor.StatusDegraded]
+		p.Unconfirmed = counts[monitor.StatusPending] + counts[monitor.StatusUnknown]
 	}
 	if c.QueryParam("fragment") != "" {
 		return h.r.RenderBlock(c, http.StatusOK, "pages/incidents", "open-incidents", p)

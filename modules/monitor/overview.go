@@ -28,6 +28,12 @@ type Overview struct {
 	Counts   map[Status]int
 }
 
+// StatusCounts counts the user's monitors by status, as the overview shows
+// them.
+func (s *Service) StatusCounts(ctx context.Context, userID int64) (map[Status]int, error) {
+	return s.store.statusCounts(ctx, userID)
+}
+
 // Overview returns one page of the user's monitors, the ones that need
 // attention first, and how many they have of each status. Ordering, paging
 // and counting happen in the database, so the cost does not grow with the
