@@ -73,7 +73,7 @@ func TestMaintenanceSuppressesIncidents(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hooks++ }))
 	defer rcv.Close()
 
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir, cfg.MinInterval, cfg.AllowPrivateWebhooks = t.TempDir(), time.Second, true
 	app := MustApp(t, cfg)
 	base, _ := startApp(t, app)
@@ -124,7 +124,7 @@ func TestMaintenanceSuppressesIncidents(t *testing.T) {
 // check; after a recovery, a new outage opens a new incident.
 func TestManualResolveHoldsWhileStillDown(t *testing.T) {
 	target := newFlaky(t)
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir, cfg.MinInterval = t.TempDir(), time.Second
 	app := MustApp(t, cfg)
 	base, _ := startApp(t, app)

@@ -246,7 +246,7 @@ func TestTokenLifecycle(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir = t.TempDir()
 	cfg.LoginMaxFails = 3
 	app := MustApp(t, cfg)

@@ -177,7 +177,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			limiter = auth.NewRedisLimiter(a.Redis, cfg.RedisPrefix, cfg.LoginWindow)
 		}
 		a.Auth, err = auth.New(a.DB, auth.Config{
-			JWTSecret: secret, JWTTTL: cfg.JWTTTL, AllowSignup: cfg.AllowSignup,
+			JWTSecret: secret, JWTTTL: cfg.JWTTTL, Signup: cfg.SignupPolicy(),
 			LoginMaxFails: cfg.LoginMaxFails, LoginWindow: cfg.LoginWindow, PasswordMemoryKiB: opts.PasswordMemoryKiB,
 			Limiter: limiter,
 		}, log)
@@ -244,7 +244,7 @@ func (a *App) buildPipeline(opts Options) {
 	if cfg.HasRole(config.RoleWorker) {
 		p := opts.Probe
 		if p == nil {
-			p = probe.New(probe.Config{BlockPrivate: cfg.BlockPrivateTargets})
+			p = probe.New(probe.Config{BlockPrivate: cfg.BlockPrivate()})
 			p.Log = log.With("module", "probe")
 		}
 		a.Worker = worker.New(a.Queue, a.Queue, p, worker.Config{
@@ -284,7 +284,7 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	// their own over these.
 	e.Use(web.Headers(web.DashboardCSP))
 	a.assets.Register(e)
-	a.dashboard = dashboard.New(dashboard.Config{AllowSignup: a.Cfg.AllowSignup, SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
+	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
 			SLA: a.SLA, StatusPages: a.StatusPages},
 		a.renderer, a.Log)

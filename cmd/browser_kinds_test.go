@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/betterstack/betterstack/modules/config"
 )
 
 // TestBrowserTCPMonitor: a new user chooses the TCP kind on the form by
@@ -35,7 +33,7 @@ func TestBrowserTCPMonitor(t *testing.T) {
 	defer ln.Close()
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir = t.TempDir()
 	cfg.MinInterval = time.Second
 	app := MustApp(t, cfg)

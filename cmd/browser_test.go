@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/betterstack/betterstack/modules/config"
 )
 
 // TestBrowserMonitorLifecycle drives the dashboard in headless Chromium as
@@ -26,7 +24,7 @@ func TestBrowserMonitorLifecycle(t *testing.T) {
 	}))
 	defer target.Close()
 
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir = t.TempDir()
 	cfg.MinInterval = time.Second
 	app := MustApp(t, cfg)

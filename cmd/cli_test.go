@@ -68,7 +68,7 @@ func wantCLIError(t *testing.T, stdin string, args []string, subs ...string) cli
 // test, points the data directory at a fresh temporary one and sets kv.
 func cliEnv(t *testing.T, kv ...string) string {
 	t.Helper()
-	for _, s := range config.Defaults().Effective() {
+	for _, s := range testDefaults().Effective() {
 		t.Setenv(s.Env, "") // registers the restore
 		os.Unsetenv(s.Env)
 	}
@@ -217,7 +217,7 @@ func TestConfigCmd(t *testing.T) {
 	t.Run("every key", func(t *testing.T) {
 		cliEnv(t)
 		out := mustCLI(t, "", "config")
-		for _, s := range config.Defaults().Effective() {
+		for _, s := range testDefaults().Effective() {
 			if !strings.Contains(out, s.Key) || !strings.Contains(out, s.Env) {
 				t.Errorf("config does not list %s (%s):\n%s", s.Key, s.Env, out)
 			}
@@ -303,7 +303,7 @@ func TestUserCmd(t *testing.T) {
 
 			// What the user sees: the new password and the file's first
 			// line sign in, the old password does not.
-			cfg := config.Defaults()
+			cfg := testDefaults()
 			cfg.DataDir = os.Getenv("BETTERSTACK_DATA_DIR")
 			cfg.DatabaseURL = os.Getenv("BETTERSTACK_DATABASE_URL")
 			cfg.JWTSecret = os.Getenv("BETTERSTACK_JWT_SECRET")

@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/betterstack/betterstack/modules/config"
 )
 
 // client talks to a running App over real HTTP.
@@ -124,7 +122,7 @@ func TestServeAllEmbedded(t *testing.T) {
 	}))
 	defer target.Close()
 
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir = t.TempDir()
 	cfg.MinInterval = time.Second
 	app := MustApp(t, cfg)

@@ -27,12 +27,12 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"sqlite", func(t *testing.T) config.Config {
-			cfg := config.Defaults()
+			cfg := testDefaults()
 			cfg.DataDir = t.TempDir()
 			return cfg
 		}},
 		{"postgres", func(t *testing.T) config.Config {
-			cfg := config.Defaults()
+			cfg := testDefaults()
 			cfg.DataDir = t.TempDir()
 			cfg.DatabaseURL = testenv.MustPostgres(t)
 			cfg.JWTSecret = testSecret
@@ -133,4 +133,16 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}
+
+// testDefaults is config.Defaults for tests that sign up several users and
+// check targets on 127.0.0.1: sign-up open to anyone and private targets
+// allowed, both said explicitly (unset, the first would refuse the second
+// user and the pair would refuse 127.0.0.1). TestSafeDefaults covers the
+// defaults themselves.
+func testDefaults() config.Config {
+	cfg := config.Defaults()
+	open, allow := true, false
+	cfg.AllowSignup, cfg.BlockPrivateTargets = &open, &allow
+	return cfg
 }

@@ -148,7 +148,7 @@ func TestIncidentLifecycleTwoAlerters(t *testing.T) {
 	dbURL := testenv.MustPostgres(t)
 	redisURL, _, prefix := testenv.MustRedis(t)
 	base := func(roles ...string) config.Config {
-		cfg := config.Defaults()
+		cfg := testDefaults()
 		cfg.DataDir = t.TempDir()
 		cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbURL, redisURL, prefix
 		cfg.JWTSecret, cfg.MinInterval, cfg.AllowPrivateWebhooks = testSecret, time.Second, true

@@ -40,7 +40,7 @@ func newCluster(t *testing.T) cluster {
 // config is the configuration of one process of the cluster.
 func (c cluster) config(t *testing.T, region, workerID string, roles ...string) config.Config {
 	t.Helper()
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = c.dbURL
 	cfg.RedisURL = c.redisURL

@@ -609,7 +609,7 @@ func TestStatusIncidentUpdates(t *testing.T) {
 // dashboard's own address is unknown, so no page may have a custom domain
 // (a review took over the dashboard's host that way) and none is routed.
 func TestStatusPageCustomDomainNeedsPublicURL(t *testing.T) {
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.DataDir = t.TempDir()
 	f := newFixture(t, cfg)
 	r := do(t, f.app, "POST", "/api/v1/status-pages", f.alice, `{"slug":"takeover","title":"PHISH","custom_domain":"dash.example.com","sections":[]}`)

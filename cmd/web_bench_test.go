@@ -86,7 +86,7 @@ func buildDashboardFixture() error {
 	if err != nil {
 		return err
 	}
-	cfg := config.Defaults()
+	cfg := testDefaults()
 	cfg.Roles = []string{config.RoleAPI, config.RoleDashboard}
 	cfg.DataDir, cfg.DatabaseURL, cfg.JWTSecret, cfg.HTTPAddr = dir, u.String(), testSecret, "127.0.0.1:0"
 	on := true

@@ -55,7 +55,7 @@ var (
 	ErrEmailTaken         = apperr.New(apperr.Conflict, "an account with this email already exists")
 	ErrTokenNotFound      = apperr.New(apperr.NotFound, "token not found")
 	ErrUserNotFound       = apperr.New(apperr.NotFound, "user not found")
-	ErrSignupDisabled     = apperr.New(apperr.Forbidden, "sign-up is disabled on this installation; ask an administrator to create your account")
+	ErrSignupDisabled     = apperr.New(apperr.Forbidden, "sign-up is closed on this installation (allow_signup): ask its owner to create your account with `betterstack user create`")
 )
 
 const (

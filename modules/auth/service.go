@@ -23,7 +23,9 @@ import (
 type Config struct {
 	JWTSecret     []byte
 	JWTTTL        time.Duration
-	AllowSignup   bool
+	// Signup is who may sign up: "first" (only while no account exists),
+	// "open" or "closed" (config.Signup*).
+	Signup        string
 	LoginMaxFails int           // failures per account per window; twice that per address
 	LoginWindow   time.Duration //
 	// PasswordMemoryKiB overrides argon2id's memory cost (tests lower it).
@@ -89,9 +91,27 @@ func (s *Service) CreateUser(ctx context.Context, email, password string) (User,
 	return row.user(), nil
 }
 
+// SignupOpen reports whether a visitor may sign up now: always when
+// sign-up is open, never when closed, and by default only while the
+// installation has no account (its first user becomes its owner).
+func (s *Service) SignupOpen(ctx context.Context) (bool, error) {
+	switch s.cfg.Signup {
+	case "open":
+		return true, nil
+	case "first":
+		n, err := s.store.countUsers(ctx)
+		return n == 0, err
+	}
+	return false, nil
+}
+
 // Signup creates an account and signs it in. ip limits sign-ups per address.
 func (s *Service) Signup(ctx context.Context, email, password, ip string) (User, string, error) {
-	if !s.cfg.AllowSignup {
+	open, err := s.SignupOpen(ctx)
+	if err != nil {
+		return User{}, "", err
+	}
+	if !open {
 		return User{}, "", ErrSignupDisabled
 	}
 	key := "signup:" + ip

@@ -134,3 +134,11 @@ func (s *store) userByTokenHash(ctx context.Context, hash string) (userRow, toke
 func (s *store) touchToken(ctx context.Context, id int64, now time.Time) error {
 	return s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", id).Update("last_used_at", now).Error
 }
+
+// countUsers counts the accounts (0 or more: the sign-up rule only asks
+// whether there is one).
+func (s *store) countUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Table("users").Limit(1).Count(&n).Error
+	return n, err
+}

@@ -47,12 +47,12 @@ type Config struct {
 
 	JWTSecret     string        `key:"jwt_secret" secret:"true" help:"HS256 key for session tokens; required for the api role on PostgreSQL, generated in data_dir otherwise"`
 	JWTTTL        time.Duration `key:"jwt_ttl" help:"lifetime of a session token"`
-	AllowSignup   bool          `key:"allow_signup" help:"whether anyone may sign up; the CLI can always create users"`
+	AllowSignup   *bool         `key:"allow_signup" help:"who may sign up: unset = only the first account (the installation's owner), true = anyone, false = no one; the CLI can always create users"`
 	LoginMaxFails int           `key:"login_max_failures" help:"failed logins per account (and twice that per address) within login_window before 429"`
 	LoginWindow   time.Duration `key:"login_window" help:"window for counting failed logins"`
 
 	MinInterval         time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
-	BlockPrivateTargets bool          `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses (for shared installations)"`
+	BlockPrivateTargets *bool         `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses; unset = refused exactly when allow_signup is true (strangers may sign up)"`
 
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
 	PublicURL            string `key:"public_url" help:"the dashboard's public base URL, used for links in notifications (e.g. https://status.example.com)"`
@@ -75,7 +75,6 @@ func Defaults() Config {
 		DatabaseMaxConns: 20,
 		RedisPrefix:      "bs:",
 		JWTTTL:           24 * time.Hour,
-		AllowSignup:      true,
 		LoginMaxFails:    10,
 		LoginWindow:      15 * time.Minute,
 		MinInterval:      10 * time.Second,
@@ -179,6 +178,37 @@ func (c Config) Embedded() bool { return c.DatabaseURL == "" }
 
 // InProcessQueue reports whether jobs and results stay inside the process.
 func (c Config) InProcessQueue() bool { return c.RedisURL == "" }
+
+// Sign-up policies, as SignupPolicy resolves allow_signup.
+const (
+	SignupFirst  = "first"  // only while no account exists: the installation's owner
+	SignupOpen   = "open"   // anyone
+	SignupClosed = "closed" // no one; the CLI creates accounts
+)
+
+// SignupPolicy resolves allow_signup: unset lets only the first account
+// sign up, so an installation that faces the internet is not open to
+// strangers by default.
+func (c Config) SignupPolicy() string {
+	switch {
+	case c.AllowSignup == nil:
+		return SignupFirst
+	case *c.AllowSignup:
+		return SignupOpen
+	}
+	return SignupClosed
+}
+
+// BlockPrivate resolves block_private_targets: unset refuses private
+// targets exactly when anyone may sign up, so a stranger's account can
+// never turn the checks into a proxy into the private network; an
+// installation whose accounts the operator made checks its own network.
+func (c Config) BlockPrivate() bool {
+	if c.BlockPrivateTargets != nil {
+		return *c.BlockPrivateTargets
+	}
+	return c.SignupPolicy() == SignupOpen
+}
 
 // AutoMigrateEnabled resolves auto_migrate's default by backend.
 func (c Config) AutoMigrateEnabled() bool {

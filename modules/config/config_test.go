@@ -125,7 +125,7 @@ func TestLoadPrecedence(t *testing.T) {
 			env:  map[string]string{"BETTERSTACK_AUTO_MIGRATE": "false", "BETTERSTACK_ALLOW_SIGNUP": "false"},
 			want: func(c config.Config) config.Config {
 				off := false
-				c.AutoMigrate, c.AllowSignup = &off, false
+				c.AutoMigrate, c.AllowSignup = &off, &off
 				return c
 			},
 		},
@@ -148,14 +148,14 @@ func TestLoadPrecedence(t *testing.T) {
 // TestLoadEveryKey sets every key to a non-default value through YAML and
 // through the environment and checks each lands in its field.
 func TestLoadEveryKey(t *testing.T) {
-	on := true
+	on, off := true, false
 	want := config.Config{
 		DataDir: "/var/lib/betterstack", HTTPAddr: "0.0.0.0:9090", LogFormat: "json", LogLevel: "debug",
 		Roles: []string{"api", "dashboard"}, Region: "eu-west", WorkerID: "w-1",
 		DatabaseURL: "postgres://bs:pw@db:5432/bs", AutoMigrate: &on, DatabaseMaxConns: 7,
 		RedisURL: "redis://:pw@cache:6379/1", RedisPrefix: "prod:",
-		JWTSecret: strings.Repeat("s", 40), JWTTTL: 2 * time.Hour, AllowSignup: false,
-		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, BlockPrivateTargets: true,
+		JWTSecret: strings.Repeat("s", 40), JWTTTL: 2 * time.Hour, AllowSignup: &off,
+		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, BlockPrivateTargets: &on,
 		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
 		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
 	}
@@ -660,6 +660,38 @@ func TestExampleFile(t *testing.T) {
 			}
 			if env := "BETTERSTACK_" + strings.ToUpper(k); !strings.Contains(text, "Env: "+env) {
 				t.Errorf("%s does not name %s", k, env)
+			}
+		})
+	}
+}
+
+// TestSignupAndPrivateTargetDefaults pins the safe defaults: unset, only
+// the first account may sign up and private targets are allowed (every
+// account is the operator's); opening sign-up to anyone refuses private
+// targets unless the operator says otherwise.
+func TestSignupAndPrivateTargetDefaults(t *testing.T) {
+	on, off := true, false
+	for _, tt := range []struct {
+		name        string
+		signup      *bool
+		block       *bool
+		wantPolicy  string
+		wantBlocked bool
+	}{
+		{name: "defaults", wantPolicy: config.SignupFirst, wantBlocked: false},
+		{name: "open sign-up blocks private targets", signup: &on, wantPolicy: config.SignupOpen, wantBlocked: true},
+		{name: "open sign-up, private targets allowed on purpose", signup: &on, block: &off, wantPolicy: config.SignupOpen, wantBlocked: false},
+		{name: "closed sign-up", signup: &off, wantPolicy: config.SignupClosed, wantBlocked: false},
+		{name: "closed sign-up, blocked on purpose", signup: &off, block: &on, wantPolicy: config.SignupClosed, wantBlocked: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := config.Defaults()
+			c.AllowSignup, c.BlockPrivateTargets = tt.signup, tt.block
+			if got := c.SignupPolicy(); got != tt.wantPolicy {
+				t.Errorf("SignupPolicy() = %q, want %q", got, tt.wantPolicy)
+			}
+			if got := c.BlockPrivate(); got != tt.wantBlocked {
+				t.Errorf("BlockPrivate() = %v, want %v", got, tt.wantBlocked)
 			}
 		})
 	}

@@ -21,8 +21,18 @@ type authPage struct {
 }
 
 func (h *Handler) authPage(c echo.Context, title string) authPage {
-	return authPage{Page: web.Page{Title: title, CSRF: web.CSRFToken(c), Flash: web.Flash(c)}, AllowSignup: h.cfg.AllowSignup,
+	return authPage{Page: web.Page{Title: title, CSRF: web.CSRFToken(c), Flash: web.Flash(c)}, AllowSignup: h.signupOpen(c),
 		Next: web.SafeNext(c.QueryParam("next")), Errors: map[string]string{}}
+}
+
+// signupOpen asks the auth service whether a visitor may sign up now; if it
+// cannot tell (the database is down), the link is not offered.
+func (h *Handler) signupOpen(c echo.Context) bool {
+	open, err := h.deps.Auth.SignupOpen(c.Request().Context())
+	if err != nil {
+		h.log.Warn("sign-up policy", "err", err)
+	}
+	return open && err == nil
 }
 
 func (h *Handler) loginForm(c echo.Context) error {
@@ -41,7 +51,7 @@ func (h *Handler) login(c echo.Context) error {
 }
 
 func (h *Handler) signupForm(c echo.Context) error {
-	if !h.cfg.AllowSignup {
+	if !h.signupOpen(c) {
 		return redirect(c, "/login", "Sign-up is disabled on this installation; ask an administrator for an account.")
 	}
 	return h.r.Render(c, http.StatusOK, "pages/signup", h.authPage(c, "Sign up"))

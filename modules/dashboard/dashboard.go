@@ -54,10 +54,9 @@ type Deps struct {
 
 // Config tunes the dashboard.
 type Config struct {
-	AllowSignup bool
-	SessionTTL  time.Duration    // the session cookie's lifetime (the JWT's)
-	LiveWithin  time.Duration    // a region is live while a worker beat this recently
-	Now         func() time.Time // injectable clock
+	SessionTTL time.Duration    // the session cookie's lifetime (the JWT's)
+	LiveWithin time.Duration    // a region is live while a worker beat this recently
+	Now        func() time.Time // injectable clock
 }
 
 // Handler serves the dashboard's pages.
