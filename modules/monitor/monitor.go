@@ -383,6 +383,9 @@ func dedupe(list []string) []string {
 func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) error {
 	checkErr := in.apply(m, creating)
 	err := m.Validate(minInterval)
+	if checkErr == nil && err == nil {
+		err = m.validateTimeoutFloor()
+	}
 	if checkErr == nil {
 		return err
 	}
@@ -401,6 +404,20 @@ func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) 
 		f.Add(k, v)
 	}
 	return f.Err()
+}
+
+// validateTimeoutFloor refuses a timeout shorter than the check needs to be
+// able to pass (probe.TimeoutFloor).
+func (m Monitor) validateTimeoutFloor() error {
+	c, err := probe.Parse(m.Check)
+	if err != nil {
+		return err
+	}
+	if f, ok := c.(probe.TimeoutFloor); ok && m.TimeoutMS < f.MinTimeoutMS() {
+		return apperr.Field("timeout_ms", fmt.Sprintf("must be at least %d ms for this %s check (or send fewer packets, closer together)",
+			f.MinTimeoutMS(), m.Check.Kind))
+	}
+	return nil
 }
 
 // Validate checks every envelope field and names each one that is wrong

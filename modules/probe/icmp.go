@@ -120,6 +120,12 @@ func icmpValidHost(h string) bool {
 // Target implements Check.
 func (c *ICMP) Target() string { return c.Host }
 
+// MinTimeoutMS is the time the packets take to be sent, plus a last reply's
+// round trip: a shorter timeout counts the last packets as lost.
+func (c *ICMP) MinTimeoutMS() int { return (c.Count-1)*c.IntervalMS + 500 }
+
+var _ TimeoutFloor = (*ICMP)(nil)
+
 // icmpFromURL reads icmp://host?count=5&interval_ms=100&loss_down_percent=50&degraded_rtt_ms=100
 // (or ping://...). Parameters left out keep their defaults; an unknown
 // parameter is an error.

@@ -33,6 +33,13 @@ type Check interface {
 	Run(ctx context.Context, env *Env) Result
 }
 
+// TimeoutFloor is implemented by kinds whose check takes a known least time
+// (a ping sends count packets interval_ms apart): the monitor's timeout must
+// leave room for it, or every check would end before it could pass.
+type TimeoutFloor interface {
+	MinTimeoutMS() int
+}
+
 // FieldType says how a setting is entered in the dashboard form.
 type FieldType string
 
