@@ -21,8 +21,8 @@ import (
 
 // Config tunes the auth service.
 type Config struct {
-	JWTSecret     []byte
-	JWTTTL        time.Duration
+	JWTSecret []byte
+	JWTTTL    time.Duration
 	// Signup is who may sign up: "first" (only while no account exists),
 	// "open" or "closed" (config.Signup*).
 	Signup        string
