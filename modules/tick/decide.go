@@ -58,6 +58,9 @@ func Quorum(s Settings, live int) int {
 //   - down when at least Quorum live regions are failing; once down it stays
 //     down until fewer than Quorum are failing and at least one live region
 //     is healthy (a region going silent does not end an outage);
+//   - pending while no live region's last check passed and the monitor was
+//     never confirmed up (a new monitor whose first checks fail is not up:
+//     it is failing, unconfirmed);
 //   - degraded when at least Quorum live regions' last check was slow;
 //   - up otherwise.
 func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Time) monitor.Status {
@@ -72,8 +75,11 @@ func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Tim
 		return monitor.StatusUnknown
 	}
 	q := Quorum(s, len(live))
-	failing, healthy, degraded := 0, 0, 0
+	failing, healthy, degraded, passed := 0, 0, 0, 0
 	for _, r := range live {
+		if r.Status != probe.StatusDown {
+			passed++
+		}
 		switch {
 		case r.Failing:
 			failing++
@@ -89,6 +95,8 @@ func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Tim
 		return monitor.StatusDown
 	case prev == monitor.StatusDown && healthy == 0:
 		return monitor.StatusDown
+	case passed == 0 && prev != monitor.StatusUp && prev != monitor.StatusDegraded:
+		return monitor.StatusPending
 	case degraded >= q:
 		return monitor.StatusDegraded
 	}
