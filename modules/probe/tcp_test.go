@@ -3,15 +3,10 @@ package probe_test
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
-	"math/big"
 	"net"
 	"net/url"
 	"reflect"
@@ -70,58 +65,14 @@ func NewTCPServer(t testing.TB, handle func(net.Conn)) (int, *atomic.Int64) {
 	return ln.Addr().(*net.TCPAddr).Port, &accepted
 }
 
-// MustTCPCert makes a CA and a leaf certificate it signed for 127.0.0.1
-// and the name "tcp.test", valid for a day. It returns a pool trusting the
-// CA and the leaf to serve.
+// MustTCPCert makes a CA (MustCertAuthority) and a leaf certificate it
+// signed for 127.0.0.1 and the name "tcp.test", valid for a day. It returns
+// a pool trusting the CA and the leaf to serve.
 func MustTCPCert(t testing.TB) (*x509.CertPool, tls.Certificate) {
 	t.Helper()
+	ca := MustCertAuthority(t)
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "betterstack tcp test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "tcp.test"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour).Truncate(time.Second),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"tcp.test"},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(leafDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return pool, tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey, Leaf: leaf}
+	return ca.pool, ca.MustLeaf(t, now.Add(-time.Hour), now.Add(24*time.Hour), []net.IP{net.ParseIP("127.0.0.1")}, []string{"tcp.test"})
 }
 
 // RunTCP runs c once within timeout.
