@@ -42,6 +42,7 @@ type detailPage struct {
 	web.Page
 	M         monitor.Monitor
 	Status    string
+	ChecksSay string // what the checks say, when Status is "maintenance"
 	Uptime    []uptimeFigure
 	Range     string
 	Ranges    []rangeTab
@@ -85,6 +86,15 @@ func (h *Handler) monitorDetail(c echo.Context) error {
 		}
 	}
 	p := detailPage{Page: h.page(c, m.Name, "overview"), M: m, Status: string(m.Status), Range: rng.Key}
+	if !m.Paused {
+		inMaint, err := h.deps.Incidents.InMaintenance(ctx, uid, m.ID)
+		if err != nil {
+			return err
+		}
+		if inMaint {
+			p.ChecksSay, p.Status = p.Status, "maintenance"
+		}
+	}
 	for _, r := range chartRanges {
 		p.Ranges = append(p.Ranges, rangeTab{Label: r.Key, Href: "/monitors/" + strconv.FormatInt(id, 10) + "?range=" + r.Key, Current: r == rng})
 	}

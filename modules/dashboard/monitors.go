@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"html/template"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -59,6 +60,7 @@ type overviewPage struct {
 
 type overviewCounts struct {
 	Up, Down, Degraded, Paused, Waiting int // Waiting: pending or unknown
+	Maintenance                         int // in a maintenance window now, whatever the checks say
 	OpenIncidents                       string
 }
 
@@ -68,6 +70,7 @@ type overviewRow struct {
 	Name, URL   string
 	Kind        string // the check kind, shown beside the target
 	Status      string
+	Checks      string // what the checks say, when Status is "maintenance"
 	Uptime24h   float64
 	Uptime30d   float64
 	LatencyMS   float64 // the last check's; NaN when it failed or there is none
@@ -96,7 +99,9 @@ func (h *Handler) overview(c echo.Context) error {
 	// The reads are independent: run them side by side (the page is polled).
 	var ov monitor.Overview
 	var open string
+	var maint map[int64]monitor.Status
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { maint, err = h.maintenanceStatuses(gctx, uid); return err })
 	g.Go(func() (err error) {
 		ov, err = h.deps.Monitors.Overview(gctx, uid, monitor.OverviewFilter{Query: q, Status: status,
 			Limit: overviewPageSize, Offset: (page - 1) * overviewPageSize})
@@ -107,12 +112,17 @@ func (h *Handler) overview(c echo.Context) error {
 		return err
 	}
 	p := overviewPage{Page: h.page(c, "Monitors", "overview"), Q: q, Status: string(status), Statuses: statusOptions,
-		Total: ov.Total, Self: overviewHref(q, string(status), page), Counts: countsOf(ov.Counts, open),
+		Total: ov.Total, Self: overviewHref(q, string(status), page), Counts: countsOf(ov.Counts, open, maint),
 		Pages: pagination(q, string(status), page, ov.Total)}
-	p.NoMonitors = p.Counts.Up+p.Counts.Down+p.Counts.Degraded+p.Counts.Paused+p.Counts.Waiting == 0
+	p.NoMonitors = p.Counts.Up+p.Counts.Down+p.Counts.Degraded+p.Counts.Paused+p.Counts.Waiting+p.Counts.Maintenance == 0
 	var err error
 	if p.Rows, err = h.overviewRows(ctx, ov.Monitors); err != nil {
 		return err
+	}
+	for i, r := range p.Rows {
+		if _, ok := maint[r.ID]; ok {
+			p.Rows[i].Checks, p.Rows[i].Status = r.Status, "maintenance"
+		}
 	}
 	if len(p.Rows) > 0 {
 		p.First, p.Last = (page-1)*overviewPageSize+1, (page-1)*overviewPageSize+len(p.Rows)
@@ -132,9 +142,40 @@ var statusOptions = func() []string {
 	return out
 }()
 
-func countsOf(n map[monitor.Status]int, openIncidents string) overviewCounts {
+// countsOf is the overview's counts: monitors in a maintenance window (maint,
+// with what their checks say) count as maintenance, not as their status.
+func countsOf(n map[monitor.Status]int, openIncidents string, maint map[int64]monitor.Status) overviewCounts {
+	n = maps.Clone(n)
+	inMaint := 0
+	for _, st := range maint {
+		if st != monitor.StatusPaused && n[st] > 0 {
+			n[st]--
+			inMaint++
+		}
+	}
 	return overviewCounts{Up: n[monitor.StatusUp], Down: n[monitor.StatusDown], Degraded: n[monitor.StatusDegraded],
-		Paused: n[monitor.StatusPaused], Waiting: n[monitor.StatusPending] + n[monitor.StatusUnknown], OpenIncidents: openIncidents}
+		Paused: n[monitor.StatusPaused], Waiting: n[monitor.StatusPending] + n[monitor.StatusUnknown], Maintenance: inMaint,
+		OpenIncidents: openIncidents}
+}
+
+// maintenanceStatuses returns the user's monitors in a maintenance window
+// now, with the status their checks give.
+func (h *Handler) maintenanceStatuses(ctx context.Context, uid int64) (map[int64]monitor.Status, error) {
+	ids, err := h.deps.Incidents.UnderMaintenance(ctx, uid)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	list := make([]int64, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	st, err := h.deps.Monitors.StatusesOf(ctx, uid, list)
+	for id, s := range st {
+		if s == monitor.StatusPaused {
+			delete(st, id) // paused says more than maintenance
+		}
+	}
+	return st, err
 }
 
 // openIncidents counts the user's unresolved incidents, up to "100+".

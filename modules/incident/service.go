@@ -484,6 +484,25 @@ func (s *Service) DeleteWindow(ctx context.Context, userID, id int64) error {
 	return s.store.deleteWindow(ctx, userID, id)
 }
 
+// UnderMaintenance returns the ids of userID's monitors that a window covers
+// now, so pages can say "maintenance" rather than the checks' status.
+func (s *Service) UnderMaintenance(ctx context.Context, userID int64) (map[int64]bool, error) {
+	ws, err := s.store.listWindows(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := map[int64]bool{}
+	for _, w := range ws {
+		if w.Active(now) {
+			for _, id := range w.MonitorIDs {
+				out[id] = true
+			}
+		}
+	}
+	return out, nil
+}
+
 // InMaintenance reports whether monitorID of userID is in a window now.
 func (s *Service) InMaintenance(ctx context.Context, userID, monitorID int64) (bool, error) {
 	ws, err := s.store.listWindows(ctx, userID)

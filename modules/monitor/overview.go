@@ -28,6 +28,26 @@ type Overview struct {
 	Counts   map[Status]int
 }
 
+// StatusesOf returns the status of each of the user's monitors among ids
+// (another user's are left out).
+func (s *Service) StatusesOf(ctx context.Context, userID int64, ids []int64) (map[int64]Status, error) {
+	out := map[int64]Status{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID     int64
+		Status string
+	}
+	err := s.store.db.WithContext(ctx).Raw("SELECT monitors.id AS id, "+effectiveStatus+` AS status FROM monitors
+		LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id
+		WHERE monitors.user_id = ? AND monitors.id IN ?`, userID, ids).Scan(&rows).Error
+	for _, r := range rows {
+		out[r.ID] = Status(r.Status)
+	}
+	return out, err
+}
+
 // StatusCounts counts the user's monitors by status, as the overview shows
 // them.
 func (s *Service) StatusCounts(ctx context.Context, userID int64) (map[Status]int, error) {
