@@ -254,7 +254,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 					last = r.LastCheckedAt
 				}
 			}
-			status := Decide(settings[id].settings(), monitor.Status(st.Status), all, now)
+			status := Decide(settings[id].settings(), all, now)
 			flipped := false
 			snaps := make([]incident.RegionSnapshot, 0, len(all))
 			for _, r := range all {
