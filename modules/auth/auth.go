@@ -98,13 +98,17 @@ func validateEmail(email string) string {
 	return ""
 }
 
+// validatePassword counts characters for the minimum (a short password in
+// a script with multi-byte letters is still short) and bytes for the
+// maximum (what argon2 hashes).
 func validatePassword(p string) string {
-	switch n := utf8.RuneCountInString(p); {
-	case p == "":
+	if p == "" {
 		return "is required"
-	case n < minPasswordLen:
+	}
+	if utf8.RuneCountInString(p) < minPasswordLen {
 		return "must be at least 8 characters"
-	case len(p) > maxPasswordLen:
+	}
+	if len(p) > maxPasswordLen {
 		return "must be at most 1024 bytes"
 	}
 	return ""
