@@ -87,12 +87,11 @@ func validateEmail(email string) string {
 	if len(email) > maxEmailLen {
 		return "must be at most 254 characters"
 	}
+	// net/mail parses only local@domain with both parts present; that the
+	// address is the whole input rules out a display name, a comment,
+	// quoting and angle brackets.
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" {
-		return "must be a valid email address like name@example.com"
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at < 1 || at == len(email)-1 {
+	if err != nil || addr.Address != email {
 		return "must be a valid email address like name@example.com"
 	}
 	return ""
