@@ -87,24 +87,27 @@ func validateEmail(email string) string {
 	if len(email) > maxEmailLen {
 		return "must be at most 254 characters"
 	}
+	// net/mail parses only local@domain with both parts present; that the
+	// address is the whole input rules out a display name, a comment,
+	// quoting and angle brackets.
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" {
-		return "must be a valid email address like name@example.com"
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at < 1 || at == len(email)-1 {
+	if err != nil || addr.Address != email {
 		return "must be a valid email address like name@example.com"
 	}
 	return ""
 }
 
+// validatePassword counts characters for the minimum (a short password in
+// a script with multi-byte letters is still short) and bytes for the
+// maximum (what argon2 hashes).
 func validatePassword(p string) string {
-	switch n := utf8.RuneCountInString(p); {
-	case p == "":
+	if p == "" {
 		return "is required"
-	case n < minPasswordLen:
+	}
+	if utf8.RuneCountInString(p) < minPasswordLen {
 		return "must be at least 8 characters"
-	case len(p) > maxPasswordLen:
+	}
+	if len(p) > maxPasswordLen {
 		return "must be at most 1024 bytes"
 	}
 	return ""

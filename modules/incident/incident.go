@@ -180,8 +180,8 @@ func Plan(open *Incident, status string, maintenance bool) Action {
 	if open != nil && open.Kind != want {
 		a.Resolve = true
 	}
-	if want != "" && (open == nil || a.Resolve) && !maintenance {
-		a.Open = want
+	if (open == nil || a.Resolve) && !maintenance {
+		a.Open = want // "" when up: nothing to open
 	}
 	return a
 }

@@ -42,8 +42,10 @@ func (w Window) Active(now time.Time) bool {
 	if w.StartsAt != nil && w.EndsAt != nil {
 		return !now.Before(*w.StartsAt) && now.Before(*w.EndsAt)
 	}
+	// No guard for an empty Weekdays or a duration of 0 or less: such a
+	// window matches no start below, so it is never active anyway.
 	loc, err := time.LoadLocation(w.TimeZone)
-	if err != nil || len(w.Weekdays) == 0 || w.DurationMinutes <= 0 {
+	if err != nil {
 		return false
 	}
 	var hh, mm int

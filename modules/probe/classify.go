@@ -83,8 +83,10 @@ func oneLineN(s string, limit int) string {
 		return s
 	}
 	const ellipsis = "…"
+	// s is valid UTF-8 by now, so s[0] starts a rune: walking back to the
+	// start of the rune at the cut stops there at the latest.
 	cut := limit - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
+	for !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + ellipsis

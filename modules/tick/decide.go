@@ -39,29 +39,30 @@ func Live(s Settings, regions []RegionState, now time.Time) []RegionState {
 }
 
 // Quorum is how many live regions must agree: the monitor's setting, or a
-// majority, and never more than the regions there are.
+// majority, and never more than the regions there are (so a monitor whose
+// live regions all fail is down even when others went silent).
 func Quorum(s Settings, live int) int {
 	q := s.Quorum
 	if q <= 0 {
 		q = live/2 + 1
 	}
-	if q > live {
-		q = live
-	}
-	return q
+	return min(q, live)
 }
 
 // Decide returns a monitor's status from its regions' states. It is a pure
 // function of its inputs:
 //   - paused monitors are paused; no results yet is pending;
 //   - results, but no region heard from recently, is unknown;
-//   - down when at least Quorum live regions are failing; once down it stays
-//     down until fewer than Quorum are failing and at least one live region
-//     is healthy (a region going silent does not end an outage);
+//   - down when at least Quorum live regions are failing. Quorum never
+//     exceeds the live regions, so a down monitor stays down until a live
+//     region is healthy: a region going silent does not end an outage (and
+//     recovery within a region is confirmed by Apply's Recovery threshold,
+//     so no memory of the previous status is needed here);
 //   - pending while no live region's last check passed and the monitor was
-//     never confirmed up (a new monitor whose first checks fail is not up:
-//     it is failing, unconfirmed);
-//   - degraded when at least Quorum live regions' last check was slow;
+//     never confirmed up (prev is neither up nor degraded): a new monitor
+//     whose first checks fail is failing, unconfirmed, not up; a monitor
+//     already up stays up until its failure is confirmed;
+//   - degraded when at least Quorum live regions answer, slowly;
 //   - up otherwise.
 func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Time) monitor.Status {
 	if s.Paused {
@@ -75,29 +76,24 @@ func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Tim
 		return monitor.StatusUnknown
 	}
 	q := Quorum(s, len(live))
-	failing, healthy, degraded, passed := 0, 0, 0, 0
+	failing, degraded, passed := 0, 0, 0
 	for _, r := range live {
 		if r.Status != probe.StatusDown {
 			passed++
 		}
-		switch {
-		case r.Failing:
+		if r.Failing {
 			failing++
-		default:
-			healthy++
-			if r.Status == probe.StatusDegraded {
-				degraded++
-			}
+		} else if r.Status == probe.StatusDegraded {
+			degraded++
 		}
 	}
-	switch {
-	case failing >= q:
+	if failing >= q {
 		return monitor.StatusDown
-	case prev == monitor.StatusDown && healthy == 0:
-		return monitor.StatusDown
-	case passed == 0 && prev != monitor.StatusUp && prev != monitor.StatusDegraded:
+	}
+	if passed == 0 && prev != monitor.StatusUp && prev != monitor.StatusDegraded {
 		return monitor.StatusPending
-	case degraded >= q:
+	}
+	if degraded >= q {
 		return monitor.StatusDegraded
 	}
 	return monitor.StatusUp

@@ -88,7 +88,7 @@ func TestDecide(t *testing.T) {
 		{"regions outside the monitor's list are ignored", Settings{Regions: []string{"a"}, IntervalSeconds: 10}, monitor.StatusUp, []RegionState{up, down}, monitor.StatusUp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Decide(tc.s, tc.prev, tc.regions, now); got != tc.want {
+			if got := Decide(tc.s, monitor.StatusUp, tc.regions, now); got != tc.want {
 				t.Fatalf("Decide = %s, want %s", got, tc.want)
 			}
 		})

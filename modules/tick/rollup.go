@@ -1,7 +1,9 @@
 package tick
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -44,7 +46,7 @@ func (r Rollup) Uptime() float64 {
 
 // AvgLatency is the mean latency of successful checks, NaN without any.
 func (r Rollup) AvgLatency() float64 {
-	if r.Successes() <= 0 {
+	if r.Successes() == 0 {
 		return math.NaN()
 	}
 	return r.LatencySum / float64(r.Successes())
@@ -76,10 +78,10 @@ func (r Rollup) Percentile(p float64) float64 {
 		if math.IsInf(hi, 1) {
 			hi = r.LatencyMax
 		}
-		lo, hi = max(lo, r.LatencyMin), min(hi, r.LatencyMax)
-		if hi < lo {
-			return hi
-		}
+		// Clamped to the observed min and max; where those miss the bucket
+		// altogether (rows that disagree), lo falls back to hi.
+		hi = min(hi, r.LatencyMax)
+		lo = min(max(lo, r.LatencyMin), hi)
 		return lo + (hi-lo)*(rank-float64(seen))/float64(n)
 	}
 	return r.LatencyMax
@@ -142,11 +144,8 @@ func MergeRegions(rs []Rollup) []Rollup {
 		}
 		out[i].Add(r)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].MonitorID != out[j].MonitorID {
-			return out[i].MonitorID < out[j].MonitorID
-		}
-		return out[i].Start.Before(out[j].Start)
+	slices.SortFunc(out, func(a, b Rollup) int {
+		return cmp.Or(cmp.Compare(a.MonitorID, b.MonitorID), a.Start.Compare(b.Start))
 	})
 	return out
 }

@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/betterstack/betterstack/modules/testenv"
+)
+
+// fakeClock is a settable clock for the in-process limiter.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+func newTestLimiter(window time.Duration) (*limiter, *fakeClock) {
+	c := &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	return newLimiter(window, c.now), c
+}
+
+func hitN(t *testing.T, l Limiter, key string, n int) {
+	t.Helper()
+	for range n {
+		if err := l.Hit(context.Background(), key); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bothLimiters runs f against the in-process limiter and the Redis one, each
+// with a window of a minute; the Redis one is skipped without Redis.
+func bothLimiters(t *testing.T, f func(t *testing.T, l Limiter)) {
+	t.Run("memory", func(t *testing.T) {
+		l, _ := newTestLimiter(time.Minute)
+		f(t, l)
+	})
+	t.Run("redis", func(t *testing.T) {
+		_, client, prefix := testenv.MustRedis(t)
+		f(t, NewRedisLimiter(client, prefix, time.Minute))
+	})
+}
+
+func mustBlocked(t *testing.T, l Limiter, key string, limit int) (bool, time.Duration) {
+	t.Helper()
+	b, wait, err := l.Blocked(context.Background(), key, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, wait
+}
+
+// With login_max_failures = N, N failed attempts are allowed and answered
+// "invalid"; the attempt after them is refused. Both limiters agree.
+func TestLimiter_BlocksOnceFailuresReachTheLimit(t *testing.T) {
+	bothLimiters(t, func(t *testing.T, l Limiter) {
+		for _, limit := range []int{1, 3, 10} {
+			key := fmt.Sprintf("acct:limit-%d@example.com", limit)
+			if b, _ := mustBlocked(t, l, key, limit); b {
+				t.Fatalf("limit %d: blocked before any failure", limit)
+			}
+			hitN(t, l, key, limit-1)
+			if b, _ := mustBlocked(t, l, key, limit); b {
+				t.Fatalf("limit %d: blocked after %d failures", limit, limit-1)
+			}
+			hitN(t, l, key, 1)
+			b, wait := mustBlocked(t, l, key, limit)
+			if !b {
+				t.Fatalf("limit %d: not blocked after %d failures", limit, limit)
+			}
+			if wait <= 59*time.Second || wait > time.Minute {
+				t.Fatalf("limit %d: wait %s, want the rest of the one-minute window", limit, wait)
+			}
+			// A higher limit for the same key (an address's, twice the
+			// account's) is not reached yet.
+			if b, _ := mustBlocked(t, l, key, 2*limit); b {
+				t.Fatalf("limit %d: blocked at twice the limit already", limit)
+			}
+		}
+	})
+}
+
+func TestLimiter_ResetForgetsTheFailures(t *testing.T) {
+	bothLimiters(t, func(t *testing.T, l Limiter) {
+		hitN(t, l, "acct:a", 3)
+		hitN(t, l, "acct:b", 3)
+		if err := l.Reset(context.Background(), "acct:a"); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := mustBlocked(t, l, "acct:a", 3); b {
+			t.Fatal("blocked after reset")
+		}
+		if b, _ := mustBlocked(t, l, "acct:b", 3); !b {
+			t.Fatal("reset of one key unblocked another")
+		}
+	})
+}
+
+// The window is fixed: it starts at the first failure, and failures after
+// it do not extend it.
+func TestMemoryLimiter_WindowFromTheFirstFailure(t *testing.T) {
+	l, clock := newTestLimiter(time.Minute)
+	start := clock.t
+	hitN(t, l, "k", 2)
+	clock.t = start.Add(40 * time.Second)
+	hitN(t, l, "k", 1)
+	for _, tc := range []struct {
+		at      time.Duration
+		blocked bool
+		wait    time.Duration
+	}{
+		{40 * time.Second, true, 20 * time.Second},
+		{time.Minute - time.Nanosecond, true, time.Nanosecond},
+		{time.Minute, false, 0},
+		{2 * time.Minute, false, 0},
+	} {
+		clock.t = start.Add(tc.at)
+		if b, wait := l.blocked("k", 3); b != tc.blocked || wait != tc.wait {
+			t.Errorf("%s after the first failure: blocked %v for %s, want %v for %s", tc.at, b, wait, tc.blocked, tc.wait)
+		}
+	}
+	// The next failure opens a new window with a count of one.
+	clock.t = start.Add(time.Minute)
+	hitN(t, l, "k", 1)
+	if b, _ := l.blocked("k", 2); b {
+		t.Error("the failures of the old window still count")
+	}
+	if b, wait := l.blocked("k", 1); !b || wait != time.Minute {
+		t.Errorf("new window: blocked %v for %s, want true for 1m", b, wait)
+	}
+}
+
+// The map is swept of expired windows once it holds more than 10,000 keys.
+func TestMemoryLimiter_SweepsExpiredKeysOver10000(t *testing.T) {
+	l, clock := newTestLimiter(time.Minute)
+	for i := range 10000 {
+		l.hit(fmt.Sprintf("old-%d", i))
+	}
+	clock.t = clock.t.Add(time.Hour) // every window above is over
+	l.hit("new-1")
+	if n := len(l.buckets); n != 10001 {
+		t.Fatalf("at 10,000 keys: %d kept, want 10001 (no sweep yet)", n)
+	}
+	l.hit("new-2")
+	if n := len(l.buckets); n != 2 {
+		t.Fatalf("over 10,000 keys: %d kept, want the 2 live ones", n)
+	}
+	if b, _ := l.blocked("new-1", 1); !b {
+		t.Fatal("the sweep dropped a live window")
+	}
+}
+
+func TestRedisLimiter_WaitIsAtLeastASecond(t *testing.T) {
+	_, client, prefix := testenv.MustRedis(t)
+	l := NewRedisLimiter(client, prefix, 300*time.Millisecond)
+	hitN(t, l, "k", 1)
+	b, wait := mustBlocked(t, l, "k", 1)
+	if !b || wait != time.Second {
+		t.Fatalf("blocked %v for %s, want true for 1s (Retry-After has whole seconds)", b, wait)
+	}
+	// The key holds the window's expiry; once it is gone, so is the block.
+	if ttl := client.PTTL(context.Background(), prefix+"ratelimit:k").Val(); ttl <= 0 || ttl > 300*time.Millisecond {
+		t.Fatalf("counter %sratelimit:k expires in %s, want within the 300ms window", prefix, ttl)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if b, _ := mustBlocked(t, l, "k", 1); b {
+		t.Fatal("still blocked after the window")
+	}
+}
+
+func TestRedisLimiter_ErrorsWhenRedisCannotAnswer(t *testing.T) {
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1})
+	defer client.Close()
+	l := NewRedisLimiter(client, "bstest:", time.Minute)
+	if b, _, err := l.Blocked(context.Background(), "k", 1); err == nil || b {
+		t.Fatalf("Blocked = %v, %v; want not blocked and an error", b, err)
+	}
+	if err := l.Hit(context.Background(), "k"); err == nil {
+		t.Fatal("Hit: want an error")
+	}
+}
+
+func TestRedisLimiter_ANonNumericCounterIsAnError(t *testing.T) {
+	_, client, prefix := testenv.MustRedis(t)
+	if err := client.Set(context.Background(), prefix+"ratelimit:k", "many", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	l := NewRedisLimiter(client, prefix, time.Minute)
+	if b, _, err := l.Blocked(context.Background(), "k", 1); err == nil || b {
+		t.Fatalf("Blocked = %v, %v; want not blocked and an error", b, err)
+	}
+}
