@@ -76,10 +76,10 @@ func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Tim
 		return monitor.StatusUnknown
 	}
 	q := Quorum(s, len(live))
-	failing, degraded, passed := 0, 0, 0
+	failing, degraded, anyPassed := 0, 0, false
 	for _, r := range live {
 		if r.Status != probe.StatusDown {
-			passed++
+			anyPassed = true
 		}
 		if r.Failing {
 			failing++
@@ -90,7 +90,7 @@ func Decide(s Settings, prev monitor.Status, regions []RegionState, now time.Tim
 	if failing >= q {
 		return monitor.StatusDown
 	}
-	if passed == 0 && prev != monitor.StatusUp && prev != monitor.StatusDegraded {
+	if !anyPassed && prev != monitor.StatusUp && prev != monitor.StatusDegraded {
 		return monitor.StatusPending
 	}
 	if degraded >= q {
