@@ -68,6 +68,10 @@ type Cause struct {
 	ErrorClass string `json:"error_class"`
 	Message    string `json:"message"`
 	StatusCode int    `json:"status_code"`
+	// Region is whose observation the cause is: class, message and status
+	// code are one region's last check, never a mix ("" on incidents
+	// opened before causes named their region).
+	Region string `json:"region,omitempty"`
 }
 
 // Evidence is one failing region's last check.

@@ -226,16 +226,26 @@ func newIncident(c Change, m monitorInfo, kind Kind) incidentRow {
 		}
 	}
 	sort.Strings(regions)
-	cause := Cause{ErrorClass: latest.ErrorClass, Message: latest.Error, StatusCode: latest.StatusCode}
-	// The class most regions agree on names the cause.
-	best := -1
-	for class, n := range classes {
-		if n > best || (n == best && class < cause.ErrorClass) {
-			best, cause.ErrorClass = n, class
+	// The class most regions agree on (ties: the first by name) picks the
+	// cause; the cause is then the latest observation of that class, taken
+	// whole from one region, so class and message never come from two.
+	best, class := -1, ""
+	for cl, n := range classes {
+		if n > best || (n == best && cl < class) {
+			best, class = n, cl
 		}
 	}
+	var seen RegionSnapshot
+	for _, r := range c.Regions {
+		confirms := (kind == KindDown && r.Failing) || (kind == KindDegraded && r.Status == "degraded")
+		if confirms && r.ErrorClass == class && (seen.Region == "" || r.CheckedAt.After(seen.CheckedAt)) {
+			seen = r
+		}
+	}
+	cause := Cause{ErrorClass: seen.ErrorClass, Message: seen.Error, StatusCode: seen.StatusCode, Region: seen.Region}
 	if kind == KindDegraded {
-		cause = Cause{ErrorClass: "degraded", Message: "responses slower than the monitor's degraded threshold", StatusCode: latest.StatusCode}
+		cause = Cause{ErrorClass: "degraded", Message: "responses slower than the monitor's degraded threshold", StatusCode: latest.StatusCode,
+			Region: latest.Region}
 	}
 	if regions == nil {
 		regions = []string{}
