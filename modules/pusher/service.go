@@ -2,6 +2,7 @@ package pusher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -48,6 +49,7 @@ type Pusher struct {
 	// next slot, so it can go on scheduling while the database is down.
 	remembered map[int64]*memo
 	outage     bool
+	queueDown  bool // the queue failed while the database answered
 	fromMemory prometheus.Counter
 
 	published prometheus.Counter
@@ -125,6 +127,21 @@ func (p *Pusher) Tick(ctx context.Context) error {
 			p.outage = false
 			p.log.Info("database reachable again: scheduling from it")
 		}
+		if p.queueDown && err == nil {
+			p.queueDown = false
+			p.log.Info("queue (Redis) reachable again: publishing checks")
+		}
+		return err
+	}
+	var qe *queueError
+	if errors.As(err, &qe) {
+		// The database answered; the queue did not. Scheduling from memory
+		// would publish to the same unreachable queue: say which is down.
+		if !p.queueDown {
+			p.queueDown = true
+			p.log.Error("cannot reach the queue (Redis): no checks are published until it is back; the database is up",
+				"err", qe.err)
+		}
 		return err
 	}
 	if !p.outage {
@@ -133,6 +150,13 @@ func (p *Pusher) Tick(ctx context.Context) error {
 	}
 	return p.tickFromMemory(ctx)
 }
+
+// queueError is a failure to reach the queue (Redis) while claiming from a
+// database that answered.
+type queueError struct{ err error }
+
+func (e *queueError) Error() string { return "queue: " + e.err.Error() }
+func (e *queueError) Unwrap() error { return e.err }
 
 // tickFromMemory publishes the remembered monitors whose next slot is due.
 // Slot ids are the same ones the database path would produce, so the
@@ -209,7 +233,7 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 			if !liveLoaded {
 				var err error
 				if live, err = p.liveRegions(ctx); err != nil {
-					return nil, err
+					return nil, &queueError{err}
 				}
 				liveLoaded = true
 			}
@@ -231,7 +255,7 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 			}
 			next, err := p.publish(ctx, due, live, now)
 			if err != nil {
-				return nil, err
+				return nil, &queueError{err}
 			}
 			p.remember(due, next, now)
 			for id, t := range later {
