@@ -43,3 +43,16 @@ func TestDecide_NewMonitorFailingUnconfirmedIsPendingNotUp(t *testing.T) {
 		})
 	}
 }
+
+// TestRegionState_DetailListDecodesTheKindsEvidence: what ingest stored is
+// what the monitor page lists; nothing stored lists nothing.
+func TestRegionState_DetailListDecodesTheKindsEvidence(t *testing.T) {
+	rs := tick.RegionState{Details: `[{"name":"answers","value":"10 mx.example.org"},{"name":"rcode","value":"NOERROR"}]`}
+	got := rs.DetailList()
+	if len(got) != 2 || got[0] != (probe.Detail{Name: "answers", Value: "10 mx.example.org"}) || got[1].Name != "rcode" {
+		t.Errorf("DetailList() = %v", got)
+	}
+	if got := (tick.RegionState{}).DetailList(); got != nil {
+		t.Errorf("no details: DetailList() = %v, want nil", got)
+	}
+}
