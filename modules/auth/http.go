@@ -31,6 +31,7 @@ func RegisterAPI(public, private *echo.Group, svc *Service) {
 	private.POST("/tokens", h.createToken)
 	private.GET("/tokens", h.listTokens)
 	private.DELETE("/tokens/:id", h.deleteToken)
+	private.DELETE("/tokens", h.revokeTokens)
 }
 
 type handlers struct{ svc *Service }
@@ -118,6 +119,15 @@ func (h handlers) deleteToken(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// revokeTokens revokes every API token of the user: {"revoked": n}.
+func (h handlers) revokeTokens(c echo.Context) error {
+	n, err := h.svc.RevokeTokens(c.Request().Context(), server.UserID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]int64{"revoked": n})
 }
 
 // Middleware requires "Authorization: Bearer <jwt or api token>" and records

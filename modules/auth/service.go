@@ -338,3 +338,14 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 func (s *Service) DeleteToken(ctx context.Context, userID, id int64) error {
 	return s.store.deleteToken(ctx, userID, id)
 }
+
+// RevokeTokens removes every API token of the user at once (a password
+// change ends sessions, not tokens: this is the "everything I ever handed
+// out" switch) and returns how many there were.
+func (s *Service) RevokeTokens(ctx context.Context, userID int64) (int64, error) {
+	n, err := s.store.deleteTokens(ctx, userID)
+	if err == nil {
+		s.log.Info("api tokens revoked", "user_id", userID, "count", n)
+	}
+	return n, err
+}

@@ -114,6 +114,12 @@ func (s *store) deleteToken(ctx context.Context, userID, id int64) error {
 	return nil
 }
 
+// deleteTokens removes every API token of the user and says how many.
+func (s *store) deleteTokens(ctx context.Context, userID int64) (int64, error) {
+	res := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&tokenRow{})
+	return res.RowsAffected, res.Error
+}
+
 // userByTokenHash finds the owner of an API token and the token row.
 func (s *store) userByTokenHash(ctx context.Context, hash string) (userRow, tokenRow, error) {
 	var tok tokenRow

@@ -32,6 +32,7 @@ func (h *Handler) settingsRoutes(g router) {
 	g.GET("/settings/tokens", h.tokenList)
 	g.POST("/settings/tokens", h.tokenCreate)
 	g.POST("/settings/tokens/:id/delete", h.tokenDelete)
+	g.POST("/settings/tokens/revoke-all", h.tokensRevokeAll)
 
 	g.GET("/settings/account", h.accountShow)
 	g.POST("/settings/account/password", h.accountPassword)

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -68,4 +69,12 @@ func (h *Handler) tokenDelete(c echo.Context) error {
 		return err
 	}
 	return redirect(c, "/settings/tokens", "API token revoked: requests made with it are now refused.")
+}
+
+func (h *Handler) tokensRevokeAll(c echo.Context) error {
+	n, err := h.deps.Auth.RevokeTokens(c.Request().Context(), server.UserID(c))
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/settings/tokens", fmt.Sprintf("%d API tokens revoked: requests made with them are now refused.", n))
 }
