@@ -254,7 +254,16 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 					last = r.LastCheckedAt
 				}
 			}
-			status := Decide(settings[id].settings(), monitor.Status(st.Status), all, now)
+			// Decide and date by the checks, not by when they were stored:
+			// after a backlog (alerter or database away), the decision is
+			// as of the latest check, so a monitor is not judged silent
+			// (unknown) for results that were only late to arrive, and an
+			// incident starts when its checks failed.
+			at := now
+			if !last.IsZero() && last.Before(now) {
+				at = last
+			}
+			status := Decide(settings[id].settings(), monitor.Status(st.Status), all, at)
 			flipped := false
 			snaps := make([]incident.RegionSnapshot, 0, len(all))
 			for _, r := range all {
@@ -270,7 +279,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			statusChanged := string(status) != st.Status
 			if statusChanged {
 				s.log.Info("monitor status changed", "monitor_id", id, "from", st.Status, "to", status)
-				st.Status, st.StatusSince = string(status), now
+				st.Status, st.StatusSince = string(status), at
 			}
 			st.MonitorID, st.UpdatedAt = id, now
 			if !last.IsZero() {
@@ -278,7 +287,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			}
 			stateRows = append(stateRows, st)
 			if statusChanged || flipped || status != monitor.StatusUp {
-				changes = append(changes, incident.Change{MonitorID: id, Status: string(status), StatusSince: st.StatusSince, Regions: snaps, At: now})
+				changes = append(changes, incident.Change{MonitorID: id, Status: string(status), StatusSince: st.StatusSince, Regions: snaps, At: at})
 			}
 		}
 		if err := s.store.saveStates(tx, stateRows); err != nil {
