@@ -168,7 +168,14 @@ func (s *Service) reconcileOne(tx *gorm.DB, c Change, m monitorInfo, open map[in
 		return nil
 	}
 	if !hasOpen && !c.StatusSince.IsZero() {
-		closed, err := s.store.resolvedByHandSince(tx, c.MonitorID, act.Open, c.StatusSince)
+		// Resolved by hand during this outage: hold off only until a check
+		// fails after the resolve. The next confirmed failure opens a new
+		// incident, so a resolve never silences a monitor that still fails.
+		since := c.StatusSince
+		if last := latestConfirming(c, act.Open); last.After(since) {
+			since = last
+		}
+		closed, err := s.store.resolvedByHandSince(tx, c.MonitorID, act.Open, since)
 		if err != nil {
 			return err
 		}
@@ -192,6 +199,19 @@ func (s *Service) reconcileOne(tx *gorm.DB, c Change, m monitorInfo, open map[in
 	s.log.Info("incident opened", "incident_id", inc.ID, "monitor_id", m.ID, "kind", inc.Kind)
 	n := Notice{Event: NoticeOpened, Key: fmt.Sprintf("incident-%d-opened", inc.ID), Incident: inc.incident(c.At), Monitor: ref, At: c.At}
 	return s.outbox.Enqueue(tx, m.ID, n)
+}
+
+// latestConfirming is when the latest check that confirms an incident of
+// kind ran, among c's regions (zero when none does).
+func latestConfirming(c Change, kind Kind) time.Time {
+	var latest time.Time
+	for _, r := range c.Regions {
+		confirms := (kind == KindDown && r.Failing) || (kind == KindDegraded && r.Status == "degraded")
+		if confirms && r.CheckedAt.After(latest) {
+			latest = r.CheckedAt
+		}
+	}
+	return latest
 }
 
 func regionMessage(r RegionSnapshot) string {

@@ -289,7 +289,8 @@ func (s *store) email(tx *gorm.DB, userID int64) string {
 }
 
 // resolvedByHandSince reports whether the monitor's latest incident of kind
-// was resolved by a user at or after since.
+// was resolved by a user at or after since (the outage's start, or its
+// latest failed check: a later failure opens a new incident).
 func (s *store) resolvedByHandSince(tx *gorm.DB, monitorID int64, kind Kind, since time.Time) (bool, error) {
 	var n int64
 	err := tx.Model(&incidentRow{}).
