@@ -194,7 +194,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		a.Queue = queue.NewMemory(queue.Config{})
 	}
 	if needDB {
-		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval}, log)
+		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval, MaxPerAccount: cfg.MaxMonitors}, log)
 		a.Channels = channel.New(a.DB, channel.Config{AllowPrivate: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
 			BaseBackoff: opts.NotifyBackoff}, log, a.Metrics)
 		a.Incidents = incident.New(a.DB, a.Channels, incident.Config{}, log)

@@ -52,6 +52,7 @@ type Config struct {
 	LoginWindow   time.Duration `key:"login_window" help:"window for counting failed logins"`
 
 	MinInterval         time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
+	MaxMonitors         int           `key:"max_monitors_per_account" help:"the most monitors one account may have (0: no limit)"`
 	BlockPrivateTargets *bool         `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses; unset = refused exactly when allow_signup is true (strangers may sign up)"`
 
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
@@ -78,6 +79,7 @@ func Defaults() Config {
 		LoginMaxFails:    10,
 		LoginWindow:      15 * time.Minute,
 		MinInterval:      10 * time.Second,
+		MaxMonitors:      1000,
 		RetentionTicks:   30 * 24 * time.Hour,
 		RetentionRollups: 400 * 24 * time.Hour,
 		ShutdownTimeout:  15 * time.Second,
@@ -318,6 +320,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("public_url", "must be an http:// or https:// URL, not %q", c.PublicURL)
 		}
+	}
+	if c.MaxMonitors < 0 {
+		bad("max_monitors_per_account", "must be 0 (no limit) or more")
 	}
 	if c.MinInterval < time.Second {
 		bad("min_interval", "must be at least 1s")

@@ -16,7 +16,10 @@ import (
 // Config tunes the monitor service.
 type Config struct {
 	MinInterval time.Duration // the floor for interval_seconds
-	Now         func() time.Time
+	// MaxPerAccount caps how many monitors one account may have (0: no
+	// cap), so one account cannot turn the workers into a load generator.
+	MaxPerAccount int
+	Now           func() time.Time
 }
 
 // Service manages monitors.
@@ -45,6 +48,15 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Monitor, 
 	}
 	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
 		return Monitor{}, err
+	}
+	if s.cfg.MaxPerAccount > 0 {
+		n, err := s.store.count(ctx, userID)
+		if err != nil {
+			return Monitor{}, err
+		}
+		if n >= int64(s.cfg.MaxPerAccount) {
+			return Monitor{}, apperr.New(apperr.Forbidden, "this account has %d monitors, the most it may have (max_monitors_per_account)", n)
+		}
 	}
 	now := s.now()
 	m.UserID, m.CreatedAt, m.UpdatedAt = userID, now, now

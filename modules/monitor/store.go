@@ -307,3 +307,10 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 func (s *store) seed(ctx context.Context, rows []row) error {
 	return s.db.WithContext(ctx).CreateInBatches(rows, 500).Error
 }
+
+// count counts the user's monitors.
+func (s *store) count(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&row{}).Where("user_id = ?", userID).Count(&n).Error
+	return n, err
+}
