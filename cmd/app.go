@@ -195,7 +195,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	}
 	if needDB {
 		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval, MaxPerAccount: cfg.MaxMonitors}, log)
-		a.Channels = channel.New(a.DB, channel.Config{AllowPrivate: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL,
+		a.Channels = channel.New(a.DB, channel.Config{AllowPrivate: cfg.AllowPrivateWebhooks, PublicURL: cfg.PublicURL, MaxPerAccount: cfg.MaxChannels,
 			BaseBackoff: opts.NotifyBackoff}, log, a.Metrics)
 		a.Incidents = incident.New(a.DB, a.Channels, incident.Config{}, log)
 		a.Channels.SetTimeline(a.Incidents)
@@ -208,7 +208,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			return nil, err
 		}
 		spCfg := statuspage.Config{Key: secret, PublicURL: cfg.PublicURL, PasswordMemoryKiB: opts.PasswordMemoryKiB,
-			CacheTTL: opts.StatusPageCache}
+			CacheTTL: opts.StatusPageCache, MaxPerAccount: cfg.MaxStatusPages}
 		if a.Redis != nil {
 			spCfg.Limiter = auth.NewRedisLimiter(a.Redis, cfg.RedisPrefix+"statuspage:", statuspage.DefaultLoginWindow)
 		}

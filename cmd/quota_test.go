@@ -43,3 +43,26 @@ func TestMonitorQuota(t *testing.T) {
 		t.Errorf("after deleting one: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestChannelAndStatusPageQuotas: the same rule for channels and status
+// pages, each at its own limit.
+func TestChannelAndStatusPageQuotas(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir, cfg.MaxChannels, cfg.MaxStatusPages = t.TempDir(), 1, 1
+	app := MustApp(t, cfg)
+	a := mustSignup(t, app, "quota@example.com")
+	channel := `{"name":"hook","type":"webhook","config":{"url":"https://hooks.example/x","secret":"secret-0123456789abcdef"}}`
+	if r := do(t, app, "POST", "/api/v1/channels", a, channel); r.Status != http.StatusCreated {
+		t.Fatalf("first channel: %d %s", r.Status, r.Body)
+	}
+	if r := do(t, app, "POST", "/api/v1/channels", a, channel); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "max_channels_per_account") {
+		t.Errorf("second channel: %d %s", r.Status, r.Body)
+	}
+	page := func(slug string) string { return `{"slug":"` + slug + `","title":"Status","sections":[]}` }
+	if r := do(t, app, "POST", "/api/v1/status-pages", a, page("one")); r.Status != http.StatusCreated {
+		t.Fatalf("first page: %d %s", r.Status, r.Body)
+	}
+	if r := do(t, app, "POST", "/api/v1/status-pages", a, page("two")); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "max_status_pages_per_account") {
+		t.Errorf("second page: %d %s", r.Status, r.Body)
+	}
+}

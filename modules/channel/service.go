@@ -34,7 +34,9 @@ type Config struct {
 	MaxAge       time.Duration // give up after this long (default 2h)
 	SendTimeout  time.Duration // one attempt (default 15s)
 	Poll         time.Duration // how often to look for due notifications (default 500ms)
-	Now          func() time.Time
+	// MaxPerAccount caps how many channels one account may have (0: no cap).
+	MaxPerAccount int
+	Now           func() time.Time
 }
 
 // Service manages channels and delivers notifications.
@@ -122,6 +124,15 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Channel, 
 	}
 	if _, err := notify.Parse(*in.Type, *in.Config); err != nil {
 		return Channel{}, err
+	}
+	if s.cfg.MaxPerAccount > 0 {
+		n, err := s.store.count(ctx, userID)
+		if err != nil {
+			return Channel{}, err
+		}
+		if n >= int64(s.cfg.MaxPerAccount) {
+			return Channel{}, apperr.New(apperr.Forbidden, "this account has %d channels, the most it may have (max_channels_per_account)", n)
+		}
 	}
 	now := s.now()
 	r := channelRow{UserID: userID, Name: strings.TrimSpace(*in.Name), Type: *in.Type, Config: compact(*in.Config), CreatedAt: now, UpdatedAt: now}

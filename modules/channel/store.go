@@ -216,3 +216,10 @@ func compact(raw json.RawMessage) string {
 	}
 	return b.String()
 }
+
+// count counts the user's channels.
+func (s *store) count(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&channelRow{}).Where("user_id = ?", userID).Count(&n).Error
+	return n, err
+}

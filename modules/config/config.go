@@ -53,6 +53,8 @@ type Config struct {
 
 	MinInterval         time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
 	MaxMonitors         int           `key:"max_monitors_per_account" help:"the most monitors one account may have (0: no limit)"`
+	MaxChannels         int           `key:"max_channels_per_account" help:"the most notification channels one account may have (0: no limit)"`
+	MaxStatusPages      int           `key:"max_status_pages_per_account" help:"the most status pages one account may have (0: no limit)"`
 	BlockPrivateTargets *bool         `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses; unset = refused exactly when allow_signup is true (strangers may sign up)"`
 
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
@@ -80,6 +82,8 @@ func Defaults() Config {
 		LoginWindow:      15 * time.Minute,
 		MinInterval:      10 * time.Second,
 		MaxMonitors:      1000,
+		MaxChannels:      50,
+		MaxStatusPages:   20,
 		RetentionTicks:   30 * 24 * time.Hour,
 		RetentionRollups: 400 * 24 * time.Hour,
 		ShutdownTimeout:  15 * time.Second,
@@ -321,8 +325,13 @@ func (c Config) Validate() error {
 			bad("public_url", "must be an http:// or https:// URL, not %q", c.PublicURL)
 		}
 	}
-	if c.MaxMonitors < 0 {
-		bad("max_monitors_per_account", "must be 0 (no limit) or more")
+	for _, q := range []struct {
+		key string
+		n   int
+	}{{"max_monitors_per_account", c.MaxMonitors}, {"max_channels_per_account", c.MaxChannels}, {"max_status_pages_per_account", c.MaxStatusPages}} {
+		if q.n < 0 {
+			bad(q.key, "must be 0 (no limit) or more")
+		}
 	}
 	if c.MinInterval < time.Second {
 		bad("min_interval", "must be at least 1s")

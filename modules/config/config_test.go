@@ -155,7 +155,7 @@ func TestLoadEveryKey(t *testing.T) {
 		DatabaseURL: "postgres://bs:pw@db:5432/bs", AutoMigrate: &on, DatabaseMaxConns: 7,
 		RedisURL: "redis://:pw@cache:6379/1", RedisPrefix: "prod:",
 		JWTSecret: strings.Repeat("s", 40), JWTTTL: 2 * time.Hour, AllowSignup: &off,
-		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, MaxMonitors: 50, BlockPrivateTargets: &on,
+		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, MaxMonitors: 50, MaxChannels: 5, MaxStatusPages: 3, BlockPrivateTargets: &on,
 		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
 		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
 	}
@@ -165,7 +165,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"database_url": "postgres://bs:pw@db:5432/bs", "auto_migrate": "true", "database_max_conns": "7",
 		"redis_url": "redis://:pw@cache:6379/1", "redis_prefix": "prod:",
 		"jwt_secret": strings.Repeat("s", 40), "jwt_ttl": "2h", "allow_signup": "false",
-		"login_max_failures": "3", "login_window": "90s", "min_interval": "45s", "max_monitors_per_account": "50", "block_private_targets": "true",
+		"login_max_failures": "3", "login_window": "90s", "min_interval": "45s", "max_monitors_per_account": "50", "max_channels_per_account": "5", "max_status_pages_per_account": "3", "block_private_targets": "true",
 		"allow_private_webhooks": "true", "public_url": "https://status.example.com", "shutdown_timeout": "20s",
 		"retention_ticks": "7d", "retention_rollups": "2400h",
 	}

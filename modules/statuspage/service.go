@@ -63,6 +63,9 @@ type Config struct {
 	// LoginWindow answer 429 (defaults 10 and 15 min).
 	LoginLimit  int
 	LoginWindow time.Duration
+	// MaxPerAccount caps how many status pages one account may have (0:
+	// no cap).
+	MaxPerAccount int
 	// Limiter counts wrong passwords; nil counts them in this process.
 	Limiter Limiter
 	// PasswordMemoryKiB lowers argon2id's memory cost (tests).
@@ -140,6 +143,15 @@ func (s *Service) changed() {
 
 // Create validates and stores a new page of userID.
 func (s *Service) Create(ctx context.Context, userID int64, in Input) (Page, error) {
+	if s.cfg.MaxPerAccount > 0 {
+		n, err := s.store.countPages(ctx, userID)
+		if err != nil {
+			return Page{}, err
+		}
+		if n >= int64(s.cfg.MaxPerAccount) {
+			return Page{}, apperr.New(apperr.Forbidden, "this account has %d status pages, the most it may have (max_status_pages_per_account)", n)
+		}
+	}
 	p := Page{UserID: userID}
 	in.apply(&p)
 	if err := s.prepare(ctx, &p, in); err != nil {

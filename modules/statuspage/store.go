@@ -392,3 +392,10 @@ func (s *store) deleteBadge(ctx context.Context, userID, monitorID int64) error 
 	}
 	return nil
 }
+
+// countPages counts the user's status pages.
+func (s *store) countPages(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&pageRow{}).Where("user_id = ?", userID).Count(&n).Error
+	return n, err
+}
