@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/probe"
 )
 
 // Kind is what an incident is about.
@@ -85,14 +86,7 @@ type Evidence struct {
 	Headers    map[string]string `json:"headers"`
 	Body       string            `json:"body"`
 	Phases     json.RawMessage   `json:"phases"`
-	Details    []EvidenceDetail  `json:"details,omitempty"` // the check kind's own evidence
-}
-
-// EvidenceDetail is one piece of a check kind's evidence ("answers", "days
-// left"), as probe.Detail has it.
-type EvidenceDetail struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Details    []probe.Detail    `json:"details,omitempty"` // the check kind's own evidence
 }
 
 // Incident is an outage or slowdown of one monitor.

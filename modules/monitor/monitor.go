@@ -70,6 +70,8 @@ type Monitor struct {
 	UserID      int64      `json:"-"`
 	NextRunAt   *time.Time `json:"-"` // the pusher's next slot
 	StatusSince *time.Time `json:"-"` // when the checks last changed Status; nil before the first result
+
+	parsed probe.Check // Check decoded and validated by canonicalCheck, while applying an input
 }
 
 // Kind is the monitor's check kind ("http", "tcp", ...).
@@ -318,7 +320,7 @@ func (m *Monitor) canonicalCheck(legacy bool) error {
 	if err != nil {
 		return err
 	}
-	m.Check, m.Target, m.URL = spec, c.Target(), ""
+	m.Check, m.Target, m.URL, m.parsed = spec, c.Target(), "", c
 	if h, ok := c.(*probe.HTTP); ok {
 		m.URL = h.URL
 	}
@@ -409,11 +411,7 @@ func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) 
 // validateTimeoutFloor refuses a timeout shorter than the check needs to be
 // able to pass (probe.TimeoutFloor).
 func (m Monitor) validateTimeoutFloor() error {
-	c, err := probe.Parse(m.Check)
-	if err != nil {
-		return err
-	}
-	if f, ok := c.(probe.TimeoutFloor); ok && m.TimeoutMS < f.MinTimeoutMS() {
+	if f, ok := m.parsed.(probe.TimeoutFloor); ok && m.TimeoutMS < f.MinTimeoutMS() {
 		return apperr.Field("timeout_ms", fmt.Sprintf("must be at least %d ms for this %s check (or send fewer packets, closer together)",
 			f.MinTimeoutMS(), m.Check.Kind))
 	}

@@ -331,7 +331,7 @@ func fromResult(r queue.Result) Tick {
 		phases, _ := json.Marshal(p.Phases)
 		ev, err := json.Marshal(incident.Evidence{Region: r.Region, CheckedAt: checked.UTC(), StatusCode: p.StatusCode,
 			ErrorClass: string(p.ErrorClass), Error: p.Error, ResolvedIP: p.ResolvedIP, Headers: p.ResponseHeaders,
-			Body: p.BodyExcerpt, Phases: phases, Details: evidenceDetails(p.Details)})
+			Body: p.BodyExcerpt, Phases: phases, Details: p.Details})
 		if err == nil {
 			evidence = string(ev)
 		}
@@ -438,16 +438,4 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
-}
-
-// evidenceDetails copies a result's kind evidence into an incident's.
-func evidenceDetails(ds []probe.Detail) []incident.EvidenceDetail {
-	if len(ds) == 0 {
-		return nil
-	}
-	out := make([]incident.EvidenceDetail, len(ds))
-	for i, d := range ds {
-		out[i] = incident.EvidenceDetail(d)
-	}
-	return out
 }
