@@ -39,13 +39,7 @@ func TestBrowserTCPMonitor(t *testing.T) {
 	app := MustApp(t, cfg)
 	base, _ := startApp(t, app)
 
-	run(t, ctx, "open sign-up", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(`input[name="email"]`))
-	run(t, ctx, "sign up",
-		chromedp.SendKeys(`input[name="email"]`, "tcp@example.com"),
-		chromedp.SendKeys(`input[name="password"]`, "correct horse"),
-		chromedp.Submit(`input[name="password"]`),
-	)
-	waitText(t, ctx, "", "Add your first monitor", 10*time.Second)
+	browserSignup(t, ctx, base, "tcp@example.com")
 
 	run(t, ctx, "open the form", chromedp.Navigate(base+"/monitors/new"), chromedp.WaitVisible(`input[name="check.url"]`))
 	run(t, ctx, "choose TCP", chromedp.Click(`a[href="/monitors/new?kind=tcp"]`), chromedp.WaitVisible(`input[name="check.host"]`))

@@ -31,13 +31,7 @@ func TestBrowserMonitorLifecycle(t *testing.T) {
 	base, _ := startApp(t, app)
 
 	// Sign up through the form; a new user lands on an empty overview.
-	run(t, ctx, "open sign-up", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(`input[name="email"]`))
-	run(t, ctx, "sign up",
-		chromedp.SendKeys(`input[name="email"]`, "browser@example.com"),
-		chromedp.SendKeys(`input[name="password"]`, "correct horse"),
-		chromedp.Submit(`input[name="password"]`),
-	)
-	waitText(t, ctx, "", "Add your first monitor", 10*time.Second)
+	browserSignup(t, ctx, base, "browser@example.com")
 	screenshot(t, ctx, "overview-empty")
 
 	// Create a monitor of the target through the form.
@@ -101,6 +95,19 @@ func TestBrowserMonitorLifecycle(t *testing.T) {
 		t.Fatalf("after resolving, the page shows:\n%s", text)
 	}
 	screenshot(t, ctx, "incident-resolved")
+}
+
+// browserSignup signs email up through the form and waits for the new
+// user's empty overview.
+func browserSignup(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	run(t, ctx, "open sign-up", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(`input[name="email"]`))
+	run(t, ctx, "sign up",
+		chromedp.SendKeys(`input[name="email"]`, email),
+		chromedp.SendKeys(`input[name="password"]`, "correct horse"),
+		chromedp.Submit(`input[name="password"]`),
+	)
+	waitText(t, ctx, "", "Add your first monitor", 10*time.Second)
 }
 
 // waitText loads url (or stays on the current page when url is "") until

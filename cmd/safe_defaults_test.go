@@ -72,7 +72,10 @@ func TestSafeDefaults(t *testing.T) {
 			t.Errorf("the private target saw %d requests from a stranger's monitor", n)
 		}
 		for _, path := range []string{fmt.Sprintf("/api/v1/monitors/%d/ticks", id), fmt.Sprintf("/api/v1/incidents?monitor_id=%d", id)} {
-			_, body := stranger.call("GET", path, "")
+			st, body := stranger.call("GET", path, "")
+			if st != http.StatusOK {
+				t.Fatalf("%s: %d %s", path, st, body)
+			}
 			if strings.Contains(body, "XYZ") {
 				t.Errorf("%s shows what the private target answered: %s", path, body)
 			}

@@ -64,10 +64,23 @@ func TestURLSecretsStayOut(t *testing.T) {
 		mu.Lock()
 		sent := strings.Join(bodies, "\n")
 		mu.Unlock()
-		pages := []string{sent, b.get("/").Body, b.get(fmt.Sprintf("/monitors/%d", m.ID)).Body, b.get("/incidents").Body}
-		for i, text := range pages {
+		shown := "ops:redacted@" + strings.TrimPrefix(target.URL, "http://")
+		pages := map[string]string{"notification": sent}
+		for _, path := range []string{"/", fmt.Sprintf("/monitors/%d", m.ID), "/incidents"} {
+			r := b.get(path)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d", path, r.Status)
+			}
+			pages[path] = r.Body
+		}
+		for name, text := range pages {
 			if strings.Contains(text, "Pa55word-XYZ") || strings.Contains(text, "T0KEN-XYZ") {
-				t.Errorf("page %d shows a secret of the URL", i)
+				t.Errorf("%s shows a secret of the URL", name)
+			}
+		}
+		for _, name := range []string{"/", fmt.Sprintf("/monitors/%d", m.ID)} {
+			if !strings.Contains(pages[name], shown) {
+				t.Errorf("%s does not show the monitor's target %q", name, shown)
 			}
 		}
 		if !strings.Contains(sent, "ops:redacted@") || !strings.Contains(sent, "token=redacted") {
