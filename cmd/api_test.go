@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -137,9 +138,19 @@ func TestAuthRejectsBadTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := time.Now()
-		valid := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-		expired := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1, "iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}
-		noExp := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1}
+		// Forged tokens name alice's real server-side session, so each case
+		// fails for the reason it tests, not for lacking a session.
+		var real struct {
+			Sid string `json:"sid"`
+		}
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(f.alice, ".")[1])
+		if err != nil || json.Unmarshal(payload, &real) != nil || real.Sid == "" {
+			t.Fatalf("alice's session token has no session id: %s", payload)
+		}
+		valid := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1, "sid": real.Sid, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+		expired := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1, "sid": real.Sid, "iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}
+		noExp := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1, "sid": real.Sid}
+		noSession := jwt.MapClaims{"sub": "1", "iss": "betterstack", "ver": 1, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 		// alg none: header {"alg":"none"}, no signature.
 		none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
 			base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"sub":"1","iss":"betterstack","ver":1,"exp":%d}`, now.Add(time.Hour).Unix()))) + "."
@@ -150,6 +161,7 @@ func TestAuthRejectsBadTokens(t *testing.T) {
 		f.run(t, []scenario{
 			{name: "control: forged with the real key works", method: "GET", path: "/api/v1/me", auth: good, status: 200},
 			{name: "expired", method: "GET", path: "/api/v1/me", auth: forge(t, jwt.SigningMethodHS256, secret, expired), status: 401},
+			{name: "real key but no server-side session", method: "GET", path: "/api/v1/me", auth: forge(t, jwt.SigningMethodHS256, secret, noSession), status: 401},
 			{name: "without expiry", method: "GET", path: "/api/v1/me", auth: forge(t, jwt.SigningMethodHS256, secret, noExp), status: 401},
 			{name: "alg none", method: "GET", path: "/api/v1/me", auth: none, status: 401},
 			{name: "other key", method: "GET", path: "/api/v1/me", auth: forge(t, jwt.SigningMethodHS256, []byte("another-secret-0123456789abcdef0123"), valid), status: 401},

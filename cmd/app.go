@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/config"
@@ -34,6 +35,7 @@ import (
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
 	"github.com/betterstack/betterstack/modules/worker"
+	"github.com/betterstack/betterstack/modules/workspace"
 	"github.com/betterstack/betterstack/ui"
 )
 
@@ -267,8 +269,9 @@ func (a *App) buildPipeline(opts Options) {
 
 func (a *App) registerAPI(e *echo.Echo) {
 	public := e.Group("/api/v1")
-	private := e.Group("/api/v1", a.Auth.Middleware)
+	private := e.Group("/api/v1", a.Auth.Middleware, access.Enforce)
 	auth.RegisterAPI(public, private, a.Auth)
+	workspace.RegisterAPI(private, a.Auth.Workspaces(), a.inviteURL)
 	monitor.RegisterAPI(private, a.Monitors)
 	tick.RegisterAPI(private, a.Ticks, a.Monitors)
 	incident.RegisterAPI(private, a.Incidents)
@@ -284,7 +287,7 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	// their own over these.
 	e.Use(web.Headers(web.DashboardCSP))
 	a.assets.Register(e)
-	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin},
+	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin, PublicURL: strings.TrimRight(a.Cfg.PublicURL, "/")},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
 			SLA: a.SLA, StatusPages: a.StatusPages},
 		a.renderer, a.Log)
@@ -395,4 +398,13 @@ type redisLogger struct{ log *slog.Logger }
 // Printf implements go-redis's internal logging interface.
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Warn(fmt.Sprintf(format, v...))
+}
+
+// inviteURL is the link that accepts an invitation in the dashboard, on
+// the address the request came to (public_url when set).
+func (a *App) inviteURL(c echo.Context, token string) string {
+	if a.Cfg.PublicURL != "" {
+		return strings.TrimRight(a.Cfg.PublicURL, "/") + "/invite/" + token
+	}
+	return c.Scheme() + "://" + c.Request().Host + "/invite/" + token
 }

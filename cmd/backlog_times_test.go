@@ -22,14 +22,14 @@ func TestBacklogKeepsTheChecksTimes(t *testing.T) {
 		id := mustWebMonitor(t, app, token, "late results")
 		checked := time.Now().UTC().Add(-45 * time.Second).Truncate(time.Millisecond)
 		failIngest(t, app, checked, id)
-		m, err := app.Monitors.Get(context.Background(), userID(t, app, b), id)
+		m, err := app.Monitors.Get(context.Background(), workspaceID(t, app, b), id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if m.Status != "down" || m.StatusSince == nil || !m.StatusSince.Equal(checked) {
 			t.Errorf("monitor %s since %v, want down since the check at %v", m.Status, m.StatusSince, checked)
 		}
-		page, err := app.Incidents.List(context.Background(), userID(t, app, b), incident.Filter{MonitorID: id, Limit: 10})
+		page, err := app.Incidents.List(context.Background(), workspaceID(t, app, b), incident.Filter{MonitorID: id, Limit: 10})
 		if err != nil || len(page.Data) != 1 {
 			t.Fatalf("incidents: %v %v", page.Data, err)
 		}

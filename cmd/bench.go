@@ -178,7 +178,7 @@ func seedBenchMonitors(ctx context.Context, app *App, f benchFlags, target strin
 			ms = append(ms, monitor.Monitor{ID: int64(id), Name: fmt.Sprintf("m%d", id), Check: spec, Target: targetText,
 				IntervalSeconds: secs, TimeoutMS: timeout, FailureThreshold: 2, RecoveryThreshold: 2, NextRunAt: &next})
 		}
-		if err := app.Monitors.Seed(ctx, u.ID, ms); err != nil {
+		if err := app.Monitors.Seed(ctx, u.WorkspaceID, ms); err != nil {
 			return err
 		}
 	}

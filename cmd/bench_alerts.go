@@ -128,14 +128,14 @@ func runAlertBench(ctx context.Context, out io.Writer, f alertBenchFlags) error 
 	if err != nil {
 		return err
 	}
-	ch, err := app.Channels.Create(ctx, u.ID, channel.Input{Name: ptr("bench"), Type: ptr("webhook"),
+	ch, err := app.Channels.Create(ctx, u.WorkspaceID, channel.Input{Name: ptr("bench"), Type: ptr("webhook"),
 		Config: ptrRaw(fmt.Sprintf(`{"url":"http://%s/","secret":"bench-secret-0123456789"}`, receiver.Addr))})
 	if err != nil {
 		return err
 	}
 	secs := int(f.interval / time.Second)
 	mk := func(name, url string) (monitor.Monitor, error) {
-		return app.Monitors.Create(ctx, u.ID, monitor.Input{Name: ptr(name), LegacyHTTP: monitor.LegacyHTTP{URL: ptr(url)}, IntervalSeconds: &secs,
+		return app.Monitors.Create(ctx, u.WorkspaceID, monitor.Input{Name: ptr(name), LegacyHTTP: monitor.LegacyHTTP{URL: ptr(url)}, IntervalSeconds: &secs,
 			Regions: &[]string{"r1", "r2", "r3"}, ChannelIDs: &[]int64{ch.ID}})
 	}
 	outMon, err := mk("outage", "http://"+outage.Addr+"/")
@@ -162,7 +162,7 @@ func runAlertBench(ctx context.Context, out io.Writer, f alertBenchFlags) error 
 		f.trials, f.failRate*100, f.duration, f.interval)
 
 	openIncident := func(m monitor.Monitor) (int64, bool) {
-		p, err := app.Incidents.List(ctx, u.ID, incident.Filter{MonitorID: m.ID, Status: "open", Limit: 1})
+		p, err := app.Incidents.List(ctx, u.WorkspaceID, incident.Filter{MonitorID: m.ID, Status: "open", Limit: 1})
 		if err != nil || len(p.Data) == 0 {
 			return 0, false
 		}
@@ -184,7 +184,7 @@ func runAlertBench(ctx context.Context, out io.Writer, f alertBenchFlags) error 
 	}
 	start := time.Now()
 	if err := waitFor("the monitor to be up", 3*f.interval+10*time.Second, func() bool {
-		m, err := app.Monitors.Get(ctx, u.ID, outMon.ID)
+		m, err := app.Monitors.Get(ctx, u.WorkspaceID, outMon.ID)
 		return err == nil && m.Status == monitor.StatusUp
 	}); err != nil {
 		return err
@@ -230,7 +230,7 @@ func runAlertBench(ctx context.Context, out io.Writer, f alertBenchFlags) error 
 		case <-ctx.Done():
 		}
 	}
-	p, err := app.Incidents.List(ctx, u.ID, incident.Filter{MonitorID: flakyMon.ID, Limit: 500})
+	p, err := app.Incidents.List(ctx, u.WorkspaceID, incident.Filter{MonitorID: flakyMon.ID, Limit: 500})
 	if err != nil {
 		return err
 	}

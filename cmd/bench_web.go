@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/web"
@@ -79,15 +80,15 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	defer app.Close()
 
 	start := time.Now()
-	user, token, err := app.Auth.Signup(ctx, "bench@example.com", "correct horse battery", "192.0.2.1")
+	user, token, err := app.Auth.Signup(ctx, "bench@example.com", "correct horse battery", auth.Client{IP: "192.0.2.1"})
 	if err != nil {
 		return err
 	}
-	if err := seedDashboardData(ctx, app.DB, user.ID, f.monitors, f.days); err != nil {
+	if err := seedDashboardData(ctx, app.DB, user.WorkspaceID, f.monitors, f.days); err != nil {
 		return err
 	}
 	var ids []int64
-	if err := app.DB.Raw("SELECT id FROM monitors WHERE user_id = ? ORDER BY id LIMIT ?", user.ID, f.components).Scan(&ids).Error; err != nil {
+	if err := app.DB.Raw("SELECT id FROM monitors WHERE workspace_id = ? ORDER BY id LIMIT ?", user.WorkspaceID, f.components).Scan(&ids).Error; err != nil {
 		return err
 	}
 	if err := seedLongHistory(ctx, app, ids, 90); err != nil {
@@ -102,7 +103,7 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	}
 	slug, title := "bench", "Bench status"
 	sections := []statuspage.Section{{Name: "Services", Components: comps}}
-	if _, err := app.StatusPages.Create(ctx, user.ID, statuspage.Input{Slug: &slug, Title: &title, Sections: &sections}); err != nil {
+	if _, err := app.StatusPages.Create(ctx, user.WorkspaceID, statuspage.Input{Slug: &slug, Title: &title, Sections: &sections}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "seeded %d monitors × %d days (+90 days for %d, 365 for 1) in %s\n", f.monitors, f.days, len(ids), time.Since(start).Round(time.Second))

@@ -25,7 +25,7 @@ func TestPusherSchedulesThroughDatabaseOutage(t *testing.T) {
 	one := 1
 	var ids []int64
 	for i := 0; i < 5; i++ {
-		m, err := app.Monitors.Create(ctx, u.ID, monitor.Input{LegacyHTTP: monitor.LegacyHTTP{URL: ptr("http://127.0.0.1:9/")}, IntervalSeconds: &one, Regions: &[]string{"eu"}})
+		m, err := app.Monitors.Create(ctx, u.WorkspaceID, monitor.Input{LegacyHTTP: monitor.LegacyHTTP{URL: ptr("http://127.0.0.1:9/")}, IntervalSeconds: &one, Regions: &[]string{"eu"}})
 		if err != nil {
 			t.Fatal(err)
 		}

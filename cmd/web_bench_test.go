@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/testenv"
 	"github.com/betterstack/betterstack/modules/web"
@@ -95,15 +96,15 @@ func buildDashboardFixture() error {
 	if err != nil {
 		return err
 	}
-	user, token, err := app.Auth.Signup(ctx, "bench@example.com", "correct horse battery", "192.0.2.1")
+	user, token, err := app.Auth.Signup(ctx, "bench@example.com", "correct horse battery", auth.Client{IP: "192.0.2.1"})
 	if err != nil {
 		return err
 	}
-	if err := seedDashboardData(ctx, app.DB, user.ID, benchMonitors, benchDays); err != nil {
+	if err := seedDashboardData(ctx, app.DB, user.WorkspaceID, benchMonitors, benchDays); err != nil {
 		return err
 	}
 	var first int64
-	if err := app.DB.Raw("SELECT MIN(id) FROM monitors WHERE user_id = ?", user.ID).Scan(&first).Error; err != nil {
+	if err := app.DB.Raw("SELECT MIN(id) FROM monitors WHERE workspace_id = ?", user.ID).Scan(&first).Error; err != nil {
 		return err
 	}
 	dashFixture.app, dashFixture.detail = app, fmt.Sprintf("/monitors/%d", first)

@@ -9,7 +9,7 @@ import (
 	"github.com/betterstack/betterstack/modules/database"
 )
 
-// seedDashboardData fills db, for userID, with what the dashboard's pages
+// seedDashboardData fills db, for workspaceID, with what the dashboard's pages
 // read at scale: monitors monitors (checked every minute from regions eu
 // and us; every 50th down and the next degraded), their current and
 // per-region state, days days of hourly and daily rollups for both regions,
@@ -22,7 +22,7 @@ import (
 // monitors × 30 days is 7.2 million hourly rows), so it is PostgreSQL
 // only; it is meant for benchmarks (`go test -bench Dashboard ./cmd/`,
 // and a future `betterstack bench dashboard`).
-func seedDashboardData(ctx context.Context, db *database.DB, userID int64, monitors int, days int) error {
+func seedDashboardData(ctx context.Context, db *database.DB, workspaceID int64, monitors int, days int) error {
 	if db.Dialect != database.Postgres {
 		return errors.New("seedDashboardData: PostgreSQL only (it generates data with generate_series)")
 	}
@@ -41,20 +41,20 @@ func seedDashboardData(ctx context.Context, db *database.DB, userID int64, monit
 	// buckets are UTC hours and days.
 	const hourNow = "(date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 	steps := []seedStep{
-		{"monitors", `INSERT INTO monitors (user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+		{"monitors", `INSERT INTO monitors (workspace_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
 			SELECT ?, 'bench ' || lpad(g::text, 6, '0'), 'http', '{}', 'https://bench.example.com/' || g, 60, 10000,
 				now() - make_interval(days => ?), now()
-			FROM generate_series(1, ?) g`, []any{userID, days, monitors}},
+			FROM generate_series(1, ?) g`, []any{workspaceID, days, monitors}},
 		{"monitor state", `INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at)
 			SELECT id, CASE id % 50 WHEN 0 THEN 'down' WHEN 1 THEN 'degraded' ELSE 'up' END,
 				now() - interval '3 hours', now() - make_interval(secs => id % 60), now()
-			FROM monitors WHERE user_id = ?`, []any{userID}},
+			FROM monitors WHERE workspace_id = ?`, []any{workspaceID}},
 		{"region state", `INSERT INTO monitor_region_state (monitor_id, region, status, status_code, latency_ms, consecutive_failures,
 				consecutive_successes, failing, last_scheduled_at, last_checked_at)
 			SELECT m.id, r.region, CASE WHEN m.id % 50 = 0 THEN 'down' ELSE 'up' END, CASE WHEN m.id % 50 = 0 THEN 503 ELSE 200 END,
 				60 + m.id % 200 + r.extra, CASE WHEN m.id % 50 = 0 THEN 5 ELSE 0 END, CASE WHEN m.id % 50 = 0 THEN 0 ELSE 100 END,
 				m.id % 50 = 0, now() - make_interval(secs => m.id % 60), now() - make_interval(secs => m.id % 60)
-			FROM monitors m CROSS JOIN (VALUES ('eu', 0), ('us', 40)) r(region, extra) WHERE m.user_id = ?`, []any{userID}},
+			FROM monitors m CROSS JOIN (VALUES ('eu', 0), ('us', 40)) r(region, extra) WHERE m.workspace_id = ?`, []any{workspaceID}},
 	}
 	// Hourly rollups a day at a time, oldest first: the ingest writes them
 	// in time order, and query plans depend on that layout. 60 checks an
@@ -71,22 +71,22 @@ func seedDashboardData(ctx context.Context, db *database.DB, userID int64, monit
 				FROM (SELECT ` + hourNow + ` - make_interval(hours => n) AS bucket, n FROM generate_series(? * 24 + 23, ? * 24, -1) n) b
 				CROSS JOIN monitors m
 				CROSS JOIN (VALUES ('eu', 0), ('us', 40)) r(region, extra)
-				WHERE m.user_id = ?
-			) s`, []any{d, d, userID}})
+				WHERE m.workspace_id = ?
+			) s`, []any{d, d, workspaceID}})
 	}
 	steps = append(steps,
 		seedStep{"daily rollups", `INSERT INTO rollups_daily (monitor_id, region, bucket, checks, failures, degraded, latency_sum,
 				latency_min, latency_max, ` + strings.Join(hist, ", ") + `)
 			SELECT monitor_id, region, date_trunc('day', bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', SUM(checks), SUM(failures),
 				SUM(degraded), SUM(latency_sum), MIN(latency_min), MAX(latency_max), ` + strings.Join(sums, ", ") + `
-			FROM rollups_hourly WHERE monitor_id IN (SELECT id FROM monitors WHERE user_id = ?) GROUP BY 1, 2, 3`, []any{userID}},
+			FROM rollups_hourly WHERE monitor_id IN (SELECT id FROM monitors WHERE workspace_id = ?) GROUP BY 1, 2, 3`, []any{workspaceID}},
 		seedStep{"ticks", `INSERT INTO ticks (monitor_id, region, worker_id, scheduled_at, checked_at, status, status_code, latency_ms,
 				dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, resolved_ip)
 			SELECT m.id, r.region, 'bench-' || r.region, t, t + interval '5 milliseconds', 'up', 200, 80 + r.extra + n % 40,
 				2, 10 + r.extra / 4, 20, 40 + n % 40 + r.extra / 2, 3, '192.0.2.10'
 			FROM (SELECT date_trunc('minute', now()) - make_interval(mins => n) AS t, n FROM generate_series(24 * 60 - 1, 0, -1) n) g
-			CROSS JOIN (SELECT MIN(id) AS id FROM monitors WHERE user_id = ?) m
-			CROSS JOIN (VALUES ('eu', 0), ('us', 40)) r(region, extra)`, []any{userID}},
+			CROSS JOIN (SELECT MIN(id) AS id FROM monitors WHERE workspace_id = ?) m
+			CROSS JOIN (VALUES ('eu', 0), ('us', 40)) r(region, extra)`, []any{workspaceID}},
 		seedStep{"analyze", "ANALYZE monitors, monitor_state, monitor_region_state, rollups_hourly, rollups_daily, ticks", nil},
 	)
 	for _, st := range steps {

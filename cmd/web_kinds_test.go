@@ -64,7 +64,7 @@ func TestWebMonitorFormEveryKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := app.Monitors.Get(context.Background(), userID(t, app, b), id)
+			m, err := app.Monitors.Get(context.Background(), workspaceID(t, app, b), id)
 			if err != nil || m.Check.Kind != k.Name {
 				t.Fatalf("stored %s monitor: %+v %v", k.Name, m.Check, err)
 			}

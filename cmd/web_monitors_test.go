@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/betterstack/betterstack/modules/auth"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -69,14 +70,18 @@ func apiMonitor(t *testing.T, app *App, b *browser, body string) int64 {
 	return m.ID
 }
 
-// userID is the id of the browser's user.
-func userID(t *testing.T, app *App, b *browser) int64 {
+// workspaceID is the id of the browser's user.
+func workspaceID(t *testing.T, app *App, b *browser) int64 {
 	t.Helper()
-	u, err := app.Auth.Authenticate(context.Background(), b.cookies["bs_session"].Value)
+	p, err := app.Auth.Authenticate(context.Background(), b.cookies["bs_session"].Value)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u.ID
+	a, err := app.Auth.Access(context.Background(), p, "", auth.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.WorkspaceID
 }
 
 // wantPage fails unless r has status and every one of want and none of
@@ -161,7 +166,7 @@ func TestWebMonitorPages(t *testing.T) {
 		}
 		wantPage(t, "new monitor's page", b.follow(r), 200, []string{"Created &lt;script&gt;alert(1)&lt;/script&gt;; the first check runs now.",
 			"<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>", "No checks yet", "No region has reported yet", "No incidents"}, xssName)
-		m, err := app.Monitors.Get(context.Background(), userID(t, app, b), xss)
+		m, err := app.Monitors.Get(context.Background(), workspaceID(t, app, b), xss)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,13 +232,13 @@ func TestWebMonitorPages(t *testing.T) {
 		r = b.post(editPath, url.Values{"kind": {"http"}, "name": {"renamed"}, "check.url": {"https://example.com/health"}, "check.method": {"GET"},
 			"interval_seconds": {"30"}, "timeout_ms": {"60000"}, "check.expected_status": {"2xx"}, "regions": {"eu", "us"}})
 		wantPage(t, "invalid edit", r, http.StatusUnprocessableEntity, []string{`value="renamed"`, `value="60000"`, "must be below the interval"})
-		if m, _ := app.Monitors.Get(context.Background(), userID(t, app, b), xss); m.Name != xssName {
+		if m, _ := app.Monitors.Get(context.Background(), workspaceID(t, app, b), xss); m.Name != xssName {
 			t.Errorf("an invalid edit changed the name to %q", m.Name)
 		}
 		r = b.post(editPath, url.Values{"kind": {"http"}, "name": {xssName}, "check.url": {"https://example.com/health"}, "check.method": {"HEAD"},
 			"interval_seconds": {"60"}, "check.expected_status": {"2xx"}, "regions": {"eu"}, "check.keyword": {"ok"}, "check.keyword_absent": {"1"}})
 		wantPage(t, "edited", b.follow(r), 200, []string{"Saved &lt;script&gt;alert(1)&lt;/script&gt;.", "HEAD https://example.com/health", "checked every 60 s"}, xssName)
-		if m, _ := app.Monitors.Get(context.Background(), userID(t, app, b), xss); httpOf(t, m).Method != "HEAD" || !httpOf(t, m).KeywordAbsent ||
+		if m, _ := app.Monitors.Get(context.Background(), workspaceID(t, app, b), xss); httpOf(t, m).Method != "HEAD" || !httpOf(t, m).KeywordAbsent ||
 			strings.Join(m.Regions, ",") != "eu" || m.TimeoutMS != monitor.DefaultTimeoutFor(60) || httpOf(t, m).FollowRedirects {
 			t.Errorf("edited monitor = %+v", m)
 		}
@@ -273,7 +278,7 @@ func TestWebMonitorPages(t *testing.T) {
 			}
 		}
 		wantPage(t, "eve's overview", eve.get("/"), 200, []string{"No monitors yet"}, "api down")
-		if m, err := app.Monitors.Get(context.Background(), userID(t, app, b), xss); err != nil || m.Paused || m.Name != xssName {
+		if m, err := app.Monitors.Get(context.Background(), workspaceID(t, app, b), xss); err != nil || m.Paused || m.Name != xssName {
 			t.Fatalf("after eve: %+v %v", m, err)
 		}
 
@@ -287,7 +292,7 @@ func TestWebMonitorPages(t *testing.T) {
 			t.Errorf("check without CSRF: %d", r.Status)
 		}
 		wantPage(t, "check now", b.follow(b.post(path+"/check", nil)), 200, []string{"A check was scheduled"})
-		if m, _ := app.Monitors.Get(context.Background(), userID(t, app, b), xss); m.NextRunAt == nil || m.NextRunAt.Before(before) || m.NextRunAt.After(time.Now()) {
+		if m, _ := app.Monitors.Get(context.Background(), workspaceID(t, app, b), xss); m.NextRunAt == nil || m.NextRunAt.Before(before) || m.NextRunAt.After(time.Now()) {
 			t.Errorf("check now: next run at %v", m.NextRunAt)
 		}
 		wantPage(t, "paused", b.follow(b.post(path+"/pause", nil)), 200, []string{"Paused: no checks run", `<span class="pill pill-paused">Paused</span>`,
@@ -313,7 +318,7 @@ func TestWebOverviewPagination(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, cfg config.Config) {
 		app := MustApp(t, cfg)
 		b := mustWebSignup(t, app, "ada@example.com")
-		uid := userID(t, app, b)
+		uid := workspaceID(t, app, b)
 		ctx := context.Background()
 		var last int64
 		for i := range 205 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/betterstack/betterstack/modules/auth"
 	"net/http"
 	"strings"
 	"testing"
@@ -179,18 +180,22 @@ func TestWebReport(t *testing.T) {
 // reportUserID returns the id of the user signed in on b.
 func reportUserID(t *testing.T, app *App, b *browser) int64 {
 	t.Helper()
-	u, err := app.Auth.Authenticate(context.Background(), b.cookies["bs_session"].Value)
+	p, err := app.Auth.Authenticate(context.Background(), b.cookies["bs_session"].Value)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u.ID
+	a, err := app.Auth.Access(context.Background(), p, "", auth.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.WorkspaceID
 }
 
 // mustReportMonitor creates a monitor of the user.
-func mustReportMonitor(t *testing.T, app *App, userID int64, name, url string) int64 {
+func mustReportMonitor(t *testing.T, app *App, workspaceID int64, name, url string) int64 {
 	t.Helper()
 	interval := 60
-	m, err := app.Monitors.Create(context.Background(), userID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &url}, IntervalSeconds: &interval})
+	m, err := app.Monitors.Create(context.Background(), workspaceID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &url}, IntervalSeconds: &interval})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +204,7 @@ func mustReportMonitor(t *testing.T, app *App, userID int64, name, url string) i
 
 // mustReportIncident inserts a resolved incident of kind "down" or
 // "degraded" between two RFC 3339 times.
-func mustReportIncident(t *testing.T, app *App, monitorID, userID int64, kind, started, resolved string) {
+func mustReportIncident(t *testing.T, app *App, monitorID, workspaceID int64, kind, started, resolved string) {
 	t.Helper()
 	from, err := time.Parse(time.RFC3339, started)
 	if err != nil {
@@ -209,8 +214,8 @@ func mustReportIncident(t *testing.T, app *App, monitorID, userID int64, kind, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := app.DB.Exec("INSERT INTO incidents (monitor_id, user_id, kind, status, started_at, resolved_at, updated_at) VALUES (?, ?, ?, 'resolved', ?, ?, ?)",
-		monitorID, userID, kind, from, to, to).Error; err != nil {
+	if err := app.DB.Exec("INSERT INTO incidents (monitor_id, workspace_id, kind, status, started_at, resolved_at, updated_at) VALUES (?, ?, ?, 'resolved', ?, ?, ?)",
+		monitorID, workspaceID, kind, from, to, to).Error; err != nil {
 		t.Fatal(err)
 	}
 }

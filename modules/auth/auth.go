@@ -33,9 +33,13 @@ import (
 
 // User is an account.
 type User struct {
-	ID           int64     `json:"id"`
-	Email        string    `json:"email"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	TwoFactor bool      `json:"two_factor"`
+	CreatedAt time.Time `json:"created_at"`
+	// WorkspaceID is the workspace the account was created into (its
+	// personal one, or the one it was invited to); on /me, the current one.
+	WorkspaceID  int64 `json:"workspace_id,omitempty"`
 	tokenVersion int64
 }
 
@@ -44,6 +48,8 @@ type Token struct {
 	ID         int64      `json:"id"`
 	Name       string     `json:"name"`
 	Prefix     string     `json:"prefix"`
+	Scope      string     `json:"scope"`
+	ExpiresAt  *time.Time `json:"expires_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 }

@@ -14,9 +14,12 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"gorm.io/gorm"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/workspace"
 )
 
 // Config tunes the auth service.
@@ -37,12 +40,13 @@ type Config struct {
 
 // Service manages accounts and authenticates requests.
 type Service struct {
-	cfg     Config
-	argon   argonParams
-	store   *store
-	log     *slog.Logger
-	limiter Limiter
-	dummy   string // hash checked for unknown emails, so they cost the same time
+	cfg        Config
+	argon      argonParams
+	store      *store
+	workspaces *workspace.Service
+	log        *slog.Logger
+	limiter    Limiter
+	dummy      string // hash checked for unknown emails, so they cost the same time
 }
 
 // New returns the auth service.
@@ -67,7 +71,8 @@ func New(db *database.DB, cfg Config, log *slog.Logger) (*Service, error) {
 	}
 	return &Service{
 		cfg: cfg, argon: p, store: &store{db: db}, log: log.With("module", "auth"),
-		limiter: lim, dummy: dummy,
+		workspaces: workspace.New(db, cfg.Now, log),
+		limiter:    lim, dummy: dummy,
 	}, nil
 }
 
@@ -83,12 +88,37 @@ func (s *Service) CreateUser(ctx context.Context, email, password string) (User,
 	if err != nil {
 		return User{}, err
 	}
-	row, err := s.store.createUser(ctx, email, hash, s.now())
+	return s.createUser(ctx, email, hash, "")
+}
+
+// createUser stores an account with its personal workspace, or, with an
+// invitation token, joins the invited workspace instead (in the same
+// transaction: a failed accept creates no account).
+func (s *Service) createUser(ctx context.Context, email, hash, invitation string) (User, error) {
+	var u User
+	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.store.createUser(tx, email, hash, s.now())
+		if err != nil {
+			return err
+		}
+		u = row.user()
+		if invitation != "" {
+			w, err := s.workspaces.Accept(ctx, tx, invitation, row.ID, email)
+			if err != nil {
+				return err
+			}
+			u.WorkspaceID = w.ID
+			return nil
+		}
+		w, err := workspace.CreateIn(ctx, tx, email, row.ID, s.now())
+		u.WorkspaceID = w.ID
+		return err
+	})
 	if err != nil {
 		return User{}, err
 	}
-	s.log.Info("user created", "user_id", row.ID)
-	return row.user(), nil
+	s.log.Info("user created", "user_id", u.ID)
+	return u, nil
 }
 
 // SignupOpen reports whether a visitor may sign up now: always when
@@ -105,25 +135,57 @@ func (s *Service) SignupOpen(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-// Signup creates an account and signs it in. ip limits sign-ups per address.
-func (s *Service) Signup(ctx context.Context, email, password, ip string) (User, string, error) {
-	open, err := s.SignupOpen(ctx)
-	if err != nil {
-		return User{}, "", err
+// Client is where a request comes from, kept with sessions and audit
+// entries.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// Signup creates an account and signs it in. The client's address limits
+// sign-ups per address.
+func (s *Service) Signup(ctx context.Context, email, password string, cl Client) (User, string, error) {
+	return s.signup(ctx, email, password, "", cl)
+}
+
+// SignupInvited creates an account that joins the workspace of an
+// invitation (allowed when sign-up is otherwise closed: the invitation is
+// the permission) and signs it in.
+func (s *Service) SignupInvited(ctx context.Context, email, password, invitation string, cl Client) (User, string, error) {
+	if invitation == "" {
+		return User{}, "", apperr.Field("invitation", "is required")
 	}
-	if !open {
-		return User{}, "", ErrSignupDisabled
+	return s.signup(ctx, email, password, invitation, cl)
+}
+
+func (s *Service) signup(ctx context.Context, email, password, invitation string, cl Client) (User, string, error) {
+	if invitation == "" {
+		open, err := s.SignupOpen(ctx)
+		if err != nil {
+			return User{}, "", err
+		}
+		if !open {
+			return User{}, "", ErrSignupDisabled
+		}
 	}
-	key := "signup:" + ip
+	key := "signup:" + cl.IP
 	if blocked, wait := s.blocked(ctx, key, 2*s.cfg.LoginMaxFails); blocked {
 		return User{}, "", rateLimited(wait)
 	}
-	u, err := s.CreateUser(ctx, email, password)
+	email = NormalizeEmail(email)
+	if err := ValidateCredentials(email, password); err != nil {
+		return User{}, "", err
+	}
+	hash, err := hashPassword(s.argon, password)
+	if err != nil {
+		return User{}, "", err
+	}
+	u, err := s.createUser(ctx, email, hash, invitation)
 	if err != nil {
 		return User{}, "", err
 	}
 	s.hit(ctx, key)
-	tok, err := s.issueJWT(u)
+	tok, err := s.startSession(ctx, u, cl, "password")
 	return u, tok, err
 }
 
@@ -148,10 +210,14 @@ func rateLimited(wait time.Duration) error {
 	return &apperr.Error{Kind: apperr.RateLimited, Message: fmt.Sprintf("too many attempts; try again in %s", wait.Round(time.Second)), RetryAfter: wait}
 }
 
-// Login checks credentials and returns a session token.
-func (s *Service) Login(ctx context.Context, email, password, ip string) (User, string, error) {
+// Login checks credentials and returns a session token. Failures are
+// counted per account and address pair and per address, so knowing
+// someone's email is not enough to lock them out from their own address.
+// An account with two-factor login on gets a *TwoFactorRequired error
+// carrying the challenge to complete with CompleteLogin.
+func (s *Service) Login(ctx context.Context, email, password string, cl Client) (User, string, error) {
 	email = strings.ToLower(NormalizeEmail(email))
-	acct, addr := "acct:"+email, "ip:"+ip
+	acct, addr := "acct:"+email+"|"+cl.IP, "ip:"+cl.IP
 	if blocked, wait := s.blocked(ctx, acct, s.cfg.LoginMaxFails); blocked {
 		return User{}, "", rateLimited(wait)
 	}
@@ -169,18 +235,25 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (User, 
 			s.log.Warn("reset login failures", "err", err)
 		}
 		u := row.user()
-		tok, err := s.issueJWT(u)
+		if row.TotpEnabled {
+			ch, err := s.issueChallenge(u)
+			if err != nil {
+				return User{}, "", err
+			}
+			return u, "", &TwoFactorRequired{Challenge: ch}
+		}
+		tok, err := s.startSession(ctx, u, cl, "password")
 		return u, tok, err
 	}
 	s.hit(ctx, acct)
 	s.hit(ctx, addr)
-	s.log.Info("login failed", "ip", ip)
+	s.log.Info("login failed", "ip", cl.IP)
 	return User{}, "", ErrInvalidCredentials
 }
 
 // ChangePassword sets a new password after checking the current one. Every
 // earlier session token stops working; the returned one is valid.
-func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next string) (string, error) {
+func (s *Service) ChangePassword(ctx context.Context, userID int64, current, next string, cl Client) (string, error) {
 	row, err := s.store.userByID(ctx, userID)
 	if err != nil {
 		return "", err
@@ -202,7 +275,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 	u := row.user()
 	u.tokenVersion = version
 	s.log.Info("password changed", "user_id", userID)
-	return s.issueJWT(u)
+	if _, err := s.store.deleteSessions(ctx, userID, ""); err != nil {
+		return "", err
+	}
+	return s.startSession(ctx, u, cl, "password")
 }
 
 // SetPassword replaces a password without the current one (the CLI's reset).
@@ -229,21 +305,25 @@ func (s *Service) Get(ctx context.Context, id int64) (User, error) {
 }
 
 type claims struct {
-	Version int64 `json:"ver"`
+	Version int64  `json:"ver"`
+	Session string `json:"sid,omitempty"`
+	Purpose string `json:"use,omitempty"` // "" = session; "2fa" = a login's challenge
 	jwt.RegisteredClaims
 }
 
 const issuer = "betterstack"
 
-func (s *Service) issueJWT(u User) (string, error) {
+func (s *Service) issueJWT(u User, sid, purpose string, ttl time.Duration) (string, error) {
 	now := s.now()
 	c := claims{
 		Version: u.tokenVersion,
+		Session: sid,
+		Purpose: purpose,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
 			Subject:   strconv.FormatInt(u.ID, 10),
 			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.JWTTTL)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.JWTSecret)
@@ -253,12 +333,44 @@ func (s *Service) issueJWT(u User) (string, error) {
 // found by secret scanners.
 const TokenPrefix = "bst_"
 
-// Authenticate resolves a bearer credential (a JWT or an API token) to its
-// user. Every failure is ErrUnauthenticated; causes are not told apart.
-func (s *Service) Authenticate(ctx context.Context, credential string) (User, error) {
+// Principal is who a credential stands for: the user, and for an API token
+// its workspace and scope, or for a session its id.
+type Principal struct {
+	User        User
+	TokenID     int64
+	WorkspaceID int64        // the token's workspace; 0 for a session
+	Scope       access.Scope // the token's scope; "" for a session
+	SessionID   string       // the session's id (hashed); "" for a token
+}
+
+// Authenticate resolves a bearer credential (a session JWT or an API token)
+// to who it stands for. Every failure is ErrUnauthenticated; causes are not
+// told apart.
+func (s *Service) Authenticate(ctx context.Context, credential string) (Principal, error) {
 	if strings.HasPrefix(credential, TokenPrefix) {
 		return s.authenticateToken(ctx, credential)
 	}
+	c, row, err := s.parseJWT(ctx, credential, "")
+	if err != nil {
+		return Principal{}, err
+	}
+	sess, err := s.store.session(ctx, hashToken(c.Session))
+	if errors.Is(err, errNoSession) || (err == nil && (sess.UserID != row.ID || !s.now().Before(sess.ExpiresAt))) {
+		return Principal{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	if now := s.now(); now.Sub(sess.LastUsedAt) > time.Minute {
+		if err := s.store.touchSession(ctx, sess.ID, now); err != nil {
+			s.log.Warn("record session use", "err", err)
+		}
+	}
+	return Principal{User: row.user(), SessionID: sess.ID}, nil
+}
+
+// parseJWT checks a JWT of purpose and returns its claims and user.
+func (s *Service) parseJWT(ctx context.Context, credential, purpose string) (claims, userRow, error) {
 	var c claims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -267,21 +379,18 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (User, er
 		jwt.WithTimeFunc(s.cfg.Now),
 	)
 	_, err := parser.ParseWithClaims(credential, &c, func(*jwt.Token) (any, error) { return s.cfg.JWTSecret, nil })
-	if err != nil {
-		return User{}, ErrUnauthenticated
+	if err != nil || c.Purpose != purpose || (purpose == "" && c.Session == "") {
+		return c, userRow{}, ErrUnauthenticated
 	}
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
 	if err != nil {
-		return User{}, ErrUnauthenticated
+		return c, userRow{}, ErrUnauthenticated
 	}
 	row, err := s.store.userByID(ctx, id)
 	if errors.Is(err, ErrUserNotFound) || (err == nil && row.TokenVersion != c.Version) {
-		return User{}, ErrUnauthenticated
+		return c, userRow{}, ErrUnauthenticated
 	}
-	if err != nil {
-		return User{}, err
-	}
-	return row.user(), nil
+	return c, row, err
 }
 
 func hashToken(secret string) string {
@@ -289,44 +398,75 @@ func hashToken(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (s *Service) authenticateToken(ctx context.Context, secret string) (User, error) {
+func (s *Service) authenticateToken(ctx context.Context, secret string) (Principal, error) {
 	u, tok, err := s.store.userByTokenHash(ctx, hashToken(secret))
 	if err != nil {
-		return User{}, err
+		return Principal{}, err
+	}
+	now := s.now()
+	if tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt) {
+		return Principal{}, ErrUnauthenticated
 	}
 	// last_used_at is informational: write it at most once a minute per token.
-	if now := s.now(); tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) > time.Minute {
+	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) > time.Minute {
 		if err := s.store.touchToken(ctx, tok.ID, now); err != nil {
 			s.log.Warn("record token use", "token_id", tok.ID, "err", err)
 		}
 	}
-	return u.user(), nil
+	return Principal{User: u.user(), TokenID: tok.ID, WorkspaceID: tok.WorkspaceID, Scope: access.Scope(tok.Scope)}, nil
 }
 
-// CreateToken makes an API token; the secret is returned only here.
-func (s *Service) CreateToken(ctx context.Context, userID int64, name string) (Token, string, error) {
-	name = strings.TrimSpace(name)
+// TokenInput is a new API token's settings.
+type TokenInput struct {
+	Name      string     `json:"name"`
+	Scope     string     `json:"scope"`      // read | write (default write)
+	ExpiresAt *time.Time `json:"expires_at"` // nil = never
+}
+
+// CreateToken makes an API token of userID for workspace ws; the secret is
+// returned only here.
+func (s *Service) CreateToken(ctx context.Context, ws, userID int64, in TokenInput) (Token, string, error) {
+	f := apperr.Fields{}
+	name := strings.TrimSpace(in.Name)
 	switch {
 	case name == "":
-		return Token{}, "", apperr.Field("name", "is required")
+		f.Add("name", "is required")
 	case len(name) > maxTokenName:
-		return Token{}, "", apperr.Field("name", "must be at most 100 characters")
+		f.Add("name", "must be at most 100 characters")
+	}
+	scope := access.Scope(strings.TrimSpace(in.Scope))
+	if scope == "" {
+		scope = access.ScopeWrite
+	}
+	if scope != access.ScopeRead && scope != access.ScopeWrite {
+		f.Add("scope", `must be "read" or "write"`)
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
+		f.Add("expires_at", "must be in the future")
+	}
+	if err := f.Err(); err != nil {
+		return Token{}, "", err
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return Token{}, "", err
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	row := tokenRow{UserID: userID, Name: name, TokenHash: hashToken(secret), TokenPrefix: secret[:len(TokenPrefix)+6], CreatedAt: s.now()}
+	row := tokenRow{UserID: userID, WorkspaceID: ws, Name: name, Scope: string(scope), TokenHash: hashToken(secret),
+		TokenPrefix: secret[:len(TokenPrefix)+6], CreatedAt: s.now()}
+	if in.ExpiresAt != nil {
+		t := in.ExpiresAt.UTC().Truncate(time.Microsecond)
+		row.ExpiresAt = &t
+	}
 	if err := s.store.createToken(ctx, &row); err != nil {
 		return Token{}, "", err
 	}
 	return row.token(), secret, nil
 }
 
-// ListTokens lists a user's API tokens without their secrets.
-func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error) {
-	rows, err := s.store.listTokens(ctx, userID)
+// ListTokens lists userID's API tokens in workspace ws without secrets.
+func (s *Service) ListTokens(ctx context.Context, ws, userID int64) ([]Token, error) {
+	rows, err := s.store.listTokens(ctx, ws, userID)
 	out := make([]Token, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, r.token())
@@ -334,18 +474,18 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 	return out, err
 }
 
-// DeleteToken revokes one of the user's API tokens.
-func (s *Service) DeleteToken(ctx context.Context, userID, id int64) error {
-	return s.store.deleteToken(ctx, userID, id)
+// DeleteToken revokes one of userID's API tokens in workspace ws.
+func (s *Service) DeleteToken(ctx context.Context, ws, userID, id int64) error {
+	return s.store.deleteToken(ctx, ws, userID, id)
 }
 
-// RevokeTokens removes every API token of the user at once (a password
-// change ends sessions, not tokens: this is the "everything I ever handed
-// out" switch) and returns how many there were.
-func (s *Service) RevokeTokens(ctx context.Context, userID int64) (int64, error) {
-	n, err := s.store.deleteTokens(ctx, userID)
+// RevokeTokens removes every API token of userID in workspace ws at once (a
+// password change ends sessions, not tokens: this is the "everything I ever
+// handed out" switch) and returns how many there were.
+func (s *Service) RevokeTokens(ctx context.Context, ws, userID int64) (int64, error) {
+	n, err := s.store.deleteTokens(ctx, ws, userID)
 	if err == nil {
-		s.log.Info("api tokens revoked", "user_id", userID, "count", n)
+		s.log.Info("api tokens revoked", "user_id", userID, "workspace_id", ws, "count", n)
 	}
 	return n, err
 }

@@ -25,6 +25,7 @@ import (
 // Channel is a configured destination. Config comes back with secrets masked.
 type Channel struct {
 	ID             int64           `json:"id"`
+	Key            string          `json:"key"`
 	Name           string          `json:"name"`
 	Type           string          `json:"type"`
 	Config         json.RawMessage `json:"config"`
@@ -32,12 +33,13 @@ type Channel struct {
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
 
-	UserID int64 `json:"-"`
+	WorkspaceID int64 `json:"-"`
 }
 
 // Input is a channel as written by a user; nil fields are left unchanged on
 // update.
 type Input struct {
+	Key            *string          `json:"key"`
 	Name           *string          `json:"name"`
 	Type           *string          `json:"type"`
 	Config         *json.RawMessage `json:"config"`

@@ -29,7 +29,7 @@ func (h handlers) create(c echo.Context) error {
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := h.svc.Create(c.Request().Context(), server.UserID(c), in)
+	ch, err := h.svc.Create(c.Request().Context(), server.WorkspaceID(c), in)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (h handlers) create(c echo.Context) error {
 }
 
 func (h handlers) list(c echo.Context) error {
-	chs, err := h.svc.List(c.Request().Context(), server.UserID(c))
+	chs, err := h.svc.List(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (h handlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ch, err := h.svc.Get(c.Request().Context(), server.UserID(c), id)
+	ch, err := h.svc.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (h handlers) update(c echo.Context) error {
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := h.svc.Update(c.Request().Context(), server.UserID(c), id, in)
+	ch, err := h.svc.Update(c.Request().Context(), server.WorkspaceID(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (h handlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.Delete(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.svc.Delete(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -88,7 +88,7 @@ func (h handlers) test(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.svc.Test(c.Request().Context(), server.UserID(c), id)
+	res, err := h.svc.Test(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (h handlers) deliveries(c echo.Context) error {
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	p, err := h.svc.Deliveries(c.Request().Context(), server.UserID(c), id, limit, before)
+	p, err := h.svc.Deliveries(c.Request().Context(), server.WorkspaceID(c), id, limit, before)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
+	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/notify"
 )
 
@@ -91,7 +92,7 @@ func (s *Service) view(r channelRow) (Channel, error) {
 	if err != nil {
 		return Channel{}, err
 	}
-	return Channel{ID: r.ID, UserID: r.UserID, Name: r.Name, Type: r.Type, Config: masked, NotifyDegraded: r.NotifyDegraded,
+	return Channel{ID: r.ID, Key: r.Key, WorkspaceID: r.WorkspaceID, Name: r.Name, Type: r.Type, Config: masked, NotifyDegraded: r.NotifyDegraded,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
 }
 
@@ -106,7 +107,7 @@ func validName(name string) error {
 }
 
 // Create validates and stores a channel.
-func (s *Service) Create(ctx context.Context, userID int64, in Input) (Channel, error) {
+func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Channel, error) {
 	f := apperr.Fields{}
 	if in.Name == nil {
 		f.Add("name", "is required")
@@ -126,7 +127,7 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Channel, 
 		return Channel{}, err
 	}
 	if s.cfg.MaxPerAccount > 0 {
-		n, err := s.store.count(ctx, userID)
+		n, err := s.store.count(ctx, workspaceID)
 		if err != nil {
 			return Channel{}, err
 		}
@@ -134,8 +135,12 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Channel, 
 			return Channel{}, apperr.New(apperr.Forbidden, "this account has %d channels, the most it may have (max_channels_per_account)", n)
 		}
 	}
+	k, err := key.For(ctx, s.store.db.DB, "channels", workspaceID, in.Key, strings.TrimSpace(*in.Name), "channel")
+	if err != nil {
+		return Channel{}, err
+	}
 	now := s.now()
-	r := channelRow{UserID: userID, Name: strings.TrimSpace(*in.Name), Type: *in.Type, Config: compact(*in.Config), CreatedAt: now, UpdatedAt: now}
+	r := channelRow{WorkspaceID: workspaceID, Key: k, Name: strings.TrimSpace(*in.Name), Type: *in.Type, Config: compact(*in.Config), CreatedAt: now, UpdatedAt: now}
 	if in.NotifyDegraded != nil {
 		r.NotifyDegraded = *in.NotifyDegraded
 	}
@@ -146,8 +151,8 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Channel, 
 }
 
 // Get returns one of the user's channels, secrets masked.
-func (s *Service) Get(ctx context.Context, userID, id int64) (Channel, error) {
-	r, err := s.store.get(ctx, userID, id)
+func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Channel, error) {
+	r, err := s.store.get(ctx, workspaceID, id)
 	if err != nil {
 		return Channel{}, err
 	}
@@ -155,8 +160,8 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (Channel, error) {
 }
 
 // List returns the user's channels, secrets masked.
-func (s *Service) List(ctx context.Context, userID int64) ([]Channel, error) {
-	rows, err := s.store.list(ctx, userID)
+func (s *Service) List(ctx context.Context, workspaceID int64) ([]Channel, error) {
+	rows, err := s.store.list(ctx, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +178,8 @@ func (s *Service) List(ctx context.Context, userID int64) ([]Channel, error) {
 
 // Update changes a channel. Masked secrets sent back ("********") keep
 // their stored value; the type cannot change.
-func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Channel, error) {
-	r, err := s.store.get(ctx, userID, id)
+func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (Channel, error) {
+	r, err := s.store.get(ctx, workspaceID, id)
 	if err != nil {
 		return Channel{}, err
 	}
@@ -200,16 +205,22 @@ func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Chann
 	if in.NotifyDegraded != nil {
 		r.NotifyDegraded = *in.NotifyDegraded
 	}
+	if in.Key != nil && *in.Key != r.Key {
+		if err := key.Check(ctx, s.store.db.DB, "channels", workspaceID, id, *in.Key); err != nil {
+			return Channel{}, err
+		}
+		r.Key = *in.Key
+	}
 	r.UpdatedAt = s.now()
 	if err := s.store.update(ctx, r); err != nil {
-		return Channel{}, err
+		return Channel{}, key.Duplicate(err)
 	}
 	return s.view(r)
 }
 
 // Delete removes a channel, its links and its delivery log.
-func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	return s.store.delete(ctx, userID, id)
+func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	return s.store.delete(ctx, workspaceID, id)
 }
 
 // DeliveryPage is one page of a channel's delivery log, newest first.
@@ -220,8 +231,8 @@ type DeliveryPage struct {
 
 // Deliveries returns a page of a channel's notifications, newest first, with
 // every attempt. before is an id cursor (0 = from the newest).
-func (s *Service) Deliveries(ctx context.Context, userID, id int64, limit int, before int64) (DeliveryPage, error) {
-	if _, err := s.store.get(ctx, userID, id); err != nil {
+func (s *Service) Deliveries(ctx context.Context, workspaceID, id int64, limit int, before int64) (DeliveryPage, error) {
+	if _, err := s.store.get(ctx, workspaceID, id); err != nil {
 		return DeliveryPage{}, err
 	}
 	ds, err := s.store.deliveries(ctx, id, limit+1, before)
@@ -239,8 +250,8 @@ func (s *Service) Deliveries(ctx context.Context, userID, id int64, limit int, b
 
 // Test sends a test message now and reports the outcome; it is logged like
 // any delivery.
-func (s *Service) Test(ctx context.Context, userID, id int64) (TestResult, error) {
-	r, err := s.store.get(ctx, userID, id)
+func (s *Service) Test(ctx context.Context, workspaceID, id int64) (TestResult, error) {
+	r, err := s.store.get(ctx, workspaceID, id)
 	if err != nil {
 		return TestResult{}, err
 	}

@@ -35,8 +35,9 @@ func newFixture(t *testing.T, backend string, cfg Config) *fixture {
 	if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", now, now).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-		VALUES (1, 1, 'shop', 'http', '{}', 'https://shop.example', 60, 1000, ?, ?)`, now, now).Error; err != nil {
+	testenv.Workspace(t, db, 1)
+	if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+		VALUES (1, 1, 'shop', 'shop', 'http', '{}', 'https://shop.example', 60, 1000, ?, ?)`, now, now).Error; err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db}
@@ -69,7 +70,7 @@ func (f *fixture) enqueue(t *testing.T) {
 	t.Helper()
 	now := *f.now.Load()
 	err := f.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO incidents (id, monitor_id, user_id, kind, status, started_at, updated_at)
+		if err := tx.Exec(`INSERT INTO incidents (id, monitor_id, workspace_id, kind, status, started_at, updated_at)
 			VALUES (7, 1, 1, 'down', 'open', ?, ?)`, now, now).Error; err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/key"
 )
 
 // store is the only code that touches channels, notifications and
@@ -22,7 +23,8 @@ type store struct {
 
 type channelRow struct {
 	ID             int64
-	UserID         int64
+	WorkspaceID    int64
+	Key            string
 	Name           string
 	Type           string
 	Config         string
@@ -63,12 +65,12 @@ type attemptRow struct {
 func (attemptRow) TableName() string { return "notification_attempts" }
 
 func (s *store) create(ctx context.Context, r *channelRow) error {
-	return s.db.WithContext(ctx).Create(r).Error
+	return key.Duplicate(s.db.WithContext(ctx).Create(r).Error)
 }
 
-func (s *store) get(ctx context.Context, userID, id int64) (channelRow, error) {
+func (s *store) get(ctx context.Context, workspaceID, id int64) (channelRow, error) {
 	var r channelRow
-	err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&r).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return r, ErrNotFound
 	}
@@ -84,20 +86,20 @@ func (s *store) byID(ctx context.Context, id int64) (channelRow, error) {
 	return r, err
 }
 
-func (s *store) list(ctx context.Context, userID int64) ([]channelRow, error) {
+func (s *store) list(ctx context.Context, workspaceID int64) ([]channelRow, error) {
 	var rows []channelRow
-	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error
+	err := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&rows).Error
 	return rows, err
 }
 
 func (s *store) update(ctx context.Context, r channelRow) error {
-	return s.db.WithContext(ctx).Model(&channelRow{}).Where("id = ? AND user_id = ?", r.ID, r.UserID).Updates(map[string]any{
-		"name": r.Name, "config": r.Config, "notify_degraded": r.NotifyDegraded, "updated_at": r.UpdatedAt,
+	return s.db.WithContext(ctx).Model(&channelRow{}).Where("id = ? AND workspace_id = ?", r.ID, r.WorkspaceID).Updates(map[string]any{
+		"key": r.Key, "name": r.Name, "config": r.Config, "notify_degraded": r.NotifyDegraded, "updated_at": r.UpdatedAt,
 	}).Error
 }
 
-func (s *store) delete(ctx context.Context, userID, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&channelRow{})
+func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Delete(&channelRow{})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -218,8 +220,8 @@ func compact(raw json.RawMessage) string {
 }
 
 // count counts the user's channels.
-func (s *store) count(ctx context.Context, userID int64) (int64, error) {
+func (s *store) count(ctx context.Context, workspaceID int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&channelRow{}).Where("user_id = ?", userID).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&channelRow{}).Where("workspace_id = ?", workspaceID).Count(&n).Error
 	return n, err
 }

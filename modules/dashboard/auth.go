@@ -1,12 +1,15 @@
 package dashboard
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/auth"
+	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/web"
 )
 
@@ -42,7 +45,11 @@ func (h *Handler) loginForm(c echo.Context) error {
 func (h *Handler) login(c echo.Context) error {
 	p := h.authPage(c, "Log in")
 	p.Email, p.Next = c.FormValue("email"), web.SafeNext(c.FormValue("next"))
-	_, token, err := h.deps.Auth.Login(c.Request().Context(), p.Email, c.FormValue("password"), c.RealIP())
+	_, token, err := h.deps.Auth.Login(c.Request().Context(), p.Email, c.FormValue("password"), auth.ClientOf(c))
+	var tf *auth.TwoFactorRequired
+	if errors.As(err, &tf) {
+		return h.r.Render(c, http.StatusOK, "pages/login_2fa", twoFactorPage{authPage: p, Challenge: tf.Challenge})
+	}
 	if err != nil {
 		return h.authFailed(c, "pages/login", p, err)
 	}
@@ -60,7 +67,7 @@ func (h *Handler) signupForm(c echo.Context) error {
 func (h *Handler) signup(c echo.Context) error {
 	p := h.authPage(c, "Sign up")
 	p.Email = c.FormValue("email")
-	_, token, err := h.deps.Auth.Signup(c.Request().Context(), p.Email, c.FormValue("password"), c.RealIP())
+	_, token, err := h.deps.Auth.Signup(c.Request().Context(), p.Email, c.FormValue("password"), auth.ClientOf(c))
 	if err != nil {
 		return h.authFailed(c, "pages/signup", p, err)
 	}
@@ -99,7 +106,46 @@ func (h *Handler) authFailed(c echo.Context, page string, p authPage, err error)
 	return h.r.Render(c, status, page, p)
 }
 
+// logout ends the session on the server, not only the cookie: a copy of
+// the cookie stops working too.
 func (h *Handler) logout(c echo.Context) error {
+	if err := h.deps.Auth.Logout(c.Request().Context(), server.Access(c).SessionID); err != nil {
+		return err
+	}
 	web.ClearSession(c)
 	return redirect(c, "/login", "You are logged out.")
+}
+
+// twoFactorPage asks for the code after a right password.
+type twoFactorPage struct {
+	authPage
+	Challenge string
+}
+
+// login2FA completes a login with a code from the authenticator app or a
+// recovery code.
+func (h *Handler) login2FA(c echo.Context) error {
+	p := twoFactorPage{authPage: h.authPage(c, "Two-factor login"), Challenge: c.FormValue("challenge")}
+	p.Next = web.SafeNext(c.FormValue("next"))
+	_, token, err := h.deps.Auth.CompleteLogin(c.Request().Context(), p.Challenge, c.FormValue("code"), auth.ClientOf(c))
+	if err != nil {
+		ae := apperr.As(err)
+		if ae == nil {
+			return err
+		}
+		if ae.Kind == apperr.Unauthorized {
+			return h.authFailed(c, "pages/login", p.authPage, err)
+		}
+		status := http.StatusUnprocessableEntity
+		if ae.Kind == apperr.RateLimited {
+			status = http.StatusTooManyRequests
+		}
+		p.Error = ae.Message
+		if msg, ok := ae.Fields["code"]; ok {
+			p.Error = "The code " + msg + "."
+		}
+		return h.r.Render(c, status, "pages/login_2fa", p)
+	}
+	web.SetSession(c, token, h.cfg.SessionTTL)
+	return c.Redirect(http.StatusSeeOther, p.Next)
 }

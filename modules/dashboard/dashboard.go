@@ -16,6 +16,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/incident"
@@ -33,6 +35,7 @@ import (
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
+	"github.com/betterstack/betterstack/modules/workspace"
 )
 
 // regionLister is what the regions page needs of the queue.
@@ -57,6 +60,7 @@ type Config struct {
 	SessionTTL time.Duration    // the session cookie's lifetime (the JWT's)
 	LiveWithin time.Duration    // a region is live while a worker beat this recently
 	Now        func() time.Time // injectable clock
+	PublicURL  string           // the dashboard's public base URL, for invitation links ("" = the request's)
 }
 
 // Handler serves the dashboard's pages.
@@ -88,6 +92,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	g := router{e: e, mw: []echo.MiddlewareFunc{web.Headers(web.DashboardCSP), web.CSRF(), web.CleanForm}}
 	g.GET("/login", h.loginForm)
 	g.POST("/login", h.login)
+	g.POST("/login/2fa", h.login2FA)
 	g.GET("/signup", h.signupForm)
 	g.POST("/signup", h.signup)
 	p := g.with(h.requireUser)
@@ -97,6 +102,7 @@ func (h *Handler) Register(e *echo.Echo) {
 	h.settingsRoutes(p)
 	h.reportRoutes(p)
 	h.statusPageRoutes(p)
+	h.teamRoutes(g, p)
 }
 
 // router adds routes with the dashboard's middleware. It is not an
@@ -118,21 +124,53 @@ func (r router) with(mw ...echo.MiddlewareFunc) router {
 	return router{e: r.e, mw: append(append([]echo.MiddlewareFunc{}, r.mw...), mw...)}
 }
 
-// page returns the layout data for a signed-in page.
+// page returns the layout data for a signed-in page, with the workspace
+// switcher.
 func (h *Handler) page(c echo.Context, title, nav string) web.Page {
-	return web.Page{Title: title, User: web.UserEmail(c), CSRF: web.CSRFToken(c), Flash: web.Flash(c), Nav: nav}
+	p := web.Page{Title: title, User: web.UserEmail(c), CSRF: web.CSRFToken(c), Flash: web.Flash(c), Nav: nav}
+	a := server.Access(c)
+	p.Role = string(a.Role)
+	ws, err := h.deps.Auth.Workspaces().ForUser(c.Request().Context(), a.UserID)
+	if err != nil {
+		h.log.Warn("list workspaces", "err", err)
+	}
+	for _, w := range ws {
+		p.Workspaces = append(p.Workspaces, web.WorkspaceChoice{Key: w.Key, Name: w.Name, Current: w.ID == a.WorkspaceID})
+		if w.ID == a.WorkspaceID {
+			p.Workspace = w.Name
+		}
+	}
+	return p
 }
 
 // requireUser lets signed-in users through and sends others to the login
 // page (back here afterwards); fragments polled by the script get a 401.
+// The workspace is the one the header's switcher chose (a cookie holding
+// its key), else the person's first; the route's rule is then checked
+// (access.Enforce). Someone who must turn on two-factor login first is
+// sent to the account page.
 func (h *Handler) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	enforce := access.Enforce(next)
 	return func(c echo.Context) error {
 		if tok := web.SessionToken(c); tok != "" {
-			u, err := h.deps.Auth.Authenticate(c.Request().Context(), tok)
+			ctx := c.Request().Context()
+			p, err := h.deps.Auth.Authenticate(ctx, tok)
 			if err == nil {
-				server.SetUserID(c, u.ID)
-				web.SetUserEmail(c, u.Email)
-				return next(c)
+				a, aerr := h.deps.Auth.Access(ctx, p, web.ChosenWorkspace(c), auth.ClientOf(c))
+				if errors.Is(aerr, workspace.ErrNotFound) {
+					// The chosen workspace is gone or they left it: the first one.
+					web.ClearWorkspaceChoice(c)
+					a, aerr = h.deps.Auth.Access(ctx, p, "", auth.ClientOf(c))
+				}
+				if aerr != nil {
+					return aerr
+				}
+				server.SetAccess(c, a)
+				web.SetUserEmail(c, p.User.Email)
+				if a.MustEnroll2FA && c.Request().Method == http.MethodGet && c.Path() != "/settings/account" {
+					return redirect(c, "/settings/account", "This workspace requires two-factor login: turn it on to continue.")
+				}
+				return enforce(c)
 			}
 			web.ClearSession(c)
 		}

@@ -55,7 +55,7 @@ type headerRow struct{ Name, Value string }
 // incidentDetail loads everything the incident page shows. Another user's
 // incident is incident.ErrNotFound, like a missing one.
 func (h *Handler) incidentDetail(c echo.Context, id int64) (incidentPage, error) {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	d, err := h.deps.Incidents.Get(ctx, uid, id)
 	if err != nil {
 		return incidentPage{}, err
@@ -150,11 +150,11 @@ func headerRows(hs map[string]string) []headerRow {
 
 // userMonitors returns all of the user's monitors, page by page (the
 // incidents list names them; the maintenance form offers them).
-func (h *Handler) userMonitors(ctx context.Context, userID int64) ([]monitor.Monitor, error) {
+func (h *Handler) userMonitors(ctx context.Context, workspaceID int64) ([]monitor.Monitor, error) {
 	var out []monitor.Monitor
 	f := monitor.Filter{Limit: monitor.MaxPage}
 	for {
-		p, err := h.deps.Monitors.List(ctx, userID, f)
+		p, err := h.deps.Monitors.List(ctx, workspaceID, f)
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,7 @@ type incidentsPage struct {
 }
 
 func (h *Handler) incidentList(c echo.Context) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	// A cursor that is not ours just starts from the newest: the page is a
 	// view, not an API, and the link may have been edited by hand.
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
@@ -107,8 +107,8 @@ func monitorLabel(names map[int64]string, id int64) string {
 }
 
 // userMonitorNames returns the names of all the user's monitors by id.
-func (h *Handler) userMonitorNames(ctx context.Context, userID int64) (map[int64]string, error) {
-	ms, err := h.userMonitors(ctx, userID)
+func (h *Handler) userMonitorNames(ctx context.Context, workspaceID int64) (map[int64]string, error) {
+	ms, err := h.userMonitors(ctx, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,13 +142,13 @@ func (h *Handler) incidentResolve(c echo.Context) error {
 // incidentAct runs a state change and returns to the incident. A change the
 // incident's state does not allow (acknowledging a resolved incident) is
 // said in a flash, not as an error page: the page was just out of date.
-func (h *Handler) incidentAct(c echo.Context, done string, act func(ctx context.Context, userID, id int64) (incident.Detail, error)) error {
+func (h *Handler) incidentAct(c echo.Context, done string, act func(ctx context.Context, workspaceID, id int64) (incident.Detail, error)) error {
 	id, err := server.PathID(c, incident.ErrNotFound)
 	if err != nil {
 		return err
 	}
 	to := fmt.Sprintf("/incidents/%d", id)
-	if _, err := act(c.Request().Context(), server.UserID(c), id); err != nil {
+	if _, err := act(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		if ae := apperr.As(err); ae != nil && (ae.Kind == apperr.Conflict || ae.Kind == apperr.Invalid) {
 			return redirect(c, to, sentence(ae.Message))
 		}
@@ -163,7 +163,7 @@ func (h *Handler) incidentComment(c echo.Context) error {
 		return err
 	}
 	text := c.FormValue("text")
-	_, err = h.deps.Incidents.Comment(c.Request().Context(), server.UserID(c), id, text)
+	_, err = h.deps.Incidents.Comment(c.Request().Context(), server.WorkspaceID(c), id, text)
 	if ae := apperr.As(err); ae != nil && ae.Kind == apperr.Invalid {
 		p, perr := h.incidentDetail(c, id)
 		if perr != nil {

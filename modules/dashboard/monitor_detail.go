@@ -70,7 +70,7 @@ type rangeTab struct {
 }
 
 func (h *Handler) monitorDetail(c echo.Context) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	id, err := monitor.ID(c)
 	if err != nil {
 		return err
@@ -193,7 +193,7 @@ func (h *Handler) monitorAction(c echo.Context, do func(ctx context.Context, uid
 	if err != nil {
 		return err
 	}
-	flash, err := do(c.Request().Context(), server.UserID(c), id)
+	flash, err := do(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (h *Handler) checkMonitor(c echo.Context) error {
 }
 
 func (h *Handler) deleteMonitor(c echo.Context) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	id, err := monitor.ID(c)
 	if err != nil {
 		return err

@@ -327,7 +327,7 @@ func (h *Handler) editMonitorForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := h.deps.Monitors.Get(c.Request().Context(), server.UserID(c), id)
+	m, err := h.deps.Monitors.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func (h *Handler) updateMonitor(c echo.Context) error {
 // saveMonitor creates (id 0) or updates a monitor from the posted form, or
 // shows the form again with every problem next to its field.
 func (h *Handler) saveMonitor(c echo.Context, id int64) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	f, bad, err := readForm(c)
 	if err != nil {
 		return err
@@ -386,7 +386,7 @@ func (h *Handler) saveMonitor(c echo.Context, id int64) error {
 // renderForm shows the form with the user's regions and channels to tick,
 // and what is wrong when invalid is set.
 func (h *Handler) renderForm(c echo.Context, status int, id int64, f monitorForm, invalid *apperr.Error) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	title := "New monitor"
 	switch {
 	case id != 0 && strings.TrimSpace(f.Name) != "":

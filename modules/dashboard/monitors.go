@@ -88,7 +88,7 @@ type pageLink struct {
 }
 
 func (h *Handler) overview(c echo.Context) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
 	status := monitor.Status(c.QueryParam("status"))
 	if !slices.Contains(monitor.AttentionOrder, status) {

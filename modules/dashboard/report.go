@@ -62,7 +62,7 @@ func (h *Handler) report(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	m, err := h.deps.Monitors.Get(ctx, uid, id)
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func (h *Handler) reportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	days, err := h.deps.SLA.Daily(c.Request().Context(), server.UserID(c), id, month, month.AddDate(0, 1, 0))
+	days, err := h.deps.SLA.Daily(c.Request().Context(), server.WorkspaceID(c), id, month, month.AddDate(0, 1, 0))
 	if err != nil {
 		return reportErr(err)
 	}

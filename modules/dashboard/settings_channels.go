@@ -24,7 +24,7 @@ type channelsPage struct {
 }
 
 func (h *Handler) channelList(c echo.Context) error {
-	chs, err := h.deps.Channels.List(c.Request().Context(), server.UserID(c))
+	chs, err := h.deps.Channels.List(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (h *Handler) channelShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	ch, err := h.deps.Channels.Get(ctx, uid, id)
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func (h *Handler) channelCreate(c echo.Context) error {
 		return h.channelFormFailed(c, p, withConfigErrors(bad, t.Name, config))
 	}
 	raw := json.RawMessage(config)
-	ch, err := h.deps.Channels.Create(c.Request().Context(), server.UserID(c), channel.Input{
+	ch, err := h.deps.Channels.Create(c.Request().Context(), server.WorkspaceID(c), channel.Input{
 		Name: &p.Name, Type: &t.Name, Config: &raw, NotifyDegraded: &p.NotifyDegraded})
 	if err != nil {
 		return h.channelFormFailed(c, p, err)
@@ -116,7 +116,7 @@ func (h *Handler) channelEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ch, err := h.deps.Channels.Get(c.Request().Context(), server.UserID(c), id)
+	ch, err := h.deps.Channels.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (h *Handler) channelUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	ch, err := h.deps.Channels.Get(ctx, uid, id)
 	if err != nil {
 		return err
@@ -167,7 +167,7 @@ func (h *Handler) channelDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.deps.Channels.Delete(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.deps.Channels.Delete(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return redirect(c, "/settings/channels", "Channel deleted; its monitors no longer send to it.")
@@ -179,7 +179,7 @@ func (h *Handler) channelTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.deps.Channels.Test(c.Request().Context(), server.UserID(c), id)
+	res, err := h.deps.Channels.Test(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ type windowsPage struct {
 }
 
 func (h *Handler) windowList(c echo.Context) error {
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	ws, err := h.deps.Incidents.ListWindows(ctx, uid)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (h *Handler) windowShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	w, err := h.deps.Incidents.GetWindow(ctx, uid, id)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func (h *Handler) windowDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.deps.Incidents.DeleteWindow(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.deps.Incidents.DeleteWindow(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return redirect(c, "/settings/maintenance", "Maintenance window deleted.")
@@ -145,7 +145,7 @@ func (h *Handler) windowCreate(c echo.Context) error {
 		p.Error, p.Errors = "Please correct the fields below.", bad
 		return h.r.Render(c, http.StatusUnprocessableEntity, "pages/settings_window_form", p)
 	}
-	if _, err := h.deps.Incidents.CreateWindow(c.Request().Context(), server.UserID(c), w); err != nil {
+	if _, err := h.deps.Incidents.CreateWindow(c.Request().Context(), server.WorkspaceID(c), w); err != nil {
 		msg, fields, err := formErrors(err)
 		if err != nil {
 			return err
@@ -158,7 +158,7 @@ func (h *Handler) windowCreate(c echo.Context) error {
 
 // windowForm returns the form with the user's monitors to choose from.
 func (h *Handler) windowForm(c echo.Context, checked []int64) (windowFormPage, error) {
-	ms, err := h.userMonitors(c.Request().Context(), server.UserID(c))
+	ms, err := h.userMonitors(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return windowFormPage{}, err
 	}

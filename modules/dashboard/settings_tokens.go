@@ -3,6 +3,9 @@ package dashboard
 import (
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,7 +34,7 @@ func (h *Handler) tokenList(c echo.Context) error {
 }
 
 func (h *Handler) tokensPage(c echo.Context) (tokensPage, error) {
-	toks, err := h.deps.Auth.ListTokens(c.Request().Context(), server.UserID(c))
+	toks, err := h.deps.Auth.ListTokens(c.Request().Context(), server.WorkspaceID(c), server.UserID(c))
 	if err != nil {
 		return tokensPage{}, err
 	}
@@ -42,7 +45,21 @@ func (h *Handler) tokensPage(c echo.Context) (tokensPage, error) {
 // secret must not travel through a flash cookie, and it is not stored.
 func (h *Handler) tokenCreate(c echo.Context) error {
 	name := c.FormValue("name")
-	tok, secret, err := h.deps.Auth.CreateToken(c.Request().Context(), server.UserID(c), name)
+	in := auth.TokenInput{Name: name, Scope: c.FormValue("scope")}
+	if d := strings.TrimSpace(c.FormValue("expires_in_days")); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 3650 {
+			p, perr := h.tokensPage(c)
+			if perr != nil {
+				return perr
+			}
+			p.Name, p.Error, p.Errors = name, "Please correct the fields below.", map[string]string{"expires_in_days": "must be a whole number of days from 1 to 3650, or empty for never"}
+			return h.r.Render(c, http.StatusUnprocessableEntity, "pages/settings_tokens", p)
+		}
+		t := h.cfg.Now().Add(time.Duration(n) * 24 * time.Hour)
+		in.ExpiresAt = &t
+	}
+	tok, secret, err := h.deps.Auth.CreateToken(c.Request().Context(), server.WorkspaceID(c), server.UserID(c), in)
 	p, perr := h.tokensPage(c)
 	if perr != nil {
 		return perr
@@ -65,14 +82,14 @@ func (h *Handler) tokenDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.deps.Auth.DeleteToken(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.deps.Auth.DeleteToken(c.Request().Context(), server.WorkspaceID(c), server.UserID(c), id); err != nil {
 		return err
 	}
 	return redirect(c, "/settings/tokens", "API token revoked: requests made with it are now refused.")
 }
 
 func (h *Handler) tokensRevokeAll(c echo.Context) error {
-	n, err := h.deps.Auth.RevokeTokens(c.Request().Context(), server.UserID(c))
+	n, err := h.deps.Auth.RevokeTokens(c.Request().Context(), server.WorkspaceID(c), server.UserID(c))
 	if err != nil {
 		return err
 	}

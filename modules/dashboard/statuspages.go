@@ -38,7 +38,7 @@ type statusPagesPage struct {
 }
 
 func (h *Handler) statusPageList(c echo.Context) error {
-	ps, err := h.deps.StatusPages.List(c.Request().Context(), server.UserID(c))
+	ps, err := h.deps.StatusPages.List(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ type statusPageFormPage struct {
 }
 
 func (h *Handler) statusPageForm(c echo.Context, title string, id int64) (statusPageFormPage, error) {
-	ms, err := h.userMonitors(c.Request().Context(), server.UserID(c))
+	ms, err := h.userMonitors(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return statusPageFormPage{}, err
 	}
@@ -79,7 +79,7 @@ func (h *Handler) statusPageEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sp, err := h.deps.StatusPages.Get(c.Request().Context(), server.UserID(c), id)
+	sp, err := h.deps.StatusPages.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *Handler) statusPageCreate(c echo.Context) error {
 	if err := statuspage.GuardDomain(in, c.Request().Host); err != nil {
 		return h.statusPageFailed(c, p, err, lines)
 	}
-	sp, err := h.deps.StatusPages.Create(c.Request().Context(), server.UserID(c), in)
+	sp, err := h.deps.StatusPages.Create(c.Request().Context(), server.WorkspaceID(c), in)
 	if err != nil {
 		return h.statusPageFailed(c, p, err, lines)
 	}
@@ -116,7 +116,7 @@ func (h *Handler) statusPageUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	sp, err := h.deps.StatusPages.Get(ctx, uid, id)
 	if err != nil {
 		return err
@@ -282,7 +282,7 @@ func (h *Handler) statusPageConfirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sp, err := h.deps.StatusPages.Get(c.Request().Context(), server.UserID(c), id)
+	sp, err := h.deps.StatusPages.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func (h *Handler) statusPageDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.deps.StatusPages.Delete(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.deps.StatusPages.Delete(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return redirect(c, "/status-pages", "Status page deleted; its address answers 404 from now on.")
@@ -322,7 +322,7 @@ func (h *Handler) incidentUpdatesData(c echo.Context) (incidentUpdatesPage, erro
 	if err != nil {
 		return incidentUpdatesPage{}, err
 	}
-	ctx, uid := c.Request().Context(), server.UserID(c)
+	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	inc, err := h.deps.Incidents.Get(ctx, uid, id)
 	if err != nil {
 		return incidentUpdatesPage{}, err
@@ -359,7 +359,7 @@ func (h *Handler) incidentUpdatePost(c echo.Context) error {
 		return err
 	}
 	p.Status, p.Message = c.FormValue("status"), c.FormValue("message")
-	_, err = h.deps.StatusPages.PostUpdate(c.Request().Context(), server.UserID(c), p.Incident.ID,
+	_, err = h.deps.StatusPages.PostUpdate(c.Request().Context(), server.WorkspaceID(c), p.Incident.ID,
 		statuspage.UpdateInput{Status: p.Status, Message: p.Message})
 	if ae := apperr.As(err); ae != nil && ae.Kind == apperr.Invalid {
 		p.Error, p.Errors = "Please correct the fields below.", ae.Fields

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -249,6 +250,9 @@ func TestSQLiteTimes(t *testing.T) {
 	if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", base, base).Error; err != nil {
 		t.Fatalf("insert user: %v", err)
 	}
+	if err := db.Exec("INSERT INTO workspaces (id, key, name, created_at) VALUES (1, 'ws-1', 'a', ?)", base).Error; err != nil {
+		t.Fatalf("insert workspace: %v", err)
+	}
 	// Times straddling a second, a day and a year boundary, and one with a
 	// single-digit fraction, so fixed width matters.
 	times := []time.Time{
@@ -260,8 +264,8 @@ func TestSQLiteTimes(t *testing.T) {
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for i, ts := range times {
-		err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
-			VALUES (?, 1, 'm', 'http', '{}', 'https://example.com', 60, 1000, ?, ?, ?)`, i+1, ts, ts, ts).Error
+		err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
+			VALUES (?, 1, ?, 'm', 'http', '{}', 'https://example.com', 60, 1000, ?, ?, ?)`, i+1, fmt.Sprint("m", i+1), ts, ts, ts).Error
 		if err != nil {
 			t.Fatalf("insert monitor %d: %v", i+1, err)
 		}

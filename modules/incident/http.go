@@ -60,7 +60,7 @@ func (h handlers) list(c echo.Context) error {
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	p, err := h.svc.List(c.Request().Context(), server.UserID(c), f)
+	p, err := h.svc.List(c.Request().Context(), server.WorkspaceID(c), f)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (h handlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.svc.Get(c.Request().Context(), server.UserID(c), id)
+	d, err := h.svc.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h handlers) acknowledge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.svc.Acknowledge(c.Request().Context(), server.UserID(c), id)
+	d, err := h.svc.Acknowledge(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (h handlers) resolve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.svc.Resolve(c.Request().Context(), server.UserID(c), id)
+	d, err := h.svc.Resolve(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h handlers) comment(c echo.Context) error {
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	ev, err := h.svc.Comment(c.Request().Context(), server.UserID(c), id, in.Text)
+	ev, err := h.svc.Comment(c.Request().Context(), server.WorkspaceID(c), id, in.Text)
 	if err != nil {
 		return err
 	}
@@ -123,6 +123,7 @@ func (h handlers) comment(c echo.Context) error {
 
 // windowInput is a maintenance window as written by a user.
 type windowInput struct {
+	Key             string  `json:"key"`
 	Name            string  `json:"name"`
 	MonitorIDs      []int64 `json:"monitor_ids"`
 	StartsAt        string  `json:"starts_at"`
@@ -155,8 +156,8 @@ func (h handlers) createWindow(c echo.Context) error {
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	w, err := h.svc.CreateWindow(c.Request().Context(), server.UserID(c), Window{
-		Name: in.Name, MonitorIDs: in.MonitorIDs, StartsAt: starts, EndsAt: ends, Weekdays: in.Weekdays,
+	w, err := h.svc.CreateWindow(c.Request().Context(), server.WorkspaceID(c), Window{
+		Key: in.Key, Name: in.Name, MonitorIDs: in.MonitorIDs, StartsAt: starts, EndsAt: ends, Weekdays: in.Weekdays,
 		StartTime: in.StartTime, DurationMinutes: in.DurationMinutes, TimeZone: in.TimeZone,
 	})
 	if err != nil {
@@ -166,7 +167,7 @@ func (h handlers) createWindow(c echo.Context) error {
 }
 
 func (h handlers) listWindows(c echo.Context) error {
-	ws, err := h.svc.ListWindows(c.Request().Context(), server.UserID(c))
+	ws, err := h.svc.ListWindows(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (h handlers) getWindow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := h.svc.GetWindow(c.Request().Context(), server.UserID(c), id)
+	w, err := h.svc.GetWindow(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (h handlers) deleteWindow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteWindow(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.svc.DeleteWindow(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -104,8 +104,8 @@ type Incident struct {
 	Regions        []string   `json:"regions"`
 	DurationSec    float64    `json:"duration_seconds"`
 
-	UserID   int64      `json:"-"`
-	Evidence []Evidence `json:"-"`
+	WorkspaceID int64      `json:"-"`
+	Evidence    []Evidence `json:"-"`
 }
 
 // Detail is an incident with its timeline and evidence.

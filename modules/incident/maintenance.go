@@ -14,6 +14,7 @@ import (
 // (Weekdays at StartTime in TimeZone for DurationMinutes).
 type Window struct {
 	ID              int64      `json:"id"`
+	Key             string     `json:"key"`
 	Name            string     `json:"name"`
 	MonitorIDs      []int64    `json:"monitor_ids"`
 	StartsAt        *time.Time `json:"starts_at,omitempty"`
@@ -24,7 +25,7 @@ type Window struct {
 	TimeZone        string     `json:"time_zone,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 
-	UserID int64 `json:"-"`
+	WorkspaceID int64 `json:"-"`
 }
 
 // Covers reports whether the window applies to monitorID.

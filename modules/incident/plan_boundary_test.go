@@ -93,7 +93,7 @@ func TestNewIncident_RegionsThatConfirmItAndTheMajorityCause(t *testing.T) {
 		return RegionSnapshot{Region: region, Failing: failing, Status: status, ErrorClass: class, Error: msg, StatusCode: code,
 			CheckedAt: at.Add(-ago), Evidence: evidence}
 	}
-	m := monitorInfo{ID: 4, UserID: 2}
+	m := monitorInfo{ID: 4, WorkspaceID: 2}
 	t.Run("down: failing regions, sorted; the class most agree on; the latest message", func(t *testing.T) {
 		c := Change{MonitorID: 4, Status: "down", At: at, Regions: []RegionSnapshot{
 			snap("us", true, "down", "timeout", "timed out after 5s", 0, 3*time.Second, `{"error":"timed out"}`),
@@ -112,7 +112,7 @@ func TestNewIncident_RegionsThatConfirmItAndTheMajorityCause(t *testing.T) {
 		if len(r.Evidence) != 1 || r.Evidence[0].Region != "us" {
 			t.Errorf("evidence = %+v, want us's only (the others have none or unreadable)", r.Evidence)
 		}
-		if r.Kind != "down" || r.Status != "open" || !r.StartedAt.Equal(at) || r.MonitorID != 4 || r.UserID != 2 {
+		if r.Kind != "down" || r.Status != "open" || !r.StartedAt.Equal(at) || r.MonitorID != 4 || r.WorkspaceID != 2 {
 			t.Errorf("incident = %+v", r)
 		}
 	})

@@ -11,8 +11,10 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/probe"
 )
 
@@ -90,7 +92,7 @@ func (s *Service) Reconcile(tx *gorm.DB, changes []Change) error {
 	}
 	users := map[int64]bool{}
 	for _, m := range monitors {
-		users[m.UserID] = true
+		users[m.WorkspaceID] = true
 	}
 	userIDs := make([]int64, 0, len(users))
 	for id := range users {
@@ -273,7 +275,7 @@ func newIncident(c Change, m monitorInfo, kind Kind) incidentRow {
 	if evidence == nil {
 		evidence = []Evidence{}
 	}
-	return incidentRow{MonitorID: m.ID, UserID: m.UserID, Kind: string(kind), Status: string(StatusOpen), StartedAt: c.At,
+	return incidentRow{MonitorID: m.ID, WorkspaceID: m.WorkspaceID, Kind: string(kind), Status: string(StatusOpen), StartedAt: c.At,
 		Cause: cause, Regions: regions, Evidence: evidence, UpdatedAt: c.At}
 }
 
@@ -284,13 +286,13 @@ type Page struct {
 }
 
 // List returns the user's incidents, newest first.
-func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error) {
+func (s *Service) List(ctx context.Context, workspaceID int64, f Filter) (Page, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	want := f.Limit
 	f.Limit++
-	rows, err := s.store.list(ctx, userID, f)
+	rows, err := s.store.list(ctx, workspaceID, f)
 	if err != nil {
 		return Page{}, err
 	}
@@ -308,8 +310,8 @@ func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error
 }
 
 // Get returns one of the user's incidents with its timeline and evidence.
-func (s *Service) Get(ctx context.Context, userID, id int64) (Detail, error) {
-	r, err := s.store.get(s.store.db.WithContext(ctx), userID, id, false)
+func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Detail, error) {
+	r, err := s.store.get(s.store.db.WithContext(ctx), workspaceID, id, false)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -327,9 +329,9 @@ func (s *Service) Get(ctx context.Context, userID, id int64) (Detail, error) {
 
 // Acknowledge marks an open incident as being handled by the user and tells
 // the monitor's channels. Acknowledging twice changes nothing.
-func (s *Service) Acknowledge(ctx context.Context, userID, id int64) (Detail, error) {
+func (s *Service) Acknowledge(ctx context.Context, workspaceID, id int64) (Detail, error) {
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, err := s.store.get(tx, userID, id, true)
+		r, err := s.store.get(tx, workspaceID, id, true)
 		if err != nil {
 			return err
 		}
@@ -340,7 +342,7 @@ func (s *Service) Acknowledge(ctx context.Context, userID, id int64) (Detail, er
 			return nil
 		}
 		now := s.now()
-		actor := s.store.email(tx, userID)
+		actor := access.ActorOf(ctx)
 		r.Status, r.AcknowledgedAt, r.AcknowledgedBy, r.UpdatedAt = string(StatusAcknowledged), &now, actor, now
 		if err := s.store.save(tx, r); err != nil {
 			return err
@@ -353,14 +355,14 @@ func (s *Service) Acknowledge(ctx context.Context, userID, id int64) (Detail, er
 	if err != nil {
 		return Detail{}, err
 	}
-	return s.Get(ctx, userID, id)
+	return s.Get(ctx, workspaceID, id)
 }
 
 // Resolve closes an incident by hand. The monitor's state is unchanged: if
 // it is still down, no new incident opens until it recovers and fails again.
-func (s *Service) Resolve(ctx context.Context, userID, id int64) (Detail, error) {
+func (s *Service) Resolve(ctx context.Context, workspaceID, id int64) (Detail, error) {
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, err := s.store.get(tx, userID, id, true)
+		r, err := s.store.get(tx, workspaceID, id, true)
 		if err != nil {
 			return err
 		}
@@ -368,7 +370,7 @@ func (s *Service) Resolve(ctx context.Context, userID, id int64) (Detail, error)
 			return ErrAlreadyResolved
 		}
 		now := s.now()
-		actor := s.store.email(tx, userID)
+		actor := access.ActorOf(ctx)
 		r.Status, r.ResolvedAt, r.ResolvedBy, r.UpdatedAt = string(StatusResolved), &now, actor, now
 		if err := s.store.save(tx, r); err != nil {
 			return err
@@ -381,14 +383,14 @@ func (s *Service) Resolve(ctx context.Context, userID, id int64) (Detail, error)
 	if err != nil {
 		return Detail{}, err
 	}
-	return s.Get(ctx, userID, id)
+	return s.Get(ctx, workspaceID, id)
 }
 
 // MaxComment is the longest comment accepted.
 const MaxComment = 4000
 
 // Comment adds a user's note to an incident's timeline.
-func (s *Service) Comment(ctx context.Context, userID, id int64, text string) (Event, error) {
+func (s *Service) Comment(ctx context.Context, workspaceID, id int64, text string) (Event, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
@@ -398,10 +400,10 @@ func (s *Service) Comment(ctx context.Context, userID, id int64, text string) (E
 	}
 	var ev eventRow
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := s.store.get(tx, userID, id, false); err != nil {
+		if _, err := s.store.get(tx, workspaceID, id, false); err != nil {
 			return err
 		}
-		ev = eventRow{IncidentID: id, At: s.now(), Type: EventComment, Actor: s.store.email(tx, userID), Message: text}
+		ev = eventRow{IncidentID: id, At: s.now(), Type: EventComment, Actor: access.ActorOf(ctx), Message: text}
 		return tx.Create(&ev).Error
 	})
 	return Event{ID: ev.ID, At: ev.At, Type: ev.Type, Actor: ev.Actor, Message: ev.Message}, err
@@ -450,7 +452,7 @@ func (s *Service) remind(ctx context.Context) error {
 		}
 		userIDs := make([]int64, 0, len(rows))
 		for _, r := range rows {
-			userIDs = append(userIDs, r.UserID)
+			userIDs = append(userIDs, r.WorkspaceID)
 		}
 		windows, err := s.store.windowsOf(tx, userIDs)
 		if err != nil {
@@ -483,41 +485,48 @@ func (s *Service) remind(ctx context.Context) error {
 }
 
 // CreateWindow adds a maintenance window for the user's monitors.
-func (s *Service) CreateWindow(ctx context.Context, userID int64, w Window) (Window, error) {
+func (s *Service) CreateWindow(ctx context.Context, workspaceID int64, w Window) (Window, error) {
 	w.MonitorIDs = dedupeIDs(w.MonitorIDs)
 	if err := w.Validate(); err != nil {
 		return Window{}, err
 	}
-	n, err := s.store.ownedMonitors(ctx, userID, w.MonitorIDs)
+	n, err := s.store.ownedMonitors(ctx, workspaceID, w.MonitorIDs)
 	if err != nil {
 		return Window{}, err
 	}
 	if int(n) != len(w.MonitorIDs) {
 		return Window{}, apperr.Field("monitor_ids", "lists a monitor that does not exist")
 	}
-	w.UserID, w.CreatedAt = userID, s.now()
+	var given *string
+	if w.Key != "" {
+		given = &w.Key
+	}
+	if w.Key, err = key.For(ctx, s.store.db.DB, "maintenance_windows", workspaceID, given, w.Name, "window"); err != nil {
+		return Window{}, err
+	}
+	w.WorkspaceID, w.CreatedAt = workspaceID, s.now()
 	return s.store.createWindow(ctx, w)
 }
 
 // ListWindows returns the user's maintenance windows.
-func (s *Service) ListWindows(ctx context.Context, userID int64) ([]Window, error) {
-	return s.store.listWindows(ctx, userID)
+func (s *Service) ListWindows(ctx context.Context, workspaceID int64) ([]Window, error) {
+	return s.store.listWindows(ctx, workspaceID)
 }
 
 // GetWindow returns one of the user's maintenance windows.
-func (s *Service) GetWindow(ctx context.Context, userID, id int64) (Window, error) {
-	return s.store.getWindow(ctx, userID, id)
+func (s *Service) GetWindow(ctx context.Context, workspaceID, id int64) (Window, error) {
+	return s.store.getWindow(ctx, workspaceID, id)
 }
 
 // DeleteWindow removes one of the user's maintenance windows.
-func (s *Service) DeleteWindow(ctx context.Context, userID, id int64) error {
-	return s.store.deleteWindow(ctx, userID, id)
+func (s *Service) DeleteWindow(ctx context.Context, workspaceID, id int64) error {
+	return s.store.deleteWindow(ctx, workspaceID, id)
 }
 
-// UnderMaintenance returns the ids of userID's monitors that a window covers
+// UnderMaintenance returns the ids of workspaceID's monitors that a window covers
 // now, so pages can say "maintenance" rather than the checks' status.
-func (s *Service) UnderMaintenance(ctx context.Context, userID int64) (map[int64]bool, error) {
-	ws, err := s.store.listWindows(ctx, userID)
+func (s *Service) UnderMaintenance(ctx context.Context, workspaceID int64) (map[int64]bool, error) {
+	ws, err := s.store.listWindows(ctx, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -533,9 +542,9 @@ func (s *Service) UnderMaintenance(ctx context.Context, userID int64) (map[int64
 	return out, nil
 }
 
-// InMaintenance reports whether monitorID of userID is in a window now.
-func (s *Service) InMaintenance(ctx context.Context, userID, monitorID int64) (bool, error) {
-	ws, err := s.store.listWindows(ctx, userID)
+// InMaintenance reports whether monitorID of workspaceID is in a window now.
+func (s *Service) InMaintenance(ctx context.Context, workspaceID, monitorID int64) (bool, error) {
+	ws, err := s.store.listWindows(ctx, workspaceID)
 	return inMaintenance(ws, monitorID, s.now()), err
 }
 

@@ -51,8 +51,9 @@ func TestReconcileAndReminders(t *testing.T) {
 			if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'oncall@example.com', 'x', ?, ?)", t0, t0).Error; err != nil {
 				t.Fatal(err)
 			}
-			if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, remind_every_seconds, created_at, updated_at)
-				VALUES (1, 1, 'shop', 'http', '{}', 'https://shop.example', 60, 1000, 600, ?, ?)`, t0, t0).Error; err != nil {
+			testenv.Workspace(t, db, 1)
+			if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, remind_every_seconds, created_at, updated_at)
+				VALUES (1, 1, 'shop', 'shop', 'http', '{}', 'https://shop.example', 60, 1000, 600, ?, ?)`, t0, t0).Error; err != nil {
 				t.Fatal(err)
 			}
 			out := &recordingOutbox{}

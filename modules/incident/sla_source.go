@@ -52,7 +52,7 @@ func (s *Service) MaintenanceSpans(ctx context.Context, monitorID int64, from, t
 	if !ok {
 		return nil, nil
 	}
-	ws, err := s.store.windowsOf(db, []int64{m.UserID})
+	ws, err := s.store.windowsOf(db, []int64{m.WorkspaceID})
 	if err != nil {
 		return nil, fmt.Errorf("read maintenance windows: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/key"
 )
 
 // store is the only code that touches incidents, incident_events and
@@ -21,7 +22,7 @@ type store struct {
 type incidentRow struct {
 	ID             int64
 	MonitorID      int64
-	UserID         int64
+	WorkspaceID    int64
 	Kind           string
 	Status         string
 	StartedAt      time.Time
@@ -47,7 +48,7 @@ func (r incidentRow) incident(now time.Time) Incident {
 	if regions == nil {
 		regions = []string{}
 	}
-	return Incident{ID: r.ID, MonitorID: r.MonitorID, UserID: r.UserID, Kind: Kind(r.Kind), Status: Status(r.Status),
+	return Incident{ID: r.ID, MonitorID: r.MonitorID, WorkspaceID: r.WorkspaceID, Kind: Kind(r.Kind), Status: Status(r.Status),
 		StartedAt: r.StartedAt, AcknowledgedAt: r.AcknowledgedAt, AcknowledgedBy: r.AcknowledgedBy, ResolvedAt: r.ResolvedAt,
 		ResolvedBy: r.ResolvedBy, Cause: r.Cause, Regions: regions, Evidence: r.Evidence, DurationSec: end.Sub(r.StartedAt).Seconds()}
 }
@@ -67,7 +68,7 @@ func (eventRow) TableName() string { return "incident_events" }
 // monitorInfo is what incidents need to know of a monitor.
 type monitorInfo struct {
 	ID                 int64
-	UserID             int64
+	WorkspaceID        int64
 	Name               string
 	URL                string `gorm:"column:url"`
 	RemindEverySeconds int
@@ -75,7 +76,7 @@ type monitorInfo struct {
 
 func (s *store) monitors(tx *gorm.DB, ids []int64) (map[int64]monitorInfo, error) {
 	var rows []monitorInfo
-	err := tx.Raw("SELECT id, user_id, name, target AS url, remind_every_seconds FROM monitors WHERE id IN ?", ids).Scan(&rows).Error
+	err := tx.Raw("SELECT id, workspace_id, name, target AS url, remind_every_seconds FROM monitors WHERE id IN ?", ids).Scan(&rows).Error
 	out := make(map[int64]monitorInfo, len(rows))
 	for _, r := range rows {
 		out[r.ID] = r
@@ -102,7 +103,7 @@ func (s *store) openIncidents(tx *gorm.DB, monitorIDs []int64) (map[int64]incide
 
 func (s *store) windowsOf(tx *gorm.DB, userIDs []int64) ([]Window, error) {
 	var rows []windowRow
-	if err := tx.Where("user_id IN ?", userIDs).Find(&rows).Error; err != nil {
+	if err := tx.Where("workspace_id IN ?", userIDs).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Window, 0, len(rows))
@@ -123,8 +124,8 @@ func (s *store) addEvents(tx *gorm.DB, evs []eventRow) error {
 	return tx.Create(&evs).Error
 }
 
-func (s *store) get(tx *gorm.DB, userID, id int64, lock bool) (incidentRow, error) {
-	q := tx.Where("id = ? AND user_id = ?", id, userID)
+func (s *store) get(tx *gorm.DB, workspaceID, id int64, lock bool) (incidentRow, error) {
+	q := tx.Where("id = ? AND workspace_id = ?", id, workspaceID)
 	if lock && s.db.Dialect == database.Postgres {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
@@ -163,8 +164,8 @@ type Filter struct {
 	Before    int64 // id cursor: incidents with a smaller id (newest first)
 }
 
-func (s *store) list(ctx context.Context, userID int64, f Filter) ([]incidentRow, error) {
-	q := s.db.WithContext(ctx).Where("user_id = ?", userID)
+func (s *store) list(ctx context.Context, workspaceID int64, f Filter) ([]incidentRow, error) {
+	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
 	if f.MonitorID > 0 {
 		q = q.Where("monitor_id = ?", f.MonitorID)
 	}
@@ -201,7 +202,8 @@ func (s *store) dueReminders(tx *gorm.DB, now time.Time) ([]incidentRow, error) 
 
 type windowRow struct {
 	ID              int64
-	UserID          int64
+	WorkspaceID     int64
+	Key             string
 	Name            string
 	MonitorIDs      []int64 `gorm:"serializer:json"`
 	StartsAt        *time.Time
@@ -216,23 +218,23 @@ type windowRow struct {
 func (windowRow) TableName() string { return "maintenance_windows" }
 
 func (r windowRow) window() Window {
-	return Window{ID: r.ID, UserID: r.UserID, Name: r.Name, MonitorIDs: r.MonitorIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt,
+	return Window{ID: r.ID, Key: r.Key, WorkspaceID: r.WorkspaceID, Name: r.Name, MonitorIDs: r.MonitorIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt,
 		Weekdays: r.Weekdays, StartTime: r.StartTime, DurationMinutes: r.DurationMinutes, TimeZone: r.TimeZone, CreatedAt: r.CreatedAt}
 }
 
 func (s *store) createWindow(ctx context.Context, w Window) (Window, error) {
-	r := windowRow{UserID: w.UserID, Name: w.Name, MonitorIDs: w.MonitorIDs, StartsAt: w.StartsAt, EndsAt: w.EndsAt,
+	r := windowRow{WorkspaceID: w.WorkspaceID, Key: w.Key, Name: w.Name, MonitorIDs: w.MonitorIDs, StartsAt: w.StartsAt, EndsAt: w.EndsAt,
 		Weekdays: w.Weekdays, StartTime: w.StartTime, DurationMinutes: w.DurationMinutes, TimeZone: w.TimeZone, CreatedAt: w.CreatedAt}
 	if r.Weekdays == nil {
 		r.Weekdays = []int{}
 	}
 	err := s.db.WithContext(ctx).Create(&r).Error
-	return r.window(), err
+	return r.window(), key.Duplicate(err)
 }
 
-func (s *store) listWindows(ctx context.Context, userID int64) ([]Window, error) {
+func (s *store) listWindows(ctx context.Context, workspaceID int64) ([]Window, error) {
 	var rows []windowRow
-	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Window, 0, len(rows))
@@ -242,17 +244,17 @@ func (s *store) listWindows(ctx context.Context, userID int64) ([]Window, error)
 	return out, nil
 }
 
-func (s *store) getWindow(ctx context.Context, userID, id int64) (Window, error) {
+func (s *store) getWindow(ctx context.Context, workspaceID, id int64) (Window, error) {
 	var r windowRow
-	err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&r).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Window{}, ErrWindowNotFound
 	}
 	return r.window(), err
 }
 
-func (s *store) deleteWindow(ctx context.Context, userID, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&windowRow{})
+func (s *store) deleteWindow(ctx context.Context, workspaceID, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Delete(&windowRow{})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -262,10 +264,10 @@ func (s *store) deleteWindow(ctx context.Context, userID, id int64) error {
 	return nil
 }
 
-// ownedMonitors returns how many of ids belong to userID.
-func (s *store) ownedMonitors(ctx context.Context, userID int64, ids []int64) (int64, error) {
+// ownedMonitors returns how many of ids belong to workspaceID.
+func (s *store) ownedMonitors(ctx context.Context, workspaceID int64, ids []int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Table("monitors").Where("user_id = ? AND id IN ?", userID, ids).Count(&n).Error
+	err := s.db.WithContext(ctx).Table("monitors").Where("workspace_id = ? AND id IN ?", workspaceID, ids).Count(&n).Error
 	return n, err
 }
 
@@ -278,14 +280,6 @@ func decodeEvidence(raw string) (Evidence, bool) {
 		return Evidence{}, false
 	}
 	return e, true
-}
-
-func (s *store) email(tx *gorm.DB, userID int64) string {
-	var email string
-	if err := tx.Raw("SELECT email FROM users WHERE id = ?", userID).Scan(&email).Error; err != nil || email == "" {
-		return "a user"
-	}
-	return email
 }
 
 // resolvedByHandSince reports whether the monitor's latest incident of kind

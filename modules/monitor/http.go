@@ -31,7 +31,7 @@ func (h handlers) create(c echo.Context) error {
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := h.svc.Create(c.Request().Context(), server.UserID(c), in)
+	m, err := h.svc.Create(c.Request().Context(), server.WorkspaceID(c), in)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (h handlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.svc.List(c.Request().Context(), server.UserID(c), f)
+	p, err := h.svc.List(c.Request().Context(), server.WorkspaceID(c), f)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (h handlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := h.svc.Get(c.Request().Context(), server.UserID(c), id)
+	m, err := h.svc.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (h handlers) update(c echo.Context) error {
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := h.svc.Update(c.Request().Context(), server.UserID(c), id, in)
+	m, err := h.svc.Update(c.Request().Context(), server.WorkspaceID(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h handlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.Delete(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.svc.Delete(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -102,7 +102,7 @@ func (h handlers) setPaused(c echo.Context, paused bool) error {
 	if paused {
 		op = h.svc.Pause
 	}
-	m, err := op(c.Request().Context(), server.UserID(c), id)
+	m, err := op(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}

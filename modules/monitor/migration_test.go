@@ -12,6 +12,7 @@ import (
 	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/testenv"
+	"github.com/betterstack/betterstack/modules/workspace"
 )
 
 // TestMigrationMovesHTTPMonitorsOntoKinds: monitors stored by the first
@@ -57,6 +58,21 @@ func TestMigrationMovesHTTPMonitorsOntoKinds(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = db.Close() })
 			svc := monitor.New(db, monitor.Config{}, slog.New(slog.DiscardHandler))
+			// Workspaces (00007): the user's records are in a personal
+			// workspace with the user's id, where they are the owner, and
+			// keep their ids; new workspaces get fresh ids after it.
+			var role string
+			if err := db.Raw("SELECT role FROM memberships WHERE workspace_id = 7 AND user_id = 7").Scan(&role).Error; err != nil || role != "owner" {
+				t.Fatalf("membership of user 7 in workspace 7: %q %v", role, err)
+			}
+			ws := workspace.New(db, nil, slog.New(slog.DiscardHandler))
+			second, err := ws.Create(ctx, 7, "second")
+			if err != nil || second.ID <= 7 {
+				t.Fatalf("a workspace made after the migration: %+v %v", second, err)
+			}
+			if m, err := svc.Get(ctx, 7, 41); err != nil || m.Key != "monitor-41" {
+				t.Fatalf("monitor 41's key after the migration: %q %v", m.Key, err)
+			}
 			for _, tc := range []struct {
 				id   int64
 				want probe.HTTP

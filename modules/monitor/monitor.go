@@ -48,6 +48,7 @@ const (
 // a spec of one registered kind (see probe.Kinds).
 type Monitor struct {
 	ID                 int64      `json:"id"`
+	Key                string     `json:"key"` // stable, unique in the workspace (config and imports match on it)
 	Name               string     `json:"name"`
 	Check              probe.Spec `json:"check"`
 	Target             string     `json:"target"`        // what is checked, in one line (the check's Target)
@@ -67,7 +68,7 @@ type Monitor struct {
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
 
-	UserID      int64      `json:"-"`
+	WorkspaceID int64      `json:"-"`
 	NextRunAt   *time.Time `json:"-"` // the pusher's next slot
 	StatusSince *time.Time `json:"-"` // when the checks last changed Status; nil before the first result
 
@@ -120,6 +121,7 @@ func (m Monitor) ProbeRequest() probe.Request {
 // mean the same as those fields under check with kind http; errors then
 // name the fields as they were given.
 type Input struct {
+	Key                *string     `json:"key"`
 	Name               *string     `json:"name"`
 	Check              *probe.Spec `json:"check"`
 	IntervalSeconds    *int        `json:"interval_seconds"`

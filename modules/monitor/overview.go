@@ -30,7 +30,7 @@ type Overview struct {
 
 // StatusesOf returns the status of each of the user's monitors among ids
 // (another user's are left out).
-func (s *Service) StatusesOf(ctx context.Context, userID int64, ids []int64) (map[int64]Status, error) {
+func (s *Service) StatusesOf(ctx context.Context, workspaceID int64, ids []int64) (map[int64]Status, error) {
 	out := map[int64]Status{}
 	if len(ids) == 0 {
 		return out, nil
@@ -41,7 +41,7 @@ func (s *Service) StatusesOf(ctx context.Context, userID int64, ids []int64) (ma
 	}
 	err := s.store.db.WithContext(ctx).Raw("SELECT monitors.id AS id, "+effectiveStatus+` AS status FROM monitors
 		LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id
-		WHERE monitors.user_id = ? AND monitors.id IN ?`, userID, ids).Scan(&rows).Error
+		WHERE monitors.workspace_id = ? AND monitors.id IN ?`, workspaceID, ids).Scan(&rows).Error
 	for _, r := range rows {
 		out[r.ID] = Status(r.Status)
 	}
@@ -50,27 +50,27 @@ func (s *Service) StatusesOf(ctx context.Context, userID int64, ids []int64) (ma
 
 // StatusCounts counts the user's monitors by status, as the overview shows
 // them.
-func (s *Service) StatusCounts(ctx context.Context, userID int64) (map[Status]int, error) {
-	return s.store.statusCounts(ctx, userID)
+func (s *Service) StatusCounts(ctx context.Context, workspaceID int64) (map[Status]int, error) {
+	return s.store.statusCounts(ctx, workspaceID)
 }
 
 // Overview returns one page of the user's monitors, the ones that need
 // attention first, and how many they have of each status. Ordering, paging
 // and counting happen in the database, so the cost does not grow with the
 // number of monitors beyond one indexed scan of the user's rows.
-func (s *Service) Overview(ctx context.Context, userID int64, f OverviewFilter) (Overview, error) {
+func (s *Service) Overview(ctx context.Context, workspaceID int64, f OverviewFilter) (Overview, error) {
 	if f.Limit < 1 || f.Limit > MaxPage {
 		f.Limit = 100
 	}
 	f.Offset = max(f.Offset, 0)
-	counts, err := s.store.statusCounts(ctx, userID)
+	counts, err := s.store.statusCounts(ctx, workspaceID)
 	if err != nil {
 		return Overview{}, err
 	}
 	out := Overview{Counts: counts}
 	switch {
 	case f.Query != "":
-		if out.Total, err = s.store.overviewTotal(ctx, userID, f); err != nil {
+		if out.Total, err = s.store.overviewTotal(ctx, workspaceID, f); err != nil {
 			return Overview{}, err
 		}
 	case f.Status != "":
@@ -84,7 +84,7 @@ func (s *Service) Overview(ctx context.Context, userID int64, f OverviewFilter) 
 		out.Monitors = []Monitor{}
 		return out, nil
 	}
-	out.Monitors, err = s.store.overviewPage(ctx, userID, f)
+	out.Monitors, err = s.store.overviewPage(ctx, workspaceID, f)
 	return out, err
 }
 
@@ -112,8 +112,8 @@ func likePattern(q string) string {
 }
 
 // overviewWhere narrows q to the user's monitors that match f.
-func overviewWhere(q *gorm.DB, userID int64, f OverviewFilter) *gorm.DB {
-	q = q.Where("monitors.user_id = ?", userID)
+func overviewWhere(q *gorm.DB, workspaceID int64, f OverviewFilter) *gorm.DB {
+	q = q.Where("monitors.workspace_id = ?", workspaceID)
 	if f.Status != "" {
 		q = q.Where(effectiveStatus+" = ?", string(f.Status))
 	}
@@ -124,9 +124,9 @@ func overviewWhere(q *gorm.DB, userID int64, f OverviewFilter) *gorm.DB {
 	return q
 }
 
-func (s *store) overviewPage(ctx context.Context, userID int64, f OverviewFilter) ([]Monitor, error) {
+func (s *store) overviewPage(ctx context.Context, workspaceID int64, f OverviewFilter) ([]Monitor, error) {
 	var rows []row
-	err := overviewWhere(s.withState(ctx), userID, f).
+	err := overviewWhere(s.withState(ctx), workspaceID, f).
 		Order(attentionRank + ", LOWER(monitors.name), monitors.id").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
 	if err != nil {
 		return nil, err
@@ -140,21 +140,21 @@ func (s *store) overviewPage(ctx context.Context, userID int64, f OverviewFilter
 	return out, nil
 }
 
-func (s *store) overviewTotal(ctx context.Context, userID int64, f OverviewFilter) (int, error) {
+func (s *store) overviewTotal(ctx context.Context, workspaceID int64, f OverviewFilter) (int, error) {
 	var n int64
-	err := overviewWhere(s.withState(ctx), userID, f).Count(&n).Error
+	err := overviewWhere(s.withState(ctx), workspaceID, f).Count(&n).Error
 	return int(n), err
 }
 
 // statusCounts counts all of the user's monitors by status.
-func (s *store) statusCounts(ctx context.Context, userID int64) (map[Status]int, error) {
+func (s *store) statusCounts(ctx context.Context, workspaceID int64) (map[Status]int, error) {
 	var rows []struct {
 		Status string
 		N      int
 	}
 	err := s.db.WithContext(ctx).Raw("SELECT "+effectiveStatus+` AS status, COUNT(*) AS n FROM monitors
 		LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id
-		WHERE monitors.user_id = ? GROUP BY 1`, userID).Scan(&rows).Error
+		WHERE monitors.workspace_id = ? GROUP BY 1`, workspaceID).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

@@ -25,24 +25,25 @@ func mustUser(t *testing.T, db *database.DB, email string) int64 {
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES (?, 'x') RETURNING id", email).Scan(&id).Error; err != nil {
 		t.Fatal(err)
 	}
+	id = testenv.Workspace(t, db, id)
 	return id
 }
 
 // mustMonitor creates a monitor called name and gives it status (as the
 // ingest would in monitor_state); "" leaves it without a result, "paused"
 // pauses it.
-func mustMonitor(t *testing.T, db *database.DB, svc *monitor.Service, userID int64, name, status string) monitor.Monitor {
+func mustMonitor(t *testing.T, db *database.DB, svc *monitor.Service, workspaceID int64, name, status string) monitor.Monitor {
 	t.Helper()
 	ctx := context.Background()
 	u := "http://127.0.0.1:9/" + url.PathEscape(name)
-	m, err := svc.Create(ctx, userID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}})
+	m, err := svc.Create(ctx, workspaceID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
 	switch status {
 	case "":
 	case "paused":
-		if _, err := svc.Pause(ctx, userID, m.ID); err != nil {
+		if _, err := svc.Pause(ctx, workspaceID, m.ID); err != nil {
 			t.Fatal(err)
 		}
 	default:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/key"
 )
 
 // Config tunes the monitor service.
@@ -39,18 +40,18 @@ func New(db *database.DB, cfg Config, log *slog.Logger) *Service {
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
-// Create validates and stores a new monitor for userID. Its first check is
+// Create validates and stores a new monitor for workspaceID. Its first check is
 // due at once, so a new monitor shows a status within seconds.
-func (s *Service) Create(ctx context.Context, userID int64, in Input) (Monitor, error) {
+func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Monitor, error) {
 	m := defaults()
 	if err := applyValid(in, &m, true, s.cfg.MinInterval); err != nil {
 		return Monitor{}, err
 	}
-	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
+	if err := s.checkChannels(ctx, workspaceID, m.ChannelIDs); err != nil {
 		return Monitor{}, err
 	}
 	if s.cfg.MaxPerAccount > 0 {
-		n, err := s.store.count(ctx, userID)
+		n, err := s.store.count(ctx, workspaceID)
 		if err != nil {
 			return Monitor{}, err
 		}
@@ -58,19 +59,23 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Monitor, 
 			return Monitor{}, apperr.New(apperr.Forbidden, "this account has %d monitors, the most it may have (max_monitors_per_account)", n)
 		}
 	}
-	now := s.now()
-	m.UserID, m.CreatedAt, m.UpdatedAt = userID, now, now
-	m, err := s.store.create(ctx, m, now)
+	k, err := key.For(ctx, s.store.db.DB, "monitors", workspaceID, in.Key, m.Name, "monitor")
 	if err != nil {
 		return Monitor{}, err
 	}
-	s.log.Info("monitor created", "monitor_id", m.ID, "user_id", userID)
+	now := s.now()
+	m.Key, m.WorkspaceID, m.CreatedAt, m.UpdatedAt = k, workspaceID, now, now
+	m, err = s.store.create(ctx, m, now)
+	if err != nil {
+		return Monitor{}, err
+	}
+	s.log.Info("monitor created", "monitor_id", m.ID, "workspace_id", workspaceID)
 	return m, nil
 }
 
 // Get returns one of the user's monitors.
-func (s *Service) Get(ctx context.Context, userID, id int64) (Monitor, error) {
-	return s.store.get(ctx, userID, id)
+func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Monitor, error) {
+	return s.store.get(ctx, workspaceID, id)
 }
 
 // Filter selects and pages monitors.
@@ -126,13 +131,13 @@ func DecodeCursor(c string) (int64, error) {
 }
 
 // List returns one page of the user's monitors in creation order.
-func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error) {
+func (s *Service) List(ctx context.Context, workspaceID int64, f Filter) (Page, error) {
 	if f.Limit < 1 || f.Limit > MaxPage {
 		f.Limit = 100
 	}
 	want := f.Limit
 	f.Limit++
-	ms, err := s.store.list(ctx, userID, f)
+	ms, err := s.store.list(ctx, workspaceID, f)
 	if err != nil {
 		return Page{}, err
 	}
@@ -147,8 +152,8 @@ func (s *Service) List(ctx context.Context, userID int64, f Filter) (Page, error
 
 // Update changes the given fields of one of the user's monitors. A change to
 // what or how often it checks, or a resume, makes the next check due now.
-func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monitor, error) {
-	m, err := s.store.get(ctx, userID, id)
+func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (Monitor, error) {
+	m, err := s.store.get(ctx, workspaceID, id)
 	if err != nil {
 		return Monitor{}, err
 	}
@@ -156,8 +161,14 @@ func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monit
 	if err := applyValid(in, &m, false, s.cfg.MinInterval); err != nil {
 		return Monitor{}, err
 	}
-	if err := s.checkChannels(ctx, userID, m.ChannelIDs); err != nil {
+	if err := s.checkChannels(ctx, workspaceID, m.ChannelIDs); err != nil {
 		return Monitor{}, err
+	}
+	if in.Key != nil && *in.Key != m.Key {
+		if err := key.Check(ctx, s.store.db.DB, "monitors", workspaceID, id, *in.Key); err != nil {
+			return Monitor{}, err
+		}
+		m.Key = *in.Key
 	}
 	now := s.now()
 	m.UpdatedAt = now
@@ -170,58 +181,58 @@ func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Monit
 	if err != nil {
 		return Monitor{}, err
 	}
-	s.log.Info("monitor updated", "monitor_id", id, "user_id", userID)
+	s.log.Info("monitor updated", "monitor_id", id, "workspace_id", workspaceID)
 	return m, nil
 }
 
 // Pause stops checks of a monitor.
-func (s *Service) Pause(ctx context.Context, userID, id int64) (Monitor, error) {
+func (s *Service) Pause(ctx context.Context, workspaceID, id int64) (Monitor, error) {
 	t := true
-	return s.Update(ctx, userID, id, Input{Paused: &t})
+	return s.Update(ctx, workspaceID, id, Input{Paused: &t})
 }
 
 // Resume restarts checks of a paused monitor, the first one at once.
-func (s *Service) Resume(ctx context.Context, userID, id int64) (Monitor, error) {
+func (s *Service) Resume(ctx context.Context, workspaceID, id int64) (Monitor, error) {
 	f := false
-	return s.Update(ctx, userID, id, Input{Paused: &f})
+	return s.Update(ctx, workspaceID, id, Input{Paused: &f})
 }
 
 // CheckNow makes one of the user's monitors due at once, so the pusher
 // hands it to the workers within a second or so instead of at its next
 // slot. A paused monitor is not checked (ErrPaused).
-func (s *Service) CheckNow(ctx context.Context, userID, id int64) error {
-	m, err := s.store.get(ctx, userID, id)
+func (s *Service) CheckNow(ctx context.Context, workspaceID, id int64) error {
+	m, err := s.store.get(ctx, workspaceID, id)
 	if err != nil {
 		return err
 	}
 	if m.Paused {
 		return ErrPaused
 	}
-	return s.store.schedule(ctx, userID, id, s.now())
+	return s.store.schedule(ctx, workspaceID, id, s.now())
 }
 
 // Validate checks in as Create (id 0) or Update of monitor id would, without
 // storing anything, so a form can show every problem at once.
-func (s *Service) Validate(ctx context.Context, userID, id int64, in Input) error {
+func (s *Service) Validate(ctx context.Context, workspaceID, id int64, in Input) error {
 	m := defaults()
 	if id != 0 {
 		var err error
-		if m, err = s.store.get(ctx, userID, id); err != nil {
+		if m, err = s.store.get(ctx, workspaceID, id); err != nil {
 			return err
 		}
 	}
 	if err := applyValid(in, &m, id == 0, s.cfg.MinInterval); err != nil {
 		return err
 	}
-	return s.checkChannels(ctx, userID, m.ChannelIDs)
+	return s.checkChannels(ctx, workspaceID, m.ChannelIDs)
 }
 
 // Delete removes one of the user's monitors.
-func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	if err := s.store.delete(ctx, userID, id); err != nil {
+func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	if err := s.store.delete(ctx, workspaceID, id); err != nil {
 		return err
 	}
-	s.log.Info("monitor deleted", "monitor_id", id, "user_id", userID)
+	s.log.Info("monitor deleted", "monitor_id", id, "workspace_id", workspaceID)
 	return nil
 }
 
@@ -233,11 +244,11 @@ func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn fun
 }
 
 // checkChannels makes sure every linked channel is the user's own.
-func (s *Service) checkChannels(ctx context.Context, userID int64, ids []int64) error {
+func (s *Service) checkChannels(ctx context.Context, workspaceID int64, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	n, err := s.store.ownedChannels(ctx, userID, ids)
+	n, err := s.store.ownedChannels(ctx, workspaceID, ids)
 	if err != nil {
 		return err
 	}
@@ -247,19 +258,24 @@ func (s *Service) checkChannels(ctx context.Context, userID int64, ids []int64) 
 	return nil
 }
 
-// Seed stores ms as they are (ids, schedule and check included) for userID,
+// Seed stores ms as they are (ids, schedule and check included) for workspaceID,
 // in batches, without validation: benchmarks and load tests build large
 // installs through it rather than writing this module's table themselves.
-func (s *Service) Seed(ctx context.Context, userID int64, ms []Monitor) error {
+func (s *Service) Seed(ctx context.Context, workspaceID int64, ms []Monitor) error {
 	now := s.now()
 	rows := make([]row, len(ms))
 	for i, m := range ms {
-		m.UserID = userID
+		m.WorkspaceID = workspaceID
 		if m.CreatedAt.IsZero() {
 			m.CreatedAt, m.UpdatedAt = now, now
 		}
 		if m.Regions == nil {
 			m.Regions = []string{}
+		}
+		if m.Key == "" && m.ID != 0 {
+			m.Key = "monitor-" + strconv.FormatInt(m.ID, 10)
+		} else if m.Key == "" {
+			m.Key = key.Slug(m.Name, "monitor") + "-" + strconv.Itoa(i) + "-" + strconv.FormatInt(now.UnixNano(), 36)
 		}
 		rows[i] = toRow(m)
 		rows[i].NextRunAt = m.NextRunAt

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/probe"
 )
 
@@ -22,7 +23,8 @@ type store struct {
 // row is a monitors row; list-valued fields are JSON text on both dialects.
 type row struct {
 	ID                 int64
-	UserID             int64
+	WorkspaceID        int64
+	Key                string
 	Name               string
 	Kind               string
 	CheckSpec          string // the kind's settings, JSON
@@ -61,7 +63,7 @@ func (s *store) withState(ctx context.Context) *gorm.DB {
 
 func toRow(m Monitor) row {
 	return row{
-		ID: m.ID, UserID: m.UserID, Name: m.Name, Kind: m.Check.Kind, CheckSpec: string(m.Check.Config), Target: m.Target,
+		ID: m.ID, WorkspaceID: m.WorkspaceID, Key: m.Key, Name: m.Name, Kind: m.Check.Kind, CheckSpec: string(m.Check.Config), Target: m.Target,
 		IntervalSeconds: m.IntervalSeconds, TimeoutMS: m.TimeoutMS, Regions: m.Regions,
 		FailureThreshold: m.FailureThreshold, RecoveryThreshold: m.RecoveryThreshold, Quorum: m.Quorum,
 		DegradedAfterMS: m.DegradedAfterMS, RemindEverySeconds: m.RemindEverySeconds, Paused: m.Paused,
@@ -71,7 +73,7 @@ func toRow(m Monitor) row {
 
 func (r row) monitor() Monitor {
 	m := Monitor{
-		ID: r.ID, UserID: r.UserID, Name: r.Name, Check: probe.Spec{Kind: r.Kind, Config: json.RawMessage(r.CheckSpec)},
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Key: r.Key, Name: r.Name, Check: probe.Spec{Kind: r.Kind, Config: json.RawMessage(r.CheckSpec)},
 		Target: r.Target, IntervalSeconds: r.IntervalSeconds, TimeoutMS: r.TimeoutMS, Regions: r.Regions,
 		FailureThreshold: r.FailureThreshold, RecoveryThreshold: r.RecoveryThreshold, Quorum: r.Quorum,
 		DegradedAfterMS: r.DegradedAfterMS, RemindEverySeconds: r.RemindEverySeconds, Paused: r.Paused,
@@ -105,7 +107,7 @@ func (s *store) create(ctx context.Context, m Monitor, nextRun time.Time) (Monit
 	r.NextRunAt = &nextRun
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
-			return err
+			return key.Duplicate(err)
 		}
 		return setChannels(tx, r.ID, m.ChannelIDs)
 	})
@@ -158,15 +160,15 @@ func (s *store) attachChannels(ctx context.Context, ms []Monitor) error {
 }
 
 // ownedChannels counts how many of ids are the user's channels.
-func (s *store) ownedChannels(ctx context.Context, userID int64, ids []int64) (int64, error) {
+func (s *store) ownedChannels(ctx context.Context, workspaceID int64, ids []int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Table("channels").Where("user_id = ? AND id IN ?", userID, ids).Count(&n).Error
+	err := s.db.WithContext(ctx).Table("channels").Where("workspace_id = ? AND id IN ?", workspaceID, ids).Count(&n).Error
 	return n, err
 }
 
-func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
+func (s *store) get(ctx context.Context, workspaceID, id int64) (Monitor, error) {
 	var r row
-	err := s.withState(ctx).Where("monitors.id = ? AND monitors.user_id = ?", id, userID).Take(&r).Error
+	err := s.withState(ctx).Where("monitors.id = ? AND monitors.workspace_id = ?", id, workspaceID).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Monitor{}, ErrNotFound
 	}
@@ -178,8 +180,8 @@ func (s *store) get(ctx context.Context, userID, id int64) (Monitor, error) {
 	return ms[0], err
 }
 
-func (s *store) list(ctx context.Context, userID int64, f Filter) ([]Monitor, error) {
-	q := s.withState(ctx).Where("monitors.user_id = ? AND monitors.id > ?", userID, f.After).Order("monitors.id").Limit(f.Limit)
+func (s *store) list(ctx context.Context, workspaceID int64, f Filter) ([]Monitor, error) {
+	q := s.withState(ctx).Where("monitors.workspace_id = ? AND monitors.id > ?", workspaceID, f.After).Order("monitors.id").Limit(f.Limit)
 	if f.Paused != nil {
 		q = q.Where("monitors.paused = ?", *f.Paused)
 	}
@@ -203,7 +205,7 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 		return Monitor{}, err
 	}
 	cols := map[string]any{
-		"name": r.Name, "kind": r.Kind, "check_spec": r.CheckSpec, "target": r.Target,
+		"key": r.Key, "name": r.Name, "kind": r.Kind, "check_spec": r.CheckSpec, "target": r.Target,
 		"interval_seconds": r.IntervalSeconds, "timeout_ms": r.TimeoutMS,
 		"regions": string(regions), "failure_threshold": r.FailureThreshold, "recovery_threshold": r.RecoveryThreshold,
 		"quorum": r.Quorum, "degraded_after_ms": r.DegradedAfterMS, "remind_every_seconds": r.RemindEverySeconds,
@@ -213,9 +215,9 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 		cols["next_run_at"] = *nextRun
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&row{}).Where("id = ? AND user_id = ?", m.ID, m.UserID).Updates(cols)
+		res := tx.Model(&row{}).Where("id = ? AND workspace_id = ?", m.ID, m.WorkspaceID).Updates(cols)
 		if res.Error != nil {
-			return res.Error
+			return key.Duplicate(res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
@@ -225,12 +227,12 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 	if err != nil {
 		return Monitor{}, err
 	}
-	return s.get(ctx, m.UserID, m.ID)
+	return s.get(ctx, m.WorkspaceID, m.ID)
 }
 
 // schedule sets when the monitor's next check is due.
-func (s *store) schedule(ctx context.Context, userID, id int64, at time.Time) error {
-	res := s.db.WithContext(ctx).Model(&row{}).Where("id = ? AND user_id = ?", id, userID).UpdateColumn("next_run_at", at)
+func (s *store) schedule(ctx context.Context, workspaceID, id int64, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&row{}).Where("id = ? AND workspace_id = ?", id, workspaceID).UpdateColumn("next_run_at", at)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -240,8 +242,8 @@ func (s *store) schedule(ctx context.Context, userID, id int64, at time.Time) er
 	return nil
 }
 
-func (s *store) delete(ctx context.Context, userID, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&row{})
+func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Delete(&row{})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -309,8 +311,8 @@ func (s *store) seed(ctx context.Context, rows []row) error {
 }
 
 // count counts the user's monitors.
-func (s *store) count(ctx context.Context, userID int64) (int64, error) {
+func (s *store) count(ctx context.Context, workspaceID int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&row{}).Where("user_id = ?", userID).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&row{}).Where("workspace_id = ?", workspaceID).Count(&n).Error
 	return n, err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
 )
 
@@ -181,15 +182,20 @@ func PathID(c echo.Context, notFound error) (int64, error) {
 	return id, nil
 }
 
-// userKey is where the auth middleware leaves the signed-in user's id.
-const userKey = "betterstack.user_id"
-
-// SetUserID records the authenticated user on the request.
-func SetUserID(c echo.Context, id int64) { c.Set(userKey, id) }
-
-// UserID returns the authenticated user's id; handlers behind the auth
-// middleware can rely on it being set.
-func UserID(c echo.Context) int64 {
-	id, _ := c.Get(userKey).(int64)
-	return id
+// SetAccess records who is asking (the auth middleware's job), on the
+// request's context so services can name the actor (access.From).
+func SetAccess(c echo.Context, a access.Access) {
+	c.SetRequest(c.Request().WithContext(access.With(c.Request().Context(), a)))
 }
+
+// Access returns who is asking; handlers behind the auth middleware can
+// rely on it being set.
+func Access(c echo.Context) access.Access { return access.From(c.Request().Context()) }
+
+// WorkspaceID returns the workspace the request works on: every owned
+// record is looked up in it.
+func WorkspaceID(c echo.Context) int64 { return Access(c).WorkspaceID }
+
+// UserID returns the signed-in person's user id (their own account, never
+// ownership of records).
+func UserID(c echo.Context) int64 { return Access(c).UserID }

@@ -36,7 +36,7 @@ func (h handlers) report(c echo.Context) error {
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	ctx, user := c.Request().Context(), server.UserID(c)
+	ctx, user := c.Request().Context(), server.WorkspaceID(c)
 	if format != "csv" {
 		r, err := h.svc.Report(ctx, user, id, from, to)
 		if err != nil {

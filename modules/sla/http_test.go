@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/betterstack/betterstack/modules/access"
+	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
 	"github.com/betterstack/betterstack/modules/testenv"
@@ -20,8 +22,8 @@ import (
 func MustAPI(t *testing.T, w *world) (*server.Server, string) {
 	t.Helper()
 	s := server.New(server.Config{Logger: discard, Registry: prometheus.NewRegistry()})
-	sla.RegisterAPI(s.Echo().Group("/api/v1", w.auth.Middleware), w.sla)
-	_, token, err := w.auth.CreateToken(context.Background(), w.owner, "test")
+	sla.RegisterAPI(s.Echo().Group("/api/v1", w.auth.Middleware, access.Enforce), w.sla)
+	_, token, err := w.auth.CreateToken(context.Background(), w.owner, w.ownerUser, auth.TokenInput{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

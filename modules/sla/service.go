@@ -25,7 +25,7 @@ type RollupSource interface {
 
 // MonitorGetter finds one of a user's monitors; monitor.Service does.
 type MonitorGetter interface {
-	Get(ctx context.Context, userID, id int64) (monitor.Monitor, error)
+	Get(ctx context.Context, workspaceID, id int64) (monitor.Monitor, error)
 }
 
 var (
@@ -88,12 +88,12 @@ type input struct {
 	days                        []tick.Rollup
 }
 
-func (s *Service) load(ctx context.Context, userID, monitorID int64, from, to time.Time) (input, error) {
+func (s *Service) load(ctx context.Context, workspaceID, monitorID int64, from, to time.Time) (input, error) {
 	from, to, err := Period(from, to, s.cfg.Now())
 	if err != nil {
 		return input{}, err
 	}
-	m, err := s.monitors.Get(ctx, userID, monitorID)
+	m, err := s.monitors.Get(ctx, workspaceID, monitorID)
 	if err != nil {
 		return input{}, err
 	}
@@ -131,8 +131,8 @@ func intervals(spans []incident.Span) []Interval {
 
 // Report returns the SLA of one of the user's monitors over [from, to)
 // (zero times take the defaults of Period).
-func (s *Service) Report(ctx context.Context, userID, monitorID int64, from, to time.Time) (Report, error) {
-	in, err := s.load(ctx, userID, monitorID, from, to)
+func (s *Service) Report(ctx context.Context, workspaceID, monitorID int64, from, to time.Time) (Report, error) {
+	in, err := s.load(ctx, workspaceID, monitorID, from, to)
 	if err != nil {
 		return Report{}, err
 	}
@@ -148,8 +148,8 @@ func (in input) report(monitorID int64) Report {
 
 // Daily returns the SLA of one of the user's monitors per UTC day of
 // [from, to), oldest first.
-func (s *Service) Daily(ctx context.Context, userID, monitorID int64, from, to time.Time) ([]Day, error) {
-	in, err := s.load(ctx, userID, monitorID, from, to)
+func (s *Service) Daily(ctx context.Context, workspaceID, monitorID int64, from, to time.Time) ([]Day, error) {
+	in, err := s.load(ctx, workspaceID, monitorID, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +159,8 @@ func (s *Service) Daily(ctx context.Context, userID, monitorID int64, from, to t
 // ReportAndDays returns both the report and its per-day rows from one read
 // of the monitor's incidents, windows and rollups (the monthly report page
 // shows both).
-func (s *Service) ReportAndDays(ctx context.Context, userID, monitorID int64, from, to time.Time) (Report, []Day, error) {
-	in, err := s.load(ctx, userID, monitorID, from, to)
+func (s *Service) ReportAndDays(ctx context.Context, workspaceID, monitorID int64, from, to time.Time) (Report, []Day, error) {
+	in, err := s.load(ctx, workspaceID, monitorID, from, to)
 	if err != nil {
 		return Report{}, nil, err
 	}

@@ -31,8 +31,9 @@ type world struct {
 	incidents *incident.Service
 	ticks     *tick.Service
 	sla       *sla.Service
-	owner     int64 // user with monitors mon and other
-	stranger  int64 // user with monitor foreign
+	owner     int64 // workspace with monitors mon and other
+	ownerUser int64 // its owner
+	stranger  int64 // workspace with monitor foreign
 	mon       int64
 	other     int64
 	foreign   int64
@@ -56,22 +57,25 @@ func MustWorld(t testing.TB, backend string, now time.Time) *world {
 	w.incidents = incident.New(w.db, nil, incident.Config{Now: clock}, discard)
 	w.ticks = tick.New(w.db, nil, tick.Config{Now: clock}, discard, nil)
 	w.sla = sla.New(w.incidents, w.ticks, monitors, sla.Config{Now: clock})
+	users := map[int64]int64{}
 	user := func(email string) int64 {
 		u, err := w.auth.CreateUser(ctx, email, "correct horse battery staple")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return u.ID
+		users[u.WorkspaceID] = u.ID
+		return u.WorkspaceID
 	}
-	mon := func(userID int64, name string) int64 {
+	mon := func(workspaceID int64, name string) int64 {
 		u, interval := "https://"+name+".example", 60
-		m, err := monitors.Create(ctx, userID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}, IntervalSeconds: &interval})
+		m, err := monitors.Create(ctx, workspaceID, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &u}, IntervalSeconds: &interval})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m.ID
 	}
 	w.owner, w.stranger = user("owner@example.com"), user("stranger@example.com")
+	w.ownerUser = users[w.owner]
 	w.mon, w.other, w.foreign = mon(w.owner, "shop"), mon(w.owner, "blog"), mon(w.stranger, "theirs")
 	return w
 }
@@ -85,7 +89,7 @@ func ts(s string) time.Time {
 }
 
 // incident inserts an incident; resolved "" leaves it open.
-func (w *world) incident(t testing.TB, monitorID, userID int64, kind, started, resolved string) {
+func (w *world) incident(t testing.TB, monitorID, workspaceID int64, kind, started, resolved string) {
 	t.Helper()
 	var end *time.Time
 	status := "open"
@@ -93,8 +97,8 @@ func (w *world) incident(t testing.TB, monitorID, userID int64, kind, started, r
 		e := ts(resolved)
 		end, status = &e, "resolved"
 	}
-	if err := w.db.Exec("INSERT INTO incidents (monitor_id, user_id, kind, status, started_at, resolved_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		monitorID, userID, kind, status, ts(started), end, ts(started)).Error; err != nil {
+	if err := w.db.Exec("INSERT INTO incidents (monitor_id, workspace_id, kind, status, started_at, resolved_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		monitorID, workspaceID, kind, status, ts(started), end, ts(started)).Error; err != nil {
 		t.Fatal(err)
 	}
 }

@@ -54,15 +54,15 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // EnableBadge creates the badge of one of the user's monitors, or gives it
 // a new token: the old URLs stop working at once.
-func (s *Service) EnableBadge(ctx context.Context, userID, monitorID int64) (Badge, error) {
-	if err := s.ownMonitor(ctx, userID, monitorID); err != nil {
+func (s *Service) EnableBadge(ctx context.Context, workspaceID, monitorID int64) (Badge, error) {
+	if err := s.ownMonitor(ctx, workspaceID, monitorID); err != nil {
 		return Badge{}, err
 	}
 	token, err := randomToken()
 	if err != nil {
 		return Badge{}, err
 	}
-	r := badgeRow{MonitorID: monitorID, UserID: userID, Token: token, CreatedAt: s.now()}
+	r := badgeRow{MonitorID: monitorID, WorkspaceID: workspaceID, Token: token, CreatedAt: s.now()}
 	if err := s.store.setBadge(ctx, r); err != nil {
 		return Badge{}, err
 	}
@@ -71,11 +71,11 @@ func (s *Service) EnableBadge(ctx context.Context, userID, monitorID int64) (Bad
 
 // Badge returns the badge of one of the user's monitors, ErrBadgeNotFound
 // while it is disabled.
-func (s *Service) Badge(ctx context.Context, userID, monitorID int64) (Badge, error) {
-	if err := s.ownMonitor(ctx, userID, monitorID); err != nil {
+func (s *Service) Badge(ctx context.Context, workspaceID, monitorID int64) (Badge, error) {
+	if err := s.ownMonitor(ctx, workspaceID, monitorID); err != nil {
 		return Badge{}, err
 	}
-	r, err := s.store.badge(ctx, userID, monitorID)
+	r, err := s.store.badge(ctx, workspaceID, monitorID)
 	if err != nil {
 		return Badge{}, err
 	}
@@ -83,15 +83,15 @@ func (s *Service) Badge(ctx context.Context, userID, monitorID int64) (Badge, er
 }
 
 // DisableBadge removes the badge of one of the user's monitors.
-func (s *Service) DisableBadge(ctx context.Context, userID, monitorID int64) error {
-	if err := s.ownMonitor(ctx, userID, monitorID); err != nil {
+func (s *Service) DisableBadge(ctx context.Context, workspaceID, monitorID int64) error {
+	if err := s.ownMonitor(ctx, workspaceID, monitorID); err != nil {
 		return err
 	}
-	return s.store.deleteBadge(ctx, userID, monitorID)
+	return s.store.deleteBadge(ctx, workspaceID, monitorID)
 }
 
-func (s *Service) ownMonitor(ctx context.Context, userID, monitorID int64) error {
-	names, err := s.store.monitorNames(ctx, userID, []int64{monitorID})
+func (s *Service) ownMonitor(ctx context.Context, workspaceID, monitorID int64) error {
+	names, err := s.store.monitorNames(ctx, workspaceID, []int64{monitorID})
 	if err != nil {
 		return err
 	}

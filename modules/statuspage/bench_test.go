@@ -38,19 +38,20 @@ func BenchmarkStatusPage(b *testing.B) {
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('bench@example.com', 'x') RETURNING id").Scan(&uid).Error; err != nil {
 		b.Fatal(err)
 	}
-	exec(`INSERT INTO monitors (user_id, name, kind, check_spec, target, interval_seconds, timeout_ms)
-		SELECT ?, 'm' || i, 'http', '{}', 'https://example.com/' || i, 60, 10000 FROM generate_series(1, 50) i`, uid)
+	uid = testenv.Workspace(b, db, uid)
+	exec(`INSERT INTO monitors (workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms)
+		SELECT ?, 'm' || i, 'm' || i, 'http', '{}', 'https://example.com/' || i, 60, 10000 FROM generate_series(1, 50) i`, uid)
 	var ids []int64
-	if err := db.Raw("SELECT id FROM monitors WHERE user_id = ? ORDER BY id", uid).Scan(&ids).Error; err != nil {
+	if err := db.Raw("SELECT id FROM monitors WHERE workspace_id = ? ORDER BY id", uid).Scan(&ids).Error; err != nil {
 		b.Fatal(err)
 	}
 	exec(`INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at)
-		SELECT id, CASE WHEN id % 17 = 0 THEN 'down' ELSE 'up' END, now(), now(), now() FROM monitors WHERE user_id = ?`, uid)
+		SELECT id, CASE WHEN id % 17 = 0 THEN 'down' ELSE 'up' END, now(), now(), now() FROM monitors WHERE workspace_id = ?`, uid)
 	exec(`INSERT INTO rollups_daily (monitor_id, region, bucket, checks, failures, latency_sum, latency_min, latency_max, h02, h03)
 		SELECT m.id, r.region, d.day, 1440, (m.id + extract(day from d.day)::int) % 4, 1440 * 120.0, 40, 900, 1000, 440
 		FROM monitors m CROSS JOIN (VALUES ('eu'), ('us')) AS r(region)
 		CROSS JOIN generate_series(date_trunc('day', now(), 'UTC') - interval '89 days', date_trunc('day', now(), 'UTC'), interval '1 day') AS d(day)
-		WHERE m.user_id = ?`, uid)
+		WHERE m.workspace_id = ?`, uid)
 	exec("ANALYZE") // as autovacuum would have by now on a live installation
 	now := time.Now().UTC()
 	for i, id := range ids[:6] {
@@ -61,12 +62,12 @@ func BenchmarkStatusPage(b *testing.B) {
 			resolved, status = nil, "open"
 		}
 		var iid int64
-		if err := db.Raw(`INSERT INTO incidents (monitor_id, user_id, kind, status, started_at, resolved_at, cause, evidence, updated_at)
+		if err := db.Raw(`INSERT INTO incidents (monitor_id, workspace_id, kind, status, started_at, resolved_at, cause, evidence, updated_at)
 			VALUES (?, ?, 'down', ?, ?, ?, '{"message":"SECRET"}', '[]', ?) RETURNING id`, id, uid, status, start, resolved, start).Scan(&iid).Error; err != nil {
 			b.Fatal(err)
 		}
 		for j := range 2 {
-			exec(`INSERT INTO incident_updates (incident_id, user_id, status, message, created_at) VALUES (?, ?, ?, ?, ?)`,
+			exec(`INSERT INTO incident_updates (incident_id, workspace_id, status, message, created_at) VALUES (?, ?, ?, ?, ?)`,
 				iid, uid, "identified", fmt.Sprintf("Update %d\nWe are on it.", j), start.Add(time.Duration(j+1)*10*time.Minute))
 		}
 	}

@@ -36,7 +36,7 @@ func (h apiHandlers) create(c echo.Context) error {
 	if err := GuardDomain(in, c.Request().Host); err != nil {
 		return err
 	}
-	p, err := h.svc.Create(c.Request().Context(), server.UserID(c), in)
+	p, err := h.svc.Create(c.Request().Context(), server.WorkspaceID(c), in)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (h apiHandlers) create(c echo.Context) error {
 }
 
 func (h apiHandlers) list(c echo.Context) error {
-	ps, err := h.svc.List(c.Request().Context(), server.UserID(c))
+	ps, err := h.svc.List(c.Request().Context(), server.WorkspaceID(c))
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (h apiHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.svc.Get(c.Request().Context(), server.UserID(c), id)
+	p, err := h.svc.Get(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (h apiHandlers) update(c echo.Context) error {
 	if err := GuardDomain(in, c.Request().Host); err != nil {
 		return err
 	}
-	p, err := h.svc.Update(c.Request().Context(), server.UserID(c), id, in)
+	p, err := h.svc.Update(c.Request().Context(), server.WorkspaceID(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h apiHandlers) delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.Delete(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.svc.Delete(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -102,7 +102,7 @@ func (h apiHandlers) postUpdate(c echo.Context) error {
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := h.svc.PostUpdate(c.Request().Context(), server.UserID(c), id, in)
+	u, err := h.svc.PostUpdate(c.Request().Context(), server.WorkspaceID(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h apiHandlers) updates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	us, err := h.svc.Updates(c.Request().Context(), server.UserID(c), id)
+	us, err := h.svc.Updates(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (h apiHandlers) enableBadge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := h.svc.EnableBadge(c.Request().Context(), server.UserID(c), id)
+	b, err := h.svc.EnableBadge(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (h apiHandlers) badge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := h.svc.Badge(c.Request().Context(), server.UserID(c), id)
+	b, err := h.svc.Badge(c.Request().Context(), server.WorkspaceID(c), id)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (h apiHandlers) disableBadge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DisableBadge(c.Request().Context(), server.UserID(c), id); err != nil {
+	if err := h.svc.DisableBadge(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -20,18 +20,20 @@ import (
 	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
+	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/tick"
 )
 
 // incidents is what pages and updates need of the incident service.
 type incidents interface {
-	Get(ctx context.Context, userID, id int64) (incident.Detail, error)
-	Resolve(ctx context.Context, userID, id int64) (incident.Detail, error)
-	ListWindows(ctx context.Context, userID int64) ([]incident.Window, error)
+	Get(ctx context.Context, workspaceID, id int64) (incident.Detail, error)
+	Resolve(ctx context.Context, workspaceID, id int64) (incident.Detail, error)
+	ListWindows(ctx context.Context, workspaceID int64) ([]incident.Window, error)
 }
 
 // rollups is what badges need of the tick service.
@@ -141,10 +143,10 @@ func (s *Service) changed() {
 	s.domains.mu.Unlock()
 }
 
-// Create validates and stores a new page of userID.
-func (s *Service) Create(ctx context.Context, userID int64, in Input) (Page, error) {
+// Create validates and stores a new page of workspaceID.
+func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Page, error) {
 	if s.cfg.MaxPerAccount > 0 {
-		n, err := s.store.countPages(ctx, userID)
+		n, err := s.store.countPages(ctx, workspaceID)
 		if err != nil {
 			return Page{}, err
 		}
@@ -152,9 +154,17 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Page, err
 			return Page{}, apperr.New(apperr.Forbidden, "this account has %d status pages, the most it may have (max_status_pages_per_account)", n)
 		}
 	}
-	p := Page{UserID: userID}
+	p := Page{WorkspaceID: workspaceID}
 	in.apply(&p)
 	if err := s.prepare(ctx, &p, in); err != nil {
+		return Page{}, err
+	}
+	given := in.Key
+	if given == nil || *given == "" {
+		given = &p.Slug // a page's key is its slug unless given
+	}
+	var err error
+	if p.Key, err = key.For(ctx, s.store.db.DB, "status_pages", workspaceID, given, p.Title, "status-page"); err != nil {
 		return Page{}, err
 	}
 	p.CreatedAt = s.now()
@@ -162,19 +172,25 @@ func (s *Service) Create(ctx context.Context, userID int64, in Input) (Page, err
 	if err := s.save(ctx, &p); err != nil {
 		return Page{}, err
 	}
-	s.log.Info("status page created", "status_page_id", p.ID, "user_id", userID)
+	s.log.Info("status page created", "status_page_id", p.ID, "workspace_id", workspaceID)
 	return p, nil
 }
 
 // Update changes the given fields of one of the user's pages.
-func (s *Service) Update(ctx context.Context, userID, id int64, in Input) (Page, error) {
-	p, err := s.store.page(ctx, userID, id)
+func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (Page, error) {
+	p, err := s.store.page(ctx, workspaceID, id)
 	if err != nil {
 		return Page{}, err
 	}
 	in.apply(&p)
 	if err := s.prepare(ctx, &p, in); err != nil {
 		return Page{}, err
+	}
+	if in.Key != nil && *in.Key != p.Key {
+		if err := key.Check(ctx, s.store.db.DB, "status_pages", workspaceID, id, *in.Key); err != nil {
+			return Page{}, err
+		}
+		p.Key = *in.Key
 	}
 	p.UpdatedAt = s.now()
 	if err := s.save(ctx, &p); err != nil {
@@ -213,7 +229,7 @@ func (s *Service) prepare(ctx context.Context, p *Page, in Input) error {
 			f.Add("password", ae.Fields["password"])
 		}
 	}
-	names, err := s.store.monitorNames(ctx, p.UserID, p.monitorIDs())
+	names, err := s.store.monitorNames(ctx, p.WorkspaceID, p.monitorIDs())
 	if err != nil {
 		return err
 	}
@@ -262,29 +278,29 @@ func truncate(s string, n int) string {
 }
 
 // Get returns one of the user's pages.
-func (s *Service) Get(ctx context.Context, userID, id int64) (Page, error) {
-	return s.store.page(ctx, userID, id)
+func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Page, error) {
+	return s.store.page(ctx, workspaceID, id)
 }
 
 // List returns the user's pages, oldest first.
-func (s *Service) List(ctx context.Context, userID int64) ([]Page, error) {
-	return s.store.pages(ctx, userID)
+func (s *Service) List(ctx context.Context, workspaceID int64) ([]Page, error) {
+	return s.store.pages(ctx, workspaceID)
 }
 
 // Delete removes one of the user's pages.
-func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	if err := s.store.deletePage(ctx, userID, id); err != nil {
+func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	if err := s.store.deletePage(ctx, workspaceID, id); err != nil {
 		return err
 	}
 	s.changed()
-	s.log.Info("status page deleted", "status_page_id", id, "user_id", userID)
+	s.log.Info("status page deleted", "status_page_id", id, "workspace_id", workspaceID)
 	return nil
 }
 
 // PostUpdate adds a public update to one of the user's incidents. A
 // "resolved" update also resolves the incident if it is still open.
-func (s *Service) PostUpdate(ctx context.Context, userID, incidentID int64, in UpdateInput) (Update, error) {
-	inc, err := s.incidents.Get(ctx, userID, incidentID)
+func (s *Service) PostUpdate(ctx context.Context, workspaceID, incidentID int64, in UpdateInput) (Update, error) {
+	inc, err := s.incidents.Get(ctx, workspaceID, incidentID)
 	if err != nil {
 		return Update{}, err
 	}
@@ -294,11 +310,11 @@ func (s *Service) PostUpdate(ctx context.Context, userID, incidentID int64, in U
 	// Resolve first: if that fails nothing is written, and a retry finds
 	// the incident resolved and only adds the update.
 	if UpdateStatus(in.Status) == UpdateResolved && inc.Status != incident.StatusResolved {
-		if _, err := s.incidents.Resolve(ctx, userID, incidentID); err != nil && !errors.Is(err, incident.ErrAlreadyResolved) {
+		if _, err := s.incidents.Resolve(ctx, workspaceID, incidentID); err != nil && !errors.Is(err, incident.ErrAlreadyResolved) {
 			return Update{}, err
 		}
 	}
-	u, err := s.store.insertUpdate(ctx, updateRow{IncidentID: incidentID, UserID: userID, Status: in.Status, Message: in.Message, CreatedAt: s.now()})
+	u, err := s.store.insertUpdate(ctx, updateRow{IncidentID: incidentID, UserID: access.From(ctx).UserID, Status: in.Status, Message: in.Message, CreatedAt: s.now()})
 	if err != nil {
 		return Update{}, err
 	}
@@ -307,8 +323,8 @@ func (s *Service) PostUpdate(ctx context.Context, userID, incidentID int64, in U
 }
 
 // Updates returns the updates of one of the user's incidents, oldest first.
-func (s *Service) Updates(ctx context.Context, userID, incidentID int64) ([]Update, error) {
-	if _, err := s.incidents.Get(ctx, userID, incidentID); err != nil {
+func (s *Service) Updates(ctx context.Context, workspaceID, incidentID int64) ([]Update, error) {
+	if _, err := s.incidents.Get(ctx, workspaceID, incidentID); err != nil {
 		return nil, err
 	}
 	by, err := s.store.updatesOf(ctx, []int64{incidentID})
@@ -437,7 +453,7 @@ func (s *Service) build(ctx context.Context, p Page) (*View, error) {
 	if in.Updates, err = s.store.updatesOf(ctx, incIDs); err != nil {
 		return nil, fmt.Errorf("read incident updates: %w", err)
 	}
-	if in.Windows, err = s.incidents.ListWindows(ctx, p.UserID); err != nil {
+	if in.Windows, err = s.incidents.ListWindows(ctx, p.WorkspaceID); err != nil {
 		return nil, fmt.Errorf("read maintenance windows: %w", err)
 	}
 	return buildView(in), nil

@@ -41,6 +41,7 @@ func mustService(t *testing.T, db *database.DB, clk *clock, cfg statuspage.Confi
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('sp@example.com', 'x') RETURNING id").Scan(&uid).Error; err != nil {
 		t.Fatal(err)
 	}
+	uid = testenv.Workspace(t, db, uid)
 	name, url := "internal name", "http://127.0.0.1:1/secret-path-XYZ"
 	m, err := monitor.New(db, monitor.Config{}, discard).Create(ctx, uid, monitor.Input{Name: &name, LegacyHTTP: monitor.LegacyHTTP{URL: &url}})
 	if err != nil {

@@ -49,6 +49,7 @@ import (
 // Page is a status page as its owner manages it.
 type Page struct {
 	ID           int64     `json:"id"`
+	Key          string    `json:"key"`
 	Slug         string    `json:"slug"`
 	Title        string    `json:"title"`
 	Description  string    `json:"description"`
@@ -59,7 +60,7 @@ type Page struct {
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 
-	UserID       int64  `json:"-"`
+	WorkspaceID  int64  `json:"-"`
 	PasswordHash string `json:"-"` // argon2id, "" when public; never leaves the server
 }
 
@@ -79,6 +80,7 @@ type Component struct {
 // serves create and partial update. Password "" removes the password; an
 // absent password keeps it.
 type Input struct {
+	Key          *string    `json:"key"`
 	Slug         *string    `json:"slug"`
 	Title        *string    `json:"title"`
 	Description  *string    `json:"description"`

@@ -23,7 +23,8 @@ type store struct {
 
 type pageRow struct {
 	ID           int64
-	UserID       int64
+	WorkspaceID  int64
+	Key          string
 	Slug         string
 	Title        string
 	Description  string
@@ -37,13 +38,13 @@ type pageRow struct {
 func (pageRow) TableName() string { return "status_pages" }
 
 func (r pageRow) page() Page {
-	return Page{ID: r.ID, UserID: r.UserID, Slug: r.Slug, Title: r.Title, Description: r.Description, LogoURL: r.LogoURL,
+	return Page{ID: r.ID, Key: r.Key, WorkspaceID: r.WorkspaceID, Slug: r.Slug, Title: r.Title, Description: r.Description, LogoURL: r.LogoURL,
 		CustomDomain: r.CustomDomain, PasswordHash: r.PasswordHash, Protected: r.PasswordHash != "",
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Sections: []Section{}}
 }
 
 func toPageRow(p Page) pageRow {
-	return pageRow{ID: p.ID, UserID: p.UserID, Slug: p.Slug, Title: p.Title, Description: p.Description, LogoURL: p.LogoURL,
+	return pageRow{ID: p.ID, Key: p.Key, WorkspaceID: p.WorkspaceID, Slug: p.Slug, Title: p.Title, Description: p.Description, LogoURL: p.LogoURL,
 		CustomDomain: p.CustomDomain, PasswordHash: p.PasswordHash, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
@@ -61,7 +62,7 @@ func (componentRow) TableName() string { return "status_page_components" }
 type updateRow struct {
 	ID         int64
 	IncidentID int64
-	UserID     int64
+	UserID     int64 // the author
 	Status     string
 	Message    string
 	CreatedAt  time.Time
@@ -74,10 +75,10 @@ func (r updateRow) update() Update {
 }
 
 type badgeRow struct {
-	MonitorID int64 `gorm:"primaryKey;autoIncrement:false"`
-	UserID    int64
-	Token     string
-	CreatedAt time.Time
+	MonitorID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	WorkspaceID int64
+	Token       string
+	CreatedAt   time.Time
 }
 
 func (badgeRow) TableName() string { return "badges" }
@@ -142,8 +143,8 @@ func (s *store) savePage(tx *gorm.DB, p *Page) error {
 	return tx.Create(&rows).Error
 }
 
-func (s *store) deletePage(ctx context.Context, userID, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&pageRow{})
+func (s *store) deletePage(ctx context.Context, workspaceID, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Delete(&pageRow{})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -154,9 +155,9 @@ func (s *store) deletePage(ctx context.Context, userID, id int64) error {
 }
 
 // page returns one of the user's pages with its sections.
-func (s *store) page(ctx context.Context, userID, id int64) (Page, error) {
+func (s *store) page(ctx context.Context, workspaceID, id int64) (Page, error) {
 	var r pageRow
-	if err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Take(&r).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error; err != nil {
 		return Page{}, notFound(err, ErrNotFound)
 	}
 	ps := []Page{r.page()}
@@ -165,9 +166,9 @@ func (s *store) page(ctx context.Context, userID, id int64) (Page, error) {
 }
 
 // pages returns the user's pages with their sections, oldest first.
-func (s *store) pages(ctx context.Context, userID int64) ([]Page, error) {
+func (s *store) pages(ctx context.Context, workspaceID int64) ([]Page, error) {
 	var rows []pageRow
-	if err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Page, 0, len(rows))
@@ -224,8 +225,8 @@ func (s *store) domains(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// monitorNames returns the names of those of ids that userID owns.
-func (s *store) monitorNames(ctx context.Context, userID int64, ids []int64) (map[int64]string, error) {
+// monitorNames returns the names of those of ids that workspaceID owns.
+func (s *store) monitorNames(ctx context.Context, workspaceID int64, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -234,7 +235,7 @@ func (s *store) monitorNames(ctx context.Context, userID int64, ids []int64) (ma
 		ID   int64
 		Name string
 	}
-	if err := s.db.WithContext(ctx).Raw("SELECT id, name FROM monitors WHERE user_id = ? AND id IN ?", userID, ids).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw("SELECT id, name FROM monitors WHERE workspace_id = ? AND id IN ?", workspaceID, ids).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -370,9 +371,9 @@ func (s *store) setBadge(ctx context.Context, r badgeRow) error {
 	}).Create(&r).Error
 }
 
-func (s *store) badge(ctx context.Context, userID, monitorID int64) (badgeRow, error) {
+func (s *store) badge(ctx context.Context, workspaceID, monitorID int64) (badgeRow, error) {
 	var r badgeRow
-	err := s.db.WithContext(ctx).Where("monitor_id = ? AND user_id = ?", monitorID, userID).Take(&r).Error
+	err := s.db.WithContext(ctx).Where("monitor_id = ? AND workspace_id = ?", monitorID, workspaceID).Take(&r).Error
 	return r, notFound(err, ErrBadgeNotFound)
 }
 
@@ -382,8 +383,8 @@ func (s *store) badgeByToken(ctx context.Context, token string) (badgeRow, error
 	return r, notFound(err, ErrBadgeNotFound)
 }
 
-func (s *store) deleteBadge(ctx context.Context, userID, monitorID int64) error {
-	res := s.db.WithContext(ctx).Where("monitor_id = ? AND user_id = ?", monitorID, userID).Delete(&badgeRow{})
+func (s *store) deleteBadge(ctx context.Context, workspaceID, monitorID int64) error {
+	res := s.db.WithContext(ctx).Where("monitor_id = ? AND workspace_id = ?", monitorID, workspaceID).Delete(&badgeRow{})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -394,8 +395,8 @@ func (s *store) deleteBadge(ctx context.Context, userID, monitorID int64) error 
 }
 
 // countPages counts the user's status pages.
-func (s *store) countPages(ctx context.Context, userID int64) (int64, error) {
+func (s *store) countPages(ctx context.Context, workspaceID int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&pageRow{}).Where("user_id = ?", userID).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&pageRow{}).Where("workspace_id = ?", workspaceID).Count(&n).Error
 	return n, err
 }

@@ -188,3 +188,21 @@ func MustDatabase(t testing.TB, backend string) *database.DB {
 	}
 	return db
 }
+
+// Workspace gives the user userID (a row the test inserted) a workspace of
+// its own, where it is the owner, and returns the workspace's id. Tests
+// that write owned rows directly put them in it (the first one made in a
+// fresh database has id 1).
+func Workspace(t testing.TB, db *database.DB, userID int64) int64 {
+	t.Helper()
+	now := time.Now().UTC()
+	var id int64
+	if err := db.Raw("INSERT INTO workspaces (key, name, created_at) VALUES (?, ?, ?) RETURNING id",
+		fmt.Sprintf("ws-%d", userID), fmt.Sprintf("workspace of user %d", userID), now).Scan(&id).Error; err != nil {
+		t.Fatalf("insert workspace: %v", err)
+	}
+	if err := db.Exec("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)", id, userID, now).Error; err != nil {
+		t.Fatalf("insert membership: %v", err)
+	}
+	return id
+}

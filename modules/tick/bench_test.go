@@ -38,9 +38,10 @@ func benchStore(b *testing.B, backend string, parallel int) {
 			if err := db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('b@example.com', 'x', ?, ?)", now, now).Error; err != nil {
 				b.Fatal(err)
 			}
+			testenv.Workspace(b, db, 1)
 			for id := 1; id <= monitors; id++ {
-				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-					VALUES (?, 1, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, id, now, now).Error; err != nil {
+				if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+					VALUES (?, 1, ?, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, id, fmt.Sprint("m", id), now, now).Error; err != nil {
 					b.Fatal(err)
 				}
 			}

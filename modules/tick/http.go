@@ -16,7 +16,7 @@ import (
 
 // owner checks that a monitor belongs to the user; monitor.Service does.
 type owner interface {
-	Get(ctx context.Context, userID, id int64) (monitor.Monitor, error)
+	Get(ctx context.Context, workspaceID, id int64) (monitor.Monitor, error)
 }
 
 // RegisterAPI adds the tick routes to g, which must require a user.
@@ -41,7 +41,7 @@ func (h handlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.monitors.Get(c.Request().Context(), server.UserID(c), id); err != nil {
+	if _, err := h.monitors.Get(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	f, err := parseFilter(c)
@@ -98,7 +98,7 @@ func (h handlers) regions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.monitors.Get(c.Request().Context(), server.UserID(c), id); err != nil {
+	if _, err := h.monitors.Get(c.Request().Context(), server.WorkspaceID(c), id); err != nil {
 		return err
 	}
 	rs, err := h.svc.Regions(c.Request().Context(), id)

@@ -2,6 +2,7 @@ package tick
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ func TestMarkSilent(t *testing.T) {
 			if err := db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@example.com', 'x', ?, ?)", now, now).Error; err != nil {
 				t.Fatal(err)
 			}
+			testenv.Workspace(t, db, 1)
 			// interval 60 s: silent after 2*60+30 = 150 s.
 			for _, m := range []struct {
 				id      int
@@ -26,8 +28,8 @@ func TestMarkSilent(t *testing.T) {
 				status  string
 				agoSecs int
 			}{{1, false, "up", 151}, {2, false, "down", 149}, {3, true, "up", 1000}, {4, false, "pending", 1000}, {5, false, "down", 1000}} {
-				if err := db.Exec(`INSERT INTO monitors (id, user_id, name, kind, check_spec, target, interval_seconds, timeout_ms, paused, created_at, updated_at)
-					VALUES (?, 1, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?, ?)`, m.id, m.paused, now, now).Error; err != nil {
+				if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, paused, created_at, updated_at)
+					VALUES (?, 1, ?, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?, ?)`, m.id, fmt.Sprint("m", m.id), m.paused, now, now).Error; err != nil {
 					t.Fatal(err)
 				}
 				last := now.Add(-time.Duration(m.agoSecs) * time.Second)

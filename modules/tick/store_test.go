@@ -50,6 +50,7 @@ func MustMonitors(t *testing.T, db *database.DB, n int) []int64 {
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('ingest@example.com', 'x') RETURNING id").Scan(&uid).Error; err != nil {
 		t.Fatal(err)
 	}
+	uid = testenv.Workspace(t, db, uid)
 	svc := monitor.New(db, monitor.Config{MinInterval: time.Second}, discard)
 	ids := make([]int64, n)
 	for i := range ids {

@@ -11,7 +11,15 @@ import (
 // Funcs are the template functions every page may use.
 func Funcs(a *Assets) template.FuncMap {
 	return template.FuncMap{
-		"asset":    a.URL,
+		"asset": a.URL,
+		// safeURL passes a PNG data: URI (the QR code made by the server)
+		// and nothing else.
+		"safeURL": func(s string) template.URL {
+			if strings.HasPrefix(s, "data:image/png;base64,") {
+				return template.URL(s)
+			}
+			return ""
+		},
 		"pct":      Percent,
 		"ms":       Millis,
 		"ago":      func(t any) string { return Ago(t, time.Now()) },

@@ -48,6 +48,30 @@ func SessionToken(c echo.Context) string {
 	return ck.Value
 }
 
+// WorkspaceCookie holds the key of the workspace chosen in the header.
+const WorkspaceCookie = "bs_workspace"
+
+// SetWorkspaceChoice remembers the chosen workspace (its key) for a year.
+func SetWorkspaceChoice(c echo.Context, key string) {
+	c.SetCookie(&http.Cookie{Name: WorkspaceCookie, Value: key, Path: "/", HttpOnly: true, Secure: Secure(c),
+		SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+}
+
+// ClearWorkspaceChoice forgets the chosen workspace.
+func ClearWorkspaceChoice(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: WorkspaceCookie, Value: "", Path: "/", HttpOnly: true, Secure: Secure(c),
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// ChosenWorkspace is the chosen workspace's key, "" for none.
+func ChosenWorkspace(c echo.Context) string {
+	ck, err := c.Cookie(WorkspaceCookie)
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
 // SetUserEmail records the signed-in user's email for the layout.
 func SetUserEmail(c echo.Context, email string) { c.Set(userEmailKey, email) }
 

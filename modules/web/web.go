@@ -28,6 +28,17 @@ type Page struct {
 	CSRF  string
 	Flash string
 	Nav   string // active section: overview, incidents, status-pages, settings
+	// The workspace the pages show, the person's role there, and the
+	// others they can switch to (the header's switcher).
+	Workspace  string
+	Role       string
+	Workspaces []WorkspaceChoice
+}
+
+// WorkspaceChoice is one workspace in the header's switcher.
+type WorkspaceChoice struct {
+	Key, Name string
+	Current   bool
 }
 
 // Renderer executes the page templates.

@@ -1,0 +1,5 @@
+package workspace
+
+import "gorm.io/gorm/clause"
+
+var forUpdate = clause.Locking{Strength: "UPDATE"}
