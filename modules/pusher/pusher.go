@@ -20,10 +20,41 @@
 // Database outages: the pusher remembers every monitor it claimed (within
 // one interval that is every monitor it schedules) with its next slot. When
 // claiming fails it goes on publishing from that memory; slot ids are
-// deterministic, so the queue's dedupe drops what another pusher, or the
-// database path once it is back, publishes again. Monitors created or
-// edited during the outage wait for the database; one not handed out for two
-// intervals is forgotten (deleted or paused).
+// deterministic, so the queue's dedupe drops what another pusher publishes
+// again. Monitors created or edited during the outage wait for the
+// database; one not handed out for two intervals while the database
+// answers is forgotten (deleted or paused).
+//
+// Memory never outranks the database. Once the database answers, its
+// next_run_at is the schedule and memory is not consulted, so a user's check
+// now, edit or resume (each sets next_run_at to the moment it happened) runs
+// at the next claim of any pusher, whatever slots the pushers remember.
+//
+// One exception reconciles an outage without a herd (continueAfter).
+// Pushers write only times on the monitor's phase to next_run_at; users write
+// the moment they acted, which is off it (a coincidence to the microsecond
+// is harmless: that very slot was published). A claimed next_run_at on the
+// phase, not after this pusher's memory horizon (every slot it remembered
+// was published up to then) and more than a few seconds late, is a slot the
+// pushers published from memory: this pusher's, or a peer's, since the
+// pusher that wrote that next_run_at remembers the monitor. It is recorded as
+// run, not run again, and the schedule continues at the monitor's first
+// slot after the horizon, on its phase. (Without this, each monitor whose
+// claimer did not remember it ran once more, off phase, in the second the
+// database came back, and skipped its next slot: with two pushers, most
+// monitors at once.) A slot only a few seconds late is published again
+// under its own id; the dedupe still holds it, and a peer's clock may be
+// that far off. The same rule applies the other way when an outage starts:
+// a remembered slot at or before the last claim's horizon (a peer claimed
+// the monitor since) went through the database and is skipped, not run late
+// and off phase.
+//
+// What this gives up: slots that no pusher remembered (every pusher
+// restarted during the outage) are not run late when the database is back;
+// the monitor continues at its next slot, within one interval, so a long
+// outage never ends in a burst. A pusher cut off from a database that the
+// others still reach publishes what it remembers, old settings included,
+// until it is back; the others apply an edit at once.
 //
 // Spreading: each monitor has a fixed phase inside its interval derived from
 // its id, so 10,000 monitors at 60 s arrive at about 167 a second rather than
@@ -69,6 +100,64 @@ func Slot(dueAt, now time.Time, interval time.Duration) (slot time.Time, missed 
 		return now, true
 	}
 	return dueAt, false
+}
+
+// onPhase reports whether t is one of the monitor's slots, to the
+// microsecond the database keeps (it truncates). Pushers write only such
+// times to next_run_at; a user's check now, edit or resume, and a new
+// monitor, write the moment they happened, which is off the phase but for a
+// one in (interval in microseconds) coincidence. That coincidence is
+// harmless where onPhase is used: the slot at that very instant was
+// published.
+func onPhase(id int64, interval time.Duration, t time.Time) bool {
+	if interval <= 0 {
+		return false
+	}
+	off := (t.UnixNano() - int64(phase(id, interval))) % int64(interval)
+	if off < 0 {
+		off += int64(interval)
+	}
+	return off < int64(time.Microsecond) || int64(interval)-off < int64(time.Microsecond)
+}
+
+// slotAfter returns the monitor's first slot strictly after t.
+func slotAfter(id int64, interval time.Duration, t time.Time) time.Time {
+	ph := int64(phase(id, interval))
+	base := t.UnixNano() - ph
+	k := base / int64(interval)
+	if base < 0 && base%int64(interval) != 0 {
+		k-- // floor, not truncation, before 1970
+	}
+	return time.Unix(0, (k+1)*int64(interval)+ph).UTC()
+}
+
+// recentSlack is how late a slot may be and still be published again under
+// its own id rather than taken as already published: the queue's dedupe
+// (minutes) surely still holds a slot this recent, and a peer pusher's
+// clock may be this far from ours.
+const recentSlack = 5 * time.Second
+
+// continueAfter decides whether a monitor due at dueAt has a slot that was
+// already published by the other scheduling path, and where its schedule
+// continues if so. covered is the time up to which the other path
+// published every due slot: the memory horizon when the database hands out
+// a monitor after an outage, the last claim's horizon when memory takes
+// over at the start of one.
+//
+// Only a slot on the monitor's phase (one a pusher wrote), not after
+// covered and later than recentSlack (at most half an interval) counts:
+// then that slot and every later one up to covered were published, and the
+// schedule continues at the first slot after covered, on phase, not now.
+// Anything else is the database's word, a user's request included, and is
+// run as it says.
+func continueAfter(id int64, interval time.Duration, dueAt, covered, now time.Time) (time.Time, bool) {
+	if interval <= 0 || covered.IsZero() || dueAt.After(covered) || !onPhase(id, interval, dueAt) {
+		return time.Time{}, false
+	}
+	if now.Sub(dueAt) <= min(recentSlack, interval/2) {
+		return time.Time{}, false
+	}
+	return slotAfter(id, interval, covered), true
 }
 
 // JobID names one slot of one monitor; the same slot always gets the same id.

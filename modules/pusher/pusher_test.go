@@ -90,3 +90,86 @@ func TestJobIDIsStable(t *testing.T) {
 		t.Fatalf("JobID = %s", got)
 	}
 }
+
+func TestOnPhase(t *testing.T) {
+	const id, interval = 42, time.Minute
+	slot := NextSlot(id, interval, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want bool
+	}{
+		{"a slot", slot, true},
+		{"a slot as the database keeps it (microseconds)", slot.Truncate(time.Microsecond), true},
+		{"a slot intervals later", slot.Add(7 * interval), true},
+		{"a user's moment", slot.Add(1234 * time.Millisecond), false},
+		{"a millisecond off", slot.Add(-time.Millisecond), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := onPhase(id, interval, tc.at); got != tc.want {
+				t.Fatalf("onPhase(%v) = %v, want %v", tc.at, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSlotAfter(t *testing.T) {
+	base := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, id := range []int64{1, 42, 99999} {
+		for _, interval := range []time.Duration{time.Second, time.Minute, time.Hour} {
+			slot := NextSlot(id, interval, base)
+			for _, tc := range []struct {
+				after, want time.Time
+			}{
+				{slot.Add(-time.Nanosecond), slot},
+				{slot, slot.Add(interval)},
+				{slot.Add(-interval + time.Nanosecond), slot},
+				{slot.Add(3*interval + interval/2), slot.Add(4 * interval)},
+			} {
+				if got := slotAfter(id, interval, tc.after); !got.Equal(tc.want) {
+					t.Errorf("slotAfter(%d, %v, %v) = %v, want %v", id, interval, tc.after, got, tc.want)
+				}
+			}
+		}
+	}
+}
+
+// TestContinueAfter is the rule that lets the database's schedule win over
+// memory without running a slot twice or in a burst.
+func TestContinueAfter(t *testing.T) {
+	const id, interval = 7, time.Minute
+	recent := NextSlot(id, interval, time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC))
+	now := recent.Add(2 * time.Second)         // the database is back; recent was published from memory 2 s ago
+	covered := now.Add(350 * time.Millisecond) // memory published every slot due by then
+	stale := recent.Add(-20 * interval)        // written by a pusher before the outage
+	after := slotAfter(id, interval, covered)  // the monitor's first slot memory did not publish
+	for _, tc := range []struct {
+		name    string
+		dueAt   time.Time
+		covered time.Time
+		want    time.Time // zero: run as the database says
+	}{
+		{"a slot published from memory continues on phase after it", stale, covered, after},
+		{"a slot as the database keeps it (microseconds)", stale.Truncate(time.Microsecond), covered, after},
+		{"check now, an edit or a resume (off phase) runs", now.Add(-3 * time.Second).Truncate(time.Microsecond), covered, time.Time{}},
+		{"a request made during the outage runs too", stale.Add(1500 * time.Millisecond), covered, time.Time{}},
+		{"a slot after memory's horizon is the database's", after, covered, time.Time{}},
+		{"a recent slot is published again; dedupe holds it", recent, covered, time.Time{}},
+		{"no outage: nothing was published from memory", stale, time.Time{}, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := continueAfter(id, interval, tc.dueAt, tc.covered, now)
+			if ok != !tc.want.IsZero() || !got.Equal(tc.want) {
+				t.Fatalf("continueAfter(%v) = %v, %v; want %v", tc.dueAt, got, ok, tc.want)
+			}
+		})
+	}
+	// A short interval: the slack is at most half of it, so a slot late by
+	// more than that is taken as published rather than run off phase.
+	short := time.Second
+	slot := NextSlot(id, short, now.Add(-10*time.Second))
+	at := now.Add(-2 * time.Second)
+	if got, ok := continueAfter(id, short, slot, at, slot.Add(800*time.Millisecond)); !ok || !got.Equal(slotAfter(id, short, at)) {
+		t.Fatalf("1 s monitor %v late: continueAfter = %v, %v", 800*time.Millisecond, got, ok)
+	}
+}

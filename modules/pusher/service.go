@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"time"
 
@@ -47,10 +48,19 @@ type Pusher struct {
 
 	// remembered holds every monitor this pusher claimed recently with its
 	// next slot, so it can go on scheduling while the database is down.
+	// Only tickFromMemory reads it: while the database answers, its
+	// next_run_at is the schedule.
 	remembered map[int64]*memo
+	// claimedUpTo is the horizon of the last complete claim: every slot
+	// due by then went through the database (this pusher or a peer).
+	claimedUpTo time.Time
+	// memoryUpTo is the horizon of the last tick from memory: every slot
+	// of the remembered monitors due by then was published.
+	memoryUpTo time.Time
 	outage     bool
 	queueDown  bool // the queue failed while the database answered
 	fromMemory prometheus.Counter
+	kept       prometheus.Counter
 
 	published prometheus.Counter
 	missed    prometheus.Counter
@@ -78,13 +88,15 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 	p := &Pusher{cfg: cfg, monitors: monitors, queue: q, log: log.With("module", "pusher"), remembered: map[int64]*memo{},
 		fromMemory: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_from_memory_total",
 			Help: "Jobs published from the pusher's memory while the database was unreachable."}),
+		kept: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_slots_reconciled_total",
+			Help: "Late slots found already published by the other path (memory during a database outage, or the database before it): recorded, not run again; the schedule continued on the monitor's phase."}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_published_total", Help: "Check jobs published to region streams."}),
 		missed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_slots_missed_total", Help: "Slots skipped because they were more than an interval late."}),
 		noRegion:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_no_region_total", Help: "Due checks not published because no region was live."}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
-	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory)
+	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept)
 	return p
 }
 
@@ -125,7 +137,13 @@ func (p *Pusher) Tick(ctx context.Context) error {
 	if err == nil || ctx.Err() != nil {
 		if p.outage && err == nil {
 			p.outage = false
-			p.log.Info("database reachable again: scheduling from it")
+			// The database could hand nothing out meanwhile: count the
+			// forget window from now, not from the last claim.
+			now := p.cfg.Now().UTC()
+			for _, r := range p.remembered {
+				r.claimed = now
+			}
+			p.log.Info("database reachable again: scheduling from it; slots published from memory are not run again")
 		}
 		if p.queueDown && err == nil {
 			p.queueDown = false
@@ -162,11 +180,21 @@ func (e *queueError) Unwrap() error { return e.err }
 // Slot ids are the same ones the database path would produce, so the
 // queue's dedupe drops what another pusher, or this one once the database
 // is back, publishes again.
+//
+// A remembered slot up to the last claim's horizon is stale (a peer claimed
+// the monitor after this pusher did): those slots went through the
+// database, so memory continues after that horizon instead of running one
+// of them late and off phase.
 func (p *Pusher) tickFromMemory(ctx context.Context) error {
 	now := p.cfg.Now().UTC()
+	horizon := now.Add(p.cfg.Lookahead)
 	var due []monitor.Monitor
 	for _, r := range p.remembered {
-		if !r.next.After(now.Add(p.cfg.Lookahead)) {
+		if at, ok := continueAfter(r.m.ID, interval(r.m), r.next, p.claimedUpTo, now); ok {
+			r.next = at
+			p.kept.Inc()
+		}
+		if !r.next.After(horizon) {
 			m := r.m
 			next := r.next
 			m.NextRunAt = &next
@@ -174,6 +202,7 @@ func (p *Pusher) tickFromMemory(ctx context.Context) error {
 		}
 	}
 	if len(due) == 0 {
+		p.memoryUpTo = horizon
 		return nil
 	}
 	live, err := p.liveRegions(ctx)
@@ -187,6 +216,7 @@ func (p *Pusher) tickFromMemory(ctx context.Context) error {
 	for id, t := range next {
 		p.remembered[id].next = t
 	}
+	p.memoryUpTo = horizon
 	p.fromMemory.Add(float64(len(due)))
 	return nil
 }
@@ -227,9 +257,10 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 	liveLoaded := false
 	for ctx.Err() == nil {
 		now := p.cfg.Now().UTC()
+		horizon := now.Add(p.cfg.Lookahead)
 		// Slots due before the next tick are published now; the worker holds
 		// each job until its slot, so checks start on time, not up to a tick late.
-		n, err := p.monitors.ClaimDue(ctx, now.Add(p.cfg.Lookahead), p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+		n, err := p.monitors.ClaimDue(ctx, horizon, p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
 			if !liveLoaded {
 				var err error
 				if live, err = p.liveRegions(ctx); err != nil {
@@ -237,19 +268,21 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 				}
 				liveLoaded = true
 			}
-			// After an outage the database's slots are behind the ones this
-			// pusher published from memory: continue from memory's.
-			due := ms[:0:0]
+			// The database's next_run_at is the schedule, a user's check
+			// now, edit or resume included. Only a late slot that pushers
+			// published from memory during an outage is not run again.
+			due := make([]monitor.Monitor, 0, len(ms))
 			later := map[int64]time.Time{}
 			for _, m := range ms {
-				if r, ok := p.remembered[m.ID]; ok && m.NextRunAt != nil && r.next.After(*m.NextRunAt) {
-					if r.next.After(now.Add(p.cfg.Lookahead)) {
-						later[m.ID] = r.next
-						r.m, r.claimed = m, now
-						continue
+				if m.NextRunAt != nil {
+					if at, ok := continueAfter(m.ID, interval(m), *m.NextRunAt, p.memoryUpTo, now); ok {
+						p.kept.Inc()
+						if at.After(horizon) {
+							later[m.ID] = at
+							continue
+						}
+						m.NextRunAt = &at
 					}
-					n := r.next
-					m.NextRunAt = &n
 				}
 				due = append(due, m)
 			}
@@ -257,16 +290,15 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 			if err != nil {
 				return nil, &queueError{err}
 			}
-			p.remember(due, next, now)
-			for id, t := range later {
-				next[id] = t
-			}
+			maps.Copy(next, later)
+			p.remember(ms, next, now)
 			return next, nil
 		})
 		if err != nil {
 			return err
 		}
 		if n < p.cfg.Batch {
+			p.claimedUpTo = horizon
 			return nil
 		}
 	}
@@ -322,4 +354,9 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 
 func formatID(monitorID, slotMillis int64) string {
 	return strconv.FormatInt(monitorID, 10) + ":" + strconv.FormatInt(slotMillis, 10)
+}
+
+// interval is how often m is checked.
+func interval(m monitor.Monitor) time.Duration {
+	return time.Duration(m.IntervalSeconds) * time.Second
 }
