@@ -73,6 +73,7 @@ func newRig(t *testing.T, n int) *rig {
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('owner@example.com', 'x') RETURNING id").Scan(&owner).Error; err != nil {
 		t.Fatal(err)
 	}
+	owner = testenv.Workspace(t, db, owner)
 	clk := &testClock{now: t0}
 	log := slog.New(slog.DiscardHandler)
 	r := &rig{
