@@ -17,7 +17,7 @@ var publicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/:hash/*": true,
 	"POST /api/v1/auth/signup": true, "POST /api/v1/auth/login": true, "POST /api/v1/auth/login/2fa": true,
 	"POST /api/v1/auth/accept-invitation": true, "GET /api/v1/public/status-pages/:slug": true,
-	"GET /login": true, "POST /login": true, "POST /login/2fa": true, "GET /invite/:token": true, "POST /invite/:token/signup": true, "GET /signup": true, "POST /signup": true,
+	"GET /login": true, "POST /login": true, "POST /login/2fa": true, "GET /invite/:token": true, "GET /login/sso": true, "GET /login/sso/callback": true, "POST /invite/:token/signup": true, "GET /signup": true, "POST /signup": true,
 	"GET /status/:slug": true, "HEAD /status/:slug": true, "GET /status/:slug/feed.atom": true, "POST /status/:slug/login": true,
 	"GET /badge/:token/status.svg": true, "GET /badge/:token/uptime.svg": true, "GET /badge/:token/response-time.svg": true,
 }

@@ -1,6 +1,10 @@
 package cmd
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"github.com/betterstack/betterstack/modules/sso"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -89,6 +93,7 @@ type App struct {
 	assets    *web.Assets
 	renderer  *web.Renderer
 	dashboard *dashboard.Handler
+	sso       *sso.Provider
 	runners   []runner
 }
 
@@ -185,6 +190,15 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		}, log)
 		if err != nil {
 			return nil, err
+		}
+		if cfg.SSOEnabled() {
+			// The login cookie's key is derived from the session secret, so
+			// every dashboard process shares it.
+			mac := hmac.New(sha256.New, secret)
+			mac.Write([]byte("betterstack sso login cookie"))
+			if a.sso, err = sso.New(cfg.SSO(), mac.Sum(nil), nil, nil); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if a.Redis != nil {
@@ -289,7 +303,8 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin, PublicURL: strings.TrimRight(a.Cfg.PublicURL, "/")},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
-			SLA: a.SLA, StatusPages: a.StatusPages},
+			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso,
+			SSOJoin: auth.SSOJoin{Workspace: a.Cfg.SSOWorkspace, Role: access.Role(a.Cfg.SSORole)}},
 		a.renderer, a.Log)
 	a.dashboard.Register(e)
 	statuspage.RegisterWeb(e, a.StatusPages, a.renderer, a.Log)

@@ -11,6 +11,8 @@
 package config
 
 import (
+	"github.com/betterstack/betterstack/modules/sso"
+
 	"errors"
 	"fmt"
 	"net"
@@ -51,6 +53,15 @@ type Config struct {
 	LoginMaxFails int           `key:"login_max_failures" help:"failed logins per account (and twice that per address) within login_window before 429"`
 	LoginWindow   time.Duration `key:"login_window" help:"window for counting failed logins"`
 
+	SSOIssuer         string   `key:"sso_issuer" help:"OpenID Connect issuer URL for single sign-on (e.g. https://accounts.example.com); empty turns SSO off"`
+	SSOClientID       string   `key:"sso_client_id" help:"the OpenID Connect client id registered for BetterStack"`
+	SSOClientSecret   string   `key:"sso_client_secret" secret:"true" help:"the OpenID Connect client secret"`
+	SSOAllowedDomains []string `key:"sso_allowed_domains" help:"email domains allowed to log in through SSO (comma-separated; empty = any the provider vouches for)"`
+	SSOWorkspace      string   `key:"sso_workspace" help:"key of the workspace a first-time SSO user joins; empty = a personal workspace of their own"`
+	SSORole           string   `key:"sso_role" help:"the role a first-time SSO user gets in sso_workspace (admin, editor, responder or viewer)"`
+
+	AuditRetention time.Duration `key:"audit_retention" help:"how long audit log entries are kept (e.g. 365d)"`
+
 	MinInterval         time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
 	MaxMonitors         int           `key:"max_monitors_per_account" help:"the most monitors one account may have (0: no limit)"`
 	MaxChannels         int           `key:"max_channels_per_account" help:"the most notification channels one account may have (0: no limit)"`
@@ -80,6 +91,8 @@ func Defaults() Config {
 		JWTTTL:           24 * time.Hour,
 		LoginMaxFails:    10,
 		LoginWindow:      15 * time.Minute,
+		SSORole:          "viewer",
+		AuditRetention:   365 * 24 * time.Hour,
 		MinInterval:      10 * time.Second,
 		MaxMonitors:      1000,
 		MaxChannels:      50,
@@ -325,6 +338,22 @@ func (c Config) Validate() error {
 			bad("public_url", "must be an http:// or https:// URL, not %q", c.PublicURL)
 		}
 	}
+	if c.SSOIssuer != "" || c.SSOClientID != "" || c.SSOClientSecret != "" {
+		if err := c.SSO().Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if c.PublicURL == "" {
+			bad("public_url", "is required with single sign-on: the provider sends people back to public_url + /login/sso/callback")
+		}
+	}
+	switch c.SSORole {
+	case "admin", "editor", "responder", "viewer":
+	default:
+		bad("sso_role", "must be admin, editor, responder or viewer, not %q (owners are made by owners)", c.SSORole)
+	}
+	if c.AuditRetention < 24*time.Hour {
+		bad("audit_retention", "must be at least 1d")
+	}
 	for _, q := range []struct {
 		key string
 		n   int
@@ -565,4 +594,14 @@ func (f field) String() string {
 	default:
 		return fmt.Sprint(f.v.Interface())
 	}
+}
+
+// SSOEnabled reports whether single sign-on is configured.
+func (c Config) SSOEnabled() bool { return c.SSOIssuer != "" }
+
+// SSO returns the OpenID Connect settings; the provider sends people back
+// to public_url + /login/sso/callback.
+func (c Config) SSO() sso.Config {
+	return sso.Config{Issuer: c.SSOIssuer, ClientID: c.SSOClientID, ClientSecret: c.SSOClientSecret,
+		RedirectURL: strings.TrimRight(c.PublicURL, "/") + "/login/sso/callback", AllowedDomains: c.SSOAllowedDomains}
 }

@@ -21,10 +21,11 @@ type authPage struct {
 	Error       string
 	Errors      map[string]string
 	AllowSignup bool
+	SSO         bool // single sign-on is configured
 }
 
 func (h *Handler) authPage(c echo.Context, title string) authPage {
-	return authPage{Page: web.Page{Title: title, CSRF: web.CSRFToken(c), Flash: web.Flash(c)}, AllowSignup: h.signupOpen(c),
+	return authPage{Page: web.Page{Title: title, CSRF: web.CSRFToken(c), Flash: web.Flash(c)}, AllowSignup: h.signupOpen(c), SSO: h.deps.SSO != nil,
 		Next: web.SafeNext(c.QueryParam("next")), Errors: map[string]string{}}
 }
 
@@ -148,4 +149,54 @@ func (h *Handler) login2FA(c echo.Context) error {
 	}
 	web.SetSession(c, token, h.cfg.SessionTTL)
 	return c.Redirect(http.StatusSeeOther, p.Next)
+}
+
+// ssoStart sends the browser to the OpenID provider.
+func (h *Handler) ssoStart(c echo.Context) error {
+	if h.deps.SSO == nil {
+		return echo.ErrNotFound
+	}
+	to, err := h.deps.SSO.Start(c.Response(), c.Request())
+	if err != nil {
+		return h.ssoFailed(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// ssoCallback finishes an SSO login: the provider's answer is checked
+// (state, PKCE, ID token signature, audience, expiry, nonce, verified
+// email, allowed domain), then the account is signed in or created.
+func (h *Handler) ssoCallback(c echo.Context) error {
+	if h.deps.SSO == nil {
+		return echo.ErrNotFound
+	}
+	id, next, err := h.deps.SSO.Finish(c.Response(), c.Request())
+	if err != nil {
+		return h.ssoFailed(c, err)
+	}
+	_, token, err := h.deps.Auth.LoginSSO(c.Request().Context(), id, h.deps.SSOJoin, auth.ClientOf(c))
+	if err != nil {
+		return h.ssoFailed(c, err)
+	}
+	web.SetSession(c, token, h.cfg.SessionTTL)
+	return c.Redirect(http.StatusSeeOther, web.SafeNext(next))
+}
+
+// ssoFailed shows why single sign-on did not work on the login page.
+func (h *Handler) ssoFailed(c echo.Context, err error) error {
+	h.log.Info("single sign-on refused", "err", err)
+	p := h.authPage(c, "Log in")
+	ae := apperr.As(err)
+	if ae == nil {
+		return err
+	}
+	p.Error = "Single sign-on did not work: " + ae.Message
+	status := http.StatusUnauthorized
+	switch ae.Kind {
+	case apperr.Forbidden:
+		status = http.StatusForbidden
+	case apperr.Unavailable:
+		status = http.StatusBadGateway
+	}
+	return h.r.Render(c, status, "pages/login", p)
 }

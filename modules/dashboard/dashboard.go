@@ -32,6 +32,7 @@ import (
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
+	"github.com/betterstack/betterstack/modules/sso"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
@@ -53,6 +54,10 @@ type Deps struct {
 	Regions     regionLister
 	SLA         *sla.Service
 	StatusPages *statuspage.Service
+	// SSO is the OpenID Connect login, nil when not configured; SSOJoin is
+	// where first-time SSO users go.
+	SSO     *sso.Provider
+	SSOJoin auth.SSOJoin
 }
 
 // Config tunes the dashboard.
@@ -93,6 +98,8 @@ func (h *Handler) Register(e *echo.Echo) {
 	g.GET("/login", h.loginForm)
 	g.POST("/login", h.login)
 	g.POST("/login/2fa", h.login2FA)
+	g.GET("/login/sso", h.ssoStart)
+	g.GET("/login/sso/callback", h.ssoCallback)
 	g.GET("/signup", h.signupForm)
 	g.POST("/signup", h.signup)
 	p := g.with(h.requireUser)

@@ -102,8 +102,8 @@ var (
 	ErrCodeRejected        = apperr.New(apperr.Unauthorized, "the sign-in provider refused to exchange the authorization code; start the sign-in again")
 	ErrInvalidIDToken      = apperr.New(apperr.Unauthorized, "the sign-in provider sent no valid ID token")
 	ErrBadSignature        = apperr.New(apperr.Unauthorized, "the ID token's signature does not verify with the sign-in provider's keys")
-	ErrWrongIssuer         = apperr.New(apperr.Unauthorized, "the ID token was issued by another provider than sso.issuer")
-	ErrWrongAudience       = apperr.New(apperr.Unauthorized, "the ID token was issued for another client than sso.client_id")
+	ErrWrongIssuer         = apperr.New(apperr.Unauthorized, "the ID token was issued by another provider than sso_issuer")
+	ErrWrongAudience       = apperr.New(apperr.Unauthorized, "the ID token was issued for another client than sso_client_id")
 	ErrTokenExpired        = apperr.New(apperr.Unauthorized, "the ID token has expired (is this server's clock right?)")
 	ErrBadNonce            = apperr.New(apperr.Unauthorized, "the ID token does not belong to this sign-in (nonce mismatch)")
 	ErrEmailMissing        = apperr.New(apperr.Forbidden, "the sign-in provider sent no email address (is the email scope granted?)")
@@ -117,29 +117,29 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
 	if err := checkURL(c.Issuer); err != nil {
-		bad("sso.issuer %v", err)
+		bad("sso_issuer %v", err)
 	} else if u, _ := url.Parse(c.Issuer); u.RawQuery != "" || u.Fragment != "" {
-		bad("sso.issuer must have no query or fragment, not %q", c.Issuer)
+		bad("sso_issuer must have no query or fragment, not %q", c.Issuer)
 	}
 	if strings.TrimSpace(c.ClientID) == "" {
-		bad("sso.client_id is required (the client id the provider gave this installation)")
+		bad("sso_client_id is required (the client id the provider gave this installation)")
 	}
 	if c.ClientSecret == "" {
-		bad("sso.client_secret is required (this installation is a confidential client)")
+		bad("sso_client_secret is required (this installation is a confidential client)")
 	}
 	if err := checkURL(c.RedirectURL); err != nil {
-		bad("sso.redirect_url %v", err)
+		bad("public_url %v", err)
 	} else if u, _ := url.Parse(c.RedirectURL); u.Fragment != "" {
-		bad("sso.redirect_url must have no fragment, not %q", c.RedirectURL)
+		bad("public_url must have no fragment, not %q", c.RedirectURL)
 	}
 	for _, d := range c.AllowedDomains {
 		if !validDomain(strings.ToLower(d)) {
-			bad("sso.allowed_domains: %q is not a domain name (list each domain exactly, e.g. example.com; subdomains are not included)", d)
+			bad("sso_allowed_domains: %q is not a domain name (list each domain exactly, e.g. example.com; subdomains are not included)", d)
 		}
 	}
 	for _, s := range c.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {
-			bad("sso.scopes: %q is not a scope", s)
+			bad("sso_scopes: %q is not a scope", s)
 		}
 	}
 	return errors.Join(errs...)

@@ -539,3 +539,21 @@ func (s *Service) Accept(ctx context.Context, tx *gorm.DB, token string, userID 
 	s.log.Info("invitation accepted", "workspace_id", r.WorkspaceID, "user_id", userID, "role", r.Role)
 	return w.workspace(access.Role(r.Role)), nil
 }
+
+// JoinIn adds userID to the workspace with key k with role, inside tx (a
+// new single sign-on account's transaction).
+func JoinIn(ctx context.Context, tx *gorm.DB, k string, userID int64, role access.Role, now time.Time) (Workspace, error) {
+	var w workspaceRow
+	err := tx.WithContext(ctx).Where("key = ?", k).Take(&w).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Workspace{}, ErrNotFound
+	}
+	if err != nil {
+		return Workspace{}, err
+	}
+	m := membershipRow{WorkspaceID: w.ID, UserID: userID, Role: string(role), CreatedAt: now}
+	if err := tx.WithContext(ctx).Create(&m).Error; err != nil {
+		return Workspace{}, err
+	}
+	return w.workspace(role), nil
+}
