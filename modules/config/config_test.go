@@ -158,6 +158,8 @@ func TestLoadEveryKey(t *testing.T) {
 		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, MaxMonitors: 50, MaxChannels: 5, MaxStatusPages: 3, BlockPrivateTargets: &on,
 		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
 		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
+		SSOIssuer: "https://id.example.com", SSOClientID: "bs", SSOClientSecret: "sso-secret", SSOAllowedDomains: []string{"example.com", "example.org"},
+		SSOWorkspace: "acme", SSORole: "editor", AuditRetention: 90 * 24 * time.Hour,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -168,6 +170,8 @@ func TestLoadEveryKey(t *testing.T) {
 		"login_max_failures": "3", "login_window": "90s", "min_interval": "45s", "max_monitors_per_account": "50", "max_channels_per_account": "5", "max_status_pages_per_account": "3", "block_private_targets": "true",
 		"allow_private_webhooks": "true", "public_url": "https://status.example.com", "shutdown_timeout": "20s",
 		"retention_ticks": "7d", "retention_rollups": "2400h",
+		"sso_issuer": "https://id.example.com", "sso_client_id": "bs", "sso_client_secret": "sso-secret", "sso_allowed_domains": "example.com,example.org",
+		"sso_workspace": "acme", "sso_role": "editor", "audit_retention": "90d",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
