@@ -132,7 +132,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Chan
 			return Channel{}, err
 		}
 		if n >= int64(s.cfg.MaxPerAccount) {
-			return Channel{}, apperr.New(apperr.Forbidden, "this account has %d channels, the most it may have (max_channels_per_account)", n)
+			return Channel{}, apperr.New(apperr.Forbidden, "this workspace has %d channels, the most it may have (max_channels_per_account)", n)
 		}
 	}
 	k, err := key.For(ctx, s.store.db.DB, "channels", workspaceID, in.Key, strings.TrimSpace(*in.Name), "channel")

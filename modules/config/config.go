@@ -63,9 +63,9 @@ type Config struct {
 	AuditRetention time.Duration `key:"audit_retention" help:"how long audit log entries are kept (e.g. 365d)"`
 
 	MinInterval         time.Duration `key:"min_interval" help:"the shortest check interval a monitor may have"`
-	MaxMonitors         int           `key:"max_monitors_per_account" help:"the most monitors one account may have (0: no limit)"`
-	MaxChannels         int           `key:"max_channels_per_account" help:"the most notification channels one account may have (0: no limit)"`
-	MaxStatusPages      int           `key:"max_status_pages_per_account" help:"the most status pages one account may have (0: no limit)"`
+	MaxMonitors         int           `key:"max_monitors_per_account" help:"the most monitors one workspace may have (0: no limit)"`
+	MaxChannels         int           `key:"max_channels_per_account" help:"the most notification channels one workspace may have (0: no limit)"`
+	MaxStatusPages      int           `key:"max_status_pages_per_account" help:"the most status pages one workspace may have (0: no limit)"`
 	BlockPrivateTargets *bool         `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses; unset = refused exactly when allow_signup is true (strangers may sign up)"`
 
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`

@@ -56,7 +56,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Moni
 			return Monitor{}, err
 		}
 		if n >= int64(s.cfg.MaxPerAccount) {
-			return Monitor{}, apperr.New(apperr.Forbidden, "this account has %d monitors, the most it may have (max_monitors_per_account)", n)
+			return Monitor{}, apperr.New(apperr.Forbidden, "this workspace has %d monitors, the most it may have (max_monitors_per_account)", n)
 		}
 	}
 	k, err := key.For(ctx, s.store.db.DB, "monitors", workspaceID, in.Key, m.Name, "monitor")

@@ -151,7 +151,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Page
 			return Page{}, err
 		}
 		if n >= int64(s.cfg.MaxPerAccount) {
-			return Page{}, apperr.New(apperr.Forbidden, "this account has %d status pages, the most it may have (max_status_pages_per_account)", n)
+			return Page{}, apperr.New(apperr.Forbidden, "this workspace has %d status pages, the most it may have (max_status_pages_per_account)", n)
 		}
 	}
 	p := Page{WorkspaceID: workspaceID}
