@@ -1,0 +1,95 @@
+package access
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/betterstack/betterstack/modules/apperr"
+)
+
+// want is the rule written out: which roles may do each action.
+var want = map[Action]string{
+	Read:        "owner admin editor responder viewer",
+	Self:        "owner admin editor responder viewer",
+	Respond:     "owner admin editor responder",
+	Edit:        "owner admin editor",
+	Channels:    "owner admin",
+	Members:     "owner admin",
+	Settings:    "owner admin",
+	Audit:       "owner admin",
+	DeleteSpace: "owner",
+}
+
+func TestCanEveryRoleEveryAction(t *testing.T) {
+	if len(want) != len(minimum) {
+		t.Fatalf("the table covers %d actions, the rule has %d", len(want), len(minimum))
+	}
+	for a, roles := range want {
+		for _, r := range Roles {
+			allowed := strings.Contains(" "+roles+" ", " "+string(r)+" ")
+			if got := Can(r, a); got != allowed {
+				t.Errorf("Can(%s, %s) = %v, want %v", r, a, got, allowed)
+			}
+		}
+		if Can("", a) || Can("superuser", a) {
+			t.Errorf("an unknown role may %s", a)
+		}
+	}
+	if Can(Owner, "launch-missiles") {
+		t.Error("an unknown action is allowed")
+	}
+	if Least(Edit) != Editor || Least("nope") != "" {
+		t.Errorf("Least: %q %q", Least(Edit), Least("nope"))
+	}
+}
+
+func TestRolesValidAndRanked(t *testing.T) {
+	for i, r := range Roles {
+		if !r.Valid() {
+			t.Errorf("%s not valid", r)
+		}
+		if i > 0 && Roles[i-1].rank() != r.rank()+1 {
+			t.Errorf("%s is not ranked just below %s", r, Roles[i-1])
+		}
+	}
+	if Role("Owner").Valid() || Role("").Valid() {
+		t.Error("a role is case-sensitive and not empty")
+	}
+}
+
+func TestAccessScopeAndTwoFactor(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    Access
+		act  Action
+		ok   bool
+		msg  string
+	}{
+		{"write token edits as its role", Access{UserID: 1, Role: Editor, Scope: ScopeWrite}, Edit, true, ""},
+		{"read token reads", Access{UserID: 1, Role: Owner, Scope: ScopeRead}, Read, true, ""},
+		{"read token cannot edit", Access{UserID: 1, Role: Owner, Scope: ScopeRead}, Edit, false, "read scope"},
+		{"read token cannot touch the account", Access{UserID: 1, Role: Owner, Scope: ScopeRead}, Self, false, "read scope"},
+		{"viewer cannot edit", Access{UserID: 1, Role: Viewer}, Edit, false, "viewer: this needs editor"},
+		{"a read token of a viewer is refused for the role", Access{UserID: 1, Role: Viewer, Scope: ScopeRead}, Edit, false, "viewer"},
+		{"self needs only a person", Access{UserID: 1}, Self, true, ""},
+		{"self without a person", Access{}, Self, false, "none"},
+		{"no workspace, no reading", Access{UserID: 1}, Read, false, "none"},
+		{"must enrol: own account only", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Self, true, ""},
+		{"must enrol: no reading", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Read, false, "two-factor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.a.Can(tc.act); got != tc.ok {
+				t.Fatalf("Can = %v, want %v", got, tc.ok)
+			}
+			err := tc.a.Check(tc.act)
+			if (err == nil) != tc.ok {
+				t.Fatalf("Check = %v", err)
+			}
+			if err != nil {
+				if apperr.KindOf(err) != apperr.Forbidden || !strings.Contains(err.Error(), tc.msg) {
+					t.Errorf("Check = %v, want a 403 mentioning %q", err, tc.msg)
+				}
+			}
+		})
+	}
+}
