@@ -283,7 +283,11 @@ func (a *App) buildPipeline(opts Options) {
 
 func (a *App) registerAPI(e *echo.Echo) {
 	public := e.Group("/api/v1")
-	private := e.Group("/api/v1", a.Auth.Middleware, access.Enforce)
+	var quota auth.Limiter = auth.NewMemoryLimiter(time.Minute, time.Now)
+	if a.Redis != nil {
+		quota = auth.NewRedisLimiter(a.Redis, a.Cfg.RedisPrefix+"quota:", time.Minute)
+	}
+	private := e.Group("/api/v1", a.Auth.Middleware, a.Auth.APIQuota(quota, a.Cfg.MaxAPIRequests), access.Enforce)
 	auth.RegisterAPI(public, private, a.Auth)
 	workspace.RegisterAPI(private, a.Auth.Workspaces(), a.inviteURL)
 	monitor.RegisterAPI(private, a.Monitors)

@@ -66,6 +66,7 @@ type Config struct {
 	MaxMonitors         int           `key:"max_monitors_per_account" help:"the most monitors one workspace may have (0: no limit)"`
 	MaxChannels         int           `key:"max_channels_per_account" help:"the most notification channels one workspace may have (0: no limit)"`
 	MaxStatusPages      int           `key:"max_status_pages_per_account" help:"the most status pages one workspace may have (0: no limit)"`
+	MaxAPIRequests      int           `key:"max_api_requests_per_minute" help:"the most API requests one workspace may make per minute (0: no limit)"`
 	BlockPrivateTargets *bool         `key:"block_private_targets" help:"refuse checks of private, loopback and link-local addresses; unset = refused exactly when allow_signup is true (strangers may sign up)"`
 
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
@@ -97,6 +98,7 @@ func Defaults() Config {
 		MaxMonitors:      1000,
 		MaxChannels:      50,
 		MaxStatusPages:   20,
+		MaxAPIRequests:   1200,
 		RetentionTicks:   30 * 24 * time.Hour,
 		RetentionRollups: 400 * 24 * time.Hour,
 		ShutdownTimeout:  15 * time.Second,

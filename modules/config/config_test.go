@@ -159,7 +159,7 @@ func TestLoadEveryKey(t *testing.T) {
 		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
 		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
 		SSOIssuer: "https://id.example.com", SSOClientID: "bs", SSOClientSecret: "sso-secret", SSOAllowedDomains: []string{"example.com", "example.org"},
-		SSOWorkspace: "acme", SSORole: "editor", AuditRetention: 90 * 24 * time.Hour,
+		SSOWorkspace: "acme", SSORole: "editor", AuditRetention: 90 * 24 * time.Hour, MaxAPIRequests: 30,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -171,7 +171,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"allow_private_webhooks": "true", "public_url": "https://status.example.com", "shutdown_timeout": "20s",
 		"retention_ticks": "7d", "retention_rollups": "2400h",
 		"sso_issuer": "https://id.example.com", "sso_client_id": "bs", "sso_client_secret": "sso-secret", "sso_allowed_domains": "example.com,example.org",
-		"sso_workspace": "acme", "sso_role": "editor", "audit_retention": "90d",
+		"sso_workspace": "acme", "sso_role": "editor", "audit_retention": "90d", "max_api_requests_per_minute": "30",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
