@@ -208,7 +208,7 @@ func TestWebMonitorPages(t *testing.T) {
 		// The detail page of a monitor with checks from two regions.
 		path := "/monitors/" + strconv.FormatInt(xss, 10)
 		wantPage(t, "detail", b.get(path), 200, []string{
-			`<span class="pill pill-up">Up</span>`, "since", "Uptime 24 hours</span><b>100 %", "Uptime 90 days",
+			`<span class="pill pill-up">Up</span>`, "since", "Checks passed 24 hours</span><b>100 %", "Checks passed 90 days", "SLA uptime",
 			`href="` + path + `?range=24h" aria-current="page"`, "Response time of &lt;script&gt;alert(1)&lt;/script&gt;, last 24h",
 			"TTFB 50 ms", "chart-s1", ">eu</text>", ">us</text>", "Recent checks", "transfer 4 ms",
 			`action="` + path + `/pause"`, `href="` + path + `/edit"`, `href="` + path + `/report"`, `data-confirm="Delete the monitor &lt;script&gt;`,

@@ -56,7 +56,7 @@ func TestWebReport(t *testing.T) {
 			{"outage month", alice, page(shop, "?month=2026-10"), http.StatusOK, []string{
 				"Shop", "https://shop.example/health", "October 2026",
 				// 100 × (1 − 9000 / (31 × 86400)) = 99.66397… rounded down.
-				"<b>99.663 %</b>Uptime", "<b>2 h 30 min</b>Downtime", "<b>5 min</b>Degraded", "<b>1</b>Incidents",
+				"<b>99.663 %</b>SLA uptime", "<b>2 h 30 min</b>Downtime", "<b>5 min</b>Degraded", "<b>1</b>Incidents",
 				"<b>2 h 30 min</b>Longest incident", "<b>2 h 30 min</b>MTTR", "<b>10</b>Checks", "<b>0</b>Failed checks",
 				`<tr class="report-down"><th scope="row"><time datetime="2026-10-10">2026-10-10</time></th><td class="num">89.583 %</td><td class="num">2 h 30 min</td>`,
 				`href="/monitors/` + fmt.Sprint(shop) + `/report?month=2026-09"`, `href="/monitors/` + fmt.Sprint(shop) + `/report?month=2026-11"`,
@@ -67,16 +67,16 @@ func TestWebReport(t *testing.T) {
 				"January 2026", "Monitored since", "2026-01-15 09:00:00 UTC", `rel="next"`,
 			}, []string{`rel="prev"`}},
 			{"month without data", alice, page(shop, "?month=2026-02"), http.StatusOK, []string{
-				"Shop", "February 2026", "<b>100 %</b>Uptime", "<b>0 s</b>Downtime", "<b>0</b>Incidents", "<b>—</b>MTTR",
+				"Shop", "February 2026", "<b>100 %</b>SLA uptime", "<b>0 s</b>Downtime", "<b>0</b>Incidents", "<b>—</b>MTTR",
 				"<b>—</b>Latency p50", "<b>—</b>Latency p99", "<b>0</b>Checks", `datetime="2026-02-28"`,
 			}, []string{`datetime="2026-02-29"`, `class="report-down"`, "Monitored since"}},
 			{"current month by default", alice, page(shop, ""), http.StatusOK, []string{
-				current.Format("January 2006"), "month in progress", "<b>100 %</b>Uptime", "<b>0 s</b>Downtime",
+				current.Format("January 2006"), "month in progress", "<b>100 %</b>SLA uptime", "<b>0 s</b>Downtime",
 				fmt.Sprintf(`/report.csv?month=%s"`, current.Format("2006-01")),
 				fmt.Sprintf(`/report?month=%s" rel="prev"`, current.AddDate(0, -1, 0).Format("2006-01")),
 			}, []string{`rel="next"`}},
 			{"new monitor, current month", alice, page(quiet, ""), http.StatusOK, []string{
-				current.Format("January 2006"), "month in progress", "<b>100 %</b>Uptime", "<b>—</b>Latency p95", "Monitored since",
+				current.Format("January 2006"), "month in progress", "<b>100 %</b>SLA uptime", "<b>—</b>Latency p95", "Monitored since",
 			}, []string{`rel="next"`, `rel="prev"`}},
 			{"escaped name", alice, page(evil, "?month=2026-10"), http.StatusOK, []string{
 				"&lt;script&gt;alert(1)&lt;/script&gt;",

@@ -148,7 +148,7 @@ func newReportPage(page web.Page, m monitor.Monitor, month, now time.Time, r sla
 		longest, mttr = span(r.LongestIncidentSeconds), span(r.MTTRSeconds)
 	}
 	p.Figures = []reportFigure{
-		{"Uptime", uptime(r.UptimePercent)},
+		{"SLA uptime", uptime(r.UptimePercent)},
 		{"Downtime", span(r.DowntimeSeconds)},
 		{"Degraded", span(r.DegradedSeconds)},
 		{"Maintenance", span(r.MaintenanceSeconds)},
