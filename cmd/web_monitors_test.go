@@ -209,12 +209,14 @@ func TestWebMonitorPages(t *testing.T) {
 		path := "/monitors/" + strconv.FormatInt(xss, 10)
 		wantPage(t, "detail", b.get(path), 200, []string{
 			`<span class="pill pill-up">Up</span>`, "since", "Checks passed 24 hours</span><b>100 %", "Checks passed 90 days", "SLA uptime",
-			`href="` + path + `?range=24h" aria-current="page"`, "Response time of &lt;script&gt;alert(1)&lt;/script&gt;, last 24h",
+			`href="` + path + `?range=1h" aria-current="page"`, "Response time of &lt;script&gt;alert(1)&lt;/script&gt;, last 1h",
 			"TTFB 50 ms", "chart-s1", ">eu</text>", ">us</text>", "Recent checks", "transfer 4 ms",
 			`action="` + path + `/pause"`, `href="` + path + `/edit"`, `href="` + path + `/report"`, `data-confirm="Delete the monitor &lt;script&gt;`,
 			`action="` + path + `/check"`, "100 % uptime, 0 incidents",
 		}, xssName, "No checks yet")
-		for _, rng := range []string{"1h", "7d", "30d"} {
+		// A new monitor opens on the last hour (its whole life); every range
+		// still shows its checks.
+		for _, rng := range []string{"24h", "7d", "30d"} {
 			wantPage(t, "detail "+rng, b.get(path+"?range="+rng), 200, []string{`?range=` + rng + `" aria-current="page"`, ">eu</text>"}, xssName)
 		}
 		downPath := "/monitors/" + strconv.FormatInt(down, 10)

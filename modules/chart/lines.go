@@ -12,6 +12,9 @@ type Point struct {
 	T   time.Time
 	V   float64 // NaN = no data (gap)
 	Tip string
+	// Failed marks a failed check (or a bucket with failures and no
+	// success): drawn as a red mark on the plot's top edge, not as nothing.
+	Failed bool
 }
 
 // Series is one line (for example one region). Points are in time order.
@@ -104,6 +107,9 @@ func Lines(series []Series, opt LineOptions) template.HTML {
 	}
 	for i, s := range series {
 		p.markers(&w, i, s.Points)
+	}
+	for _, s := range series {
+		p.failures(&w, s.Points)
 	}
 	for _, k := range keys {
 		y := p.bottom + xLabelBelow + float64(k.row+1)*legendRow
@@ -243,6 +249,26 @@ func (p plot) markers(w *svg, index int, points []Point) {
 	}
 }
 
+// failures appends a red tick on the plot's top edge for each failed
+// point, with its tip.
+func (p plot) failures(w *svg, points []Point) {
+	for _, pt := range points {
+		if !pt.Failed || pt.T.Before(p.from) || pt.T.After(p.to) {
+			continue
+		}
+		w.s(`<rect class="chart-fail"`)
+		w.attr("x", p.x(pt.T)-1.5)
+		w.attr("y", p.top)
+		w.s(` width="3" height="10">`)
+		if pt.Tip != "" {
+			w.s("<title>")
+			w.esc(pt.Tip)
+			w.s("</title>")
+		}
+		w.s(`</rect>`)
+	}
+}
+
 // legendKey is one legend entry: a line sample and the series name.
 type legendKey struct {
 	series int
@@ -313,6 +339,16 @@ func extent(series []Series, opt LineOptions) (from, to time.Time, top, step flo
 		}
 	}
 	if !found {
+		for _, s := range series {
+			for _, pt := range s.Points {
+				if pt.Failed && !pt.T.Before(from) && !pt.T.After(to) {
+					// Only failures: draw the frame with a nominal scale so
+					// they are shown.
+					top, step = niceScale(1)
+					return from, to, top, step
+				}
+			}
+		}
 		return from, to, 0, 0
 	}
 	top, step = niceScale(hi)

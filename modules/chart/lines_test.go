@@ -280,3 +280,29 @@ func BenchmarkLines(b *testing.B) {
 		Lines(series, opt)
 	}
 }
+
+// TestLinesFailures: failed points are drawn as red marks with their tip,
+// also when nothing succeeded (the chart is not "No data" then).
+func TestLinesFailures(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	nan := math.NaN()
+	only := Lines([]Series{{Name: "eu", Points: []Point{
+		{T: t0, V: nan, Failed: true, Tip: "eu · failed (timeout)"},
+		{T: t0.Add(time.Minute), V: nan, Failed: true, Tip: "eu · failed <again>"},
+	}}}, LineOptions{From: t0.Add(-time.Minute), To: t0.Add(2 * time.Minute)})
+	s := string(only)
+	if strings.Contains(s, "No data") || strings.Count(s, `class="chart-fail"`) != 2 ||
+		!strings.Contains(s, "<title>eu · failed (timeout)</title>") || !strings.Contains(s, "failed &lt;again&gt;") {
+		t.Errorf("only failures: %s", s)
+	}
+	mixed := string(Lines([]Series{{Name: "eu", Points: []Point{
+		{T: t0, V: 20}, {T: t0.Add(time.Minute), V: nan, Failed: true}, {T: t0.Add(10 * time.Minute), V: nan, Failed: true},
+	}}}, LineOptions{From: t0, To: t0.Add(5 * time.Minute)}))
+	if n := strings.Count(mixed, `class="chart-fail"`); n != 1 {
+		t.Errorf("%d failure marks, want 1 (one is outside the range)", n)
+	}
+	gap := string(Lines([]Series{{Name: "eu", Points: []Point{{T: t0, V: nan}}}}, LineOptions{From: t0, To: t0.Add(time.Minute)}))
+	if !strings.Contains(gap, "No data") || strings.Contains(gap, "chart-fail") {
+		t.Errorf("a gap is not a failure: %s", gap)
+	}
+}

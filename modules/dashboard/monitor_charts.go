@@ -26,9 +26,10 @@ import (
 const maxChartPoints = 480
 
 // tickSeries turns raw ticks (any order) into one series per region, sorted
-// by region, oldest point first. A failed check is a gap: its latency is how
-// long it took to fail, not how fast the service answers (the rollups count
-// latency the same way). Every point's tip gives the check's timing phases.
+// by region, oldest point first. A failed check is a gap in the line (its
+// latency is how long it took to fail, not how fast the service answers;
+// the rollups count latency the same way) and a red failure mark. Every
+// point's tip gives the check's timing phases or its error.
 func tickSeries(ticks []tick.Tick, from, to time.Time, maxPoints int) []chart.Series {
 	by := map[string][]tick.Tick{}
 	for _, t := range ticks {
@@ -49,7 +50,7 @@ func tickSeries(ticks []tick.Tick, from, to time.Time, maxPoints int) []chart.Se
 		}
 		pts := make([]chart.Point, len(ts))
 		for i, t := range ts {
-			pts[i] = chart.Point{T: t.CheckedAt, V: math.NaN(), Tip: tickTip(region, t)}
+			pts[i] = chart.Point{T: t.CheckedAt, V: math.NaN(), Tip: tickTip(region, t), Failed: t.Status == probe.StatusDown}
 			if t.Status != probe.StatusDown {
 				pts[i].V = t.LatencyMS
 			}
@@ -130,6 +131,10 @@ func bucketTicks(region string, ts []tick.Tick, from, to time.Time, n int) []cha
 		at := from.Add(time.Duration(i)*width + width/2)
 		pts[i] = chart.Point{T: at, V: math.NaN()}
 		if b.ok == 0 {
+			if b.failed > 0 {
+				pts[i].Failed = true
+				pts[i].Tip = fmt.Sprintf("%s · %s UTC · %s, all failed", region, at.UTC().Format("Jan 2 15:04"), plural(b.failed, "check"))
+			}
 			continue
 		}
 		k := float64(b.ok)
@@ -172,6 +177,11 @@ func rollupSeries(rs []tick.Rollup, from, to time.Time) []chart.Series {
 			at := from.Add(time.Duration(i) * time.Hour)
 			pts[i] = chart.Point{T: at, V: math.NaN()}
 			r, ok := by[region][at.Unix()]
+			if ok && r.Checks > 0 && r.Successes() == 0 {
+				pts[i].Failed = true
+				pts[i].Tip = fmt.Sprintf("%s · %s UTC · %s, all failed", region, at.Format("Jan 2 15:04"), plural(int(r.Checks), "check"))
+				continue
+			}
 			if !ok || r.Successes() == 0 {
 				continue
 			}
@@ -250,4 +260,42 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// pickRange returns the chart range asked for by key, or, when none is
+// asked, the shortest one that holds the monitor's whole life (a monitor
+// made ten minutes ago gets the last hour, not its data squeezed into the
+// right edge of a day), 24 hours at most.
+func pickRange(key string, created, now time.Time) chartRange {
+	for _, r := range chartRanges {
+		if r.Key == key {
+			return r
+		}
+	}
+	age := now.Sub(created)
+	for _, r := range chartRanges[:2] {
+		if age <= r.Span {
+			return r
+		}
+	}
+	return chartRanges[1]
+}
+
+// chartFrom is where a range's chart starts: the range's start, or, when
+// the monitor is younger, its creation or its first check if earlier (no
+// empty left part, no data cut off).
+func chartFrom(r chartRange, created time.Time, series []chart.Series, now time.Time) time.Time {
+	from := now.Add(-r.Span)
+	start := created
+	for _, s := range series {
+		for _, p := range s.Points {
+			if !p.T.IsZero() && p.T.Before(start) {
+				start = p.T
+			}
+		}
+	}
+	if start.After(from) && start.Before(now) {
+		return start
+	}
+	return from
 }

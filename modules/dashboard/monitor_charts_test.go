@@ -81,8 +81,12 @@ func TestTickSeries(t *testing.T) {
 	if tip := got[0].Points[0].Tip; !strings.Contains(tip, "avg 15 ms of 2 checks") {
 		t.Errorf("bucket tip = %q", tip)
 	}
-	if got[0].Points[2].Tip != "" || !got[0].Points[1].T.Equal(t0.Add(30*time.Minute)) {
+	// A bucket where every check failed is a failure, not nothing.
+	if p := got[0].Points[2]; !p.Failed || !strings.Contains(p.Tip, "2 checks, all failed") || !got[0].Points[1].T.Equal(t0.Add(30*time.Minute)) {
 		t.Errorf("buckets = %+v", got[0].Points)
+	}
+	if got[0].Points[0].Failed || got[0].Points[1].Failed {
+		t.Errorf("buckets with successes marked failed: %+v", got[0].Points)
 	}
 }
 
@@ -207,5 +211,46 @@ func TestFormInput(t *testing.T) {
 		if _, msg := parseHeaders(c.text); msg != c.want {
 			t.Errorf("parseHeaders(%q) = %q, want %q", c.text, msg, c.want)
 		}
+	}
+}
+
+func TestPickRangeFromTheData(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		key     string
+		age     time.Duration
+		want    string
+		fromAge time.Duration // how long before now the chart starts
+	}{
+		{"", 10 * time.Minute, "1h", 10 * time.Minute},
+		{"", time.Hour, "1h", time.Hour},
+		{"", time.Hour + time.Second, "24h", time.Hour + time.Second},
+		{"", 24 * time.Hour, "24h", 24 * time.Hour},
+		{"", 90 * 24 * time.Hour, "24h", 24 * time.Hour},
+		{"7d", 2 * time.Hour, "7d", 2 * time.Hour},
+		{"30d", 90 * 24 * time.Hour, "30d", 30 * 24 * time.Hour},
+		{"bogus", 3 * time.Hour, "24h", 3 * time.Hour},
+	} {
+		created := now.Add(-tc.age)
+		r := pickRange(tc.key, created, now)
+		if r.Key != tc.want {
+			t.Errorf("range %q at age %s = %s, want %s", tc.key, tc.age, r.Key, tc.want)
+		}
+		if from := chartFrom(r, created, nil, now); !from.Equal(now.Add(-tc.fromAge)) {
+			t.Errorf("range %s at age %s starts %s before now, want %s", r.Key, tc.age, now.Sub(from), tc.fromAge)
+		}
+	}
+}
+
+func TestChartStartsAtTheFirstData(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	created := now.Add(-10 * time.Minute)
+	early := []chart.Series{{Points: []chart.Point{{T: now.Add(-20 * time.Minute)}, {T: now.Add(-5 * time.Minute)}}}}
+	if from := chartFrom(chartRanges[0], created, early, now); !from.Equal(now.Add(-20 * time.Minute)) {
+		t.Errorf("data before the creation (a migrated monitor) is kept: from %s", from)
+	}
+	old := []chart.Series{{Points: []chart.Point{{T: now.Add(-2 * time.Hour)}}}}
+	if from := chartFrom(chartRanges[0], created, old, now); !from.Equal(now.Add(-time.Hour)) {
+		t.Errorf("never before the range: from %s", from)
 	}
 }

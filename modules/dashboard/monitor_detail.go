@@ -79,12 +79,7 @@ func (h *Handler) monitorDetail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rng := chartRanges[1]
-	for _, r := range chartRanges {
-		if r.Key == c.QueryParam("range") {
-			rng = r
-		}
-	}
+	rng := pickRange(c.QueryParam("range"), m.CreatedAt, h.cfg.Now().UTC())
 	p := detailPage{Page: h.page(c, m.Name, "overview"), M: m, Status: string(m.Status), Range: rng.Key}
 	if !m.Paused {
 		inMaint, err := h.deps.Incidents.InMaintenance(ctx, uid, m.ID)
@@ -134,6 +129,7 @@ func (h *Handler) fillDetail(ctx context.Context, uid int64, p *detailPage, rng 
 			}
 			series = rollupSeries(hours, from, now)
 		}
+		from = chartFrom(rng, p.M.CreatedAt, series, now)
 		p.Chart = chart.Lines(series, chart.LineOptions{Title: "Response time of " + p.M.Name + ", last " + rng.Key, Unit: "ms", From: from, To: now})
 		return nil
 	})
