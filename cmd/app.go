@@ -75,8 +75,8 @@ const liveWithin = 20 * time.Second
 type App struct {
 	Cfg         config.Config
 	Log         *slog.Logger
-	DB          *database.DB  // nil when no role needs it (a lone worker)
-	Redis       *redis.Client // nil with the in-process queue
+	DB          *database.DB          // nil when no role needs it (a lone worker)
+	Redis       redis.UniversalClient // nil with the in-process queue
 	Metrics     *prometheus.Registry
 	HTTP        *server.Server
 	Auth        *auth.Service
@@ -145,14 +145,15 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		}
 		ready["database"] = a.DB.Ping
 	}
+	waitReplicas := 0
 	if cfg.RedisURL != "" {
-		opt, err := redis.ParseURL(cfg.RedisURL)
+		ru, err := queue.ParseRedisURL(cfg.RedisURL) // one server, Sentinel or Cluster
 		if err != nil {
 			return nil, fmt.Errorf("BETTERSTACK_REDIS_URL: %w", err)
 		}
 		// go-redis writes its own log lines; route them through slog.
 		redis.SetLogger(redisLogger{log.With("module", "redis")})
-		a.Redis = redis.NewClient(opt)
+		a.Redis, waitReplicas = ru.NewClient(), ru.WaitReplicas
 		if err := a.Redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("BETTERSTACK_REDIS_URL: redis unreachable: %w", err)
 		}
@@ -205,7 +206,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		// The dedupe window only has to outlive a pusher that published and
 		// died before committing (its slot is re-claimed within a second);
 		// 2 minutes keeps the markers' memory small at 100k monitors.
-		a.Queue = queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix, JobDedupeTTL: 2 * time.Minute})
+		a.Queue = queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix, JobDedupeTTL: 2 * time.Minute, WaitReplicas: waitReplicas})
 	} else {
 		a.Queue = queue.NewMemory(queue.Config{})
 	}

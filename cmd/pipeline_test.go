@@ -236,7 +236,7 @@ func TestWorkerKilledMidJobIsReclaimed(t *testing.T) {
 // XRANGE, which does not deliver it).
 func onlyJob(t *testing.T, cl cluster, region string) queue.Job {
 	t.Helper()
-	msgs, err := cl.rdb.XRange(context.Background(), cl.prefix+"jobs:"+region, "-", "+").Result()
+	msgs, err := cl.rdb.XRange(context.Background(), cl.prefix+"{"+region+"}:jobs", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}

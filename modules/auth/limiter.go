@@ -24,13 +24,13 @@ var (
 
 // RedisLimiter keeps the counters in Redis, shared by every api process.
 type RedisLimiter struct {
-	client *redis.Client
+	client redis.UniversalClient
 	prefix string
 	window time.Duration
 }
 
 // NewRedisLimiter returns a limiter whose keys start with prefix.
-func NewRedisLimiter(client *redis.Client, prefix string, window time.Duration) *RedisLimiter {
+func NewRedisLimiter(client redis.UniversalClient, prefix string, window time.Duration) *RedisLimiter {
 	return &RedisLimiter{client: client, prefix: prefix + "ratelimit:", window: window}
 }
 

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/betterstack/betterstack/modules/queue"
 )
 
 // Config is every setting of a BetterStack process.
@@ -44,7 +46,7 @@ type Config struct {
 	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
 	DatabaseMaxConns int    `key:"database_max_conns" help:"maximum open database connections"`
 
-	RedisURL    string `key:"redis_url" secret:"true" help:"redis:// URL selects Redis Streams; empty selects the in-process queue"`
+	RedisURL    string `key:"redis_url" secret:"true" help:"redis://host:6379/0, redis+sentinel://host:26379,host:26379/master[/db] or redis+cluster://host:6379,host:6379 selects Redis Streams; empty selects the in-process queue"`
 	RedisPrefix string `key:"redis_prefix" help:"prefix of every Redis key"`
 
 	JWTSecret     string        `key:"jwt_secret" secret:"true" help:"HS256 key for session tokens; required for the api role on PostgreSQL, generated in data_dir otherwise"`
@@ -310,10 +312,12 @@ func (c Config) Validate() error {
 		bad("data_dir", "must not be empty when database_url is empty")
 	}
 	if c.RedisURL != "" {
-		u, err := url.Parse(c.RedisURL)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
-			bad("redis_url", "must be a redis:// or rediss:// URL or empty for the in-process queue")
+		if _, err := queue.ParseRedisURL(c.RedisURL); err != nil {
+			bad("redis_url", "%v (or empty for the in-process queue)", err)
 		}
+	}
+	if strings.ContainsAny(c.RedisPrefix, "{}") {
+		bad("redis_prefix", "must not contain '{' or '}': the region is the hash tag of its keys")
 	}
 	if c.DatabaseMaxConns < 1 {
 		bad("database_max_conns", "must be at least 1")

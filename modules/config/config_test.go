@@ -360,6 +360,33 @@ func TestValidate(t *testing.T) {
 			want:   []string{"BETTERSTACK_REDIS_URL"},
 		},
 		{
+			name: "worker alone behind sentinel",
+			change: func(c *config.Config) {
+				c.Roles, c.RedisURL = []string{"worker"}, "redis+sentinel://:pw@s1:26379,s2:26379/mymaster/0"
+			},
+		},
+		{
+			name: "worker alone on a cluster",
+			change: func(c *config.Config) {
+				c.Roles, c.RedisURL = []string{"worker"}, "redis+cluster://n1:7000,n2:7000,n3:7000"
+			},
+		},
+		{
+			name:   "sentinel redis_url without the primary's name",
+			change: func(c *config.Config) { c.RedisURL = "redis+sentinel://:s3cr3tpw@s1:26379,s2:26379" },
+			want:   []string{"BETTERSTACK_REDIS_URL (redis_url)", "primary's name"},
+		},
+		{
+			name:   "cluster redis_url with a database",
+			change: func(c *config.Config) { c.RedisURL = "redis+cluster://n1:7000/2" },
+			want:   []string{"BETTERSTACK_REDIS_URL (redis_url)", "only database 0"},
+		},
+		{
+			name:   "redis_prefix with a hash tag",
+			change: func(c *config.Config) { c.RedisPrefix = "bs:{x}:" },
+			want:   []string{"BETTERSTACK_REDIS_PREFIX (redis_prefix)", "hash tag"},
+		},
+		{
 			name:   "empty data_dir on sqlite",
 			change: func(c *config.Config) { c.DataDir = "" },
 			want:   []string{"BETTERSTACK_DATA_DIR"},
@@ -555,6 +582,13 @@ func TestEffective(t *testing.T) {
 			name:   "redis_url password masked, host kept",
 			change: func(c *config.Config) { c.RedisURL = "redis://:s3cr3tpw@cache.internal:6379/0" },
 			key:    "redis_url", want: "redis://:*****@cache.internal:6379/0",
+		},
+		{
+			name: "sentinel redis_url passwords masked, hosts kept",
+			change: func(c *config.Config) {
+				c.RedisURL = "redis+sentinel://:s3cr3tpw@s1:26379,s2:26379/mymaster?sentinel_password=s3cr3tpw"
+			},
+			key: "redis_url", want: "redis+sentinel://:*****@s1:26379,s2:26379/mymaster?sentinel_password=*****",
 		},
 		{
 			name:   "empty secret stays empty",

@@ -192,6 +192,9 @@ func testInvalid(t *testing.T, open opener) {
 		{"drop with bad id", func() error { return h.q.DropJob(ctx, "eu", "1-x") }},
 		{"ack with bad id", func() error { return h.q.AckResults(ctx, "1-1", "") }},
 		{"heartbeat without worker", func() error { return h.q.Heartbeat(ctx, "eu", "") }},
+		{"region with a brace", func() error { _, err := h.q.PublishJobs(ctx, []Job{testJob("1:1", "e{u}")}); return err }},
+		{"read of a region with a brace", func() error { _, err := h.q.ReadJobs(ctx, "}eu", "w", 1, 0); return err }},
+		{"ack of a result with a bad region", func() error { return h.q.AckResults(ctx, "1-1@") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

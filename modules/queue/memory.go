@@ -101,7 +101,10 @@ func (m *Memory) PublishJobs(_ context.Context, jobs []Job) (int, error) {
 // to block for the first one (block <= 0: do not wait). A timeout returns
 // no jobs and no error; a cancelled ctx returns ctx's error.
 func (m *Memory) ReadJobs(ctx context.Context, region, consumer string, count int, block time.Duration) ([]JobDelivery, error) {
-	if err := validateNames(region, consumer); err != nil {
+	if err := validateNames(consumer); err != nil {
+		return nil, err
+	}
+	if err := validateRegion(region); err != nil {
 		return nil, err
 	}
 	raw, err := m.read(ctx, memJobs(region), consumer, count, block)
@@ -116,7 +119,10 @@ func (m *Memory) ReadJobs(ctx context.Context, region, consumer string, count in
 // ClaimJobs takes over up to count jobs of region that have been pending
 // with any consumer for at least minIdle (count <= 0: all of them).
 func (m *Memory) ClaimJobs(_ context.Context, region, consumer string, minIdle time.Duration, count int) ([]JobDelivery, error) {
-	if err := validateNames(region, consumer); err != nil {
+	if err := validateNames(consumer); err != nil {
+		return nil, err
+	}
+	if err := validateRegion(region); err != nil {
 		return nil, err
 	}
 	raw, err := m.claim(memJobs(region), consumer, minIdle, count)
@@ -138,7 +144,7 @@ func (m *Memory) CompleteJob(ctx context.Context, region, deliveryID string, res
 // CompleteJobs is CompleteJob for a batch. It returns how many results were
 // published.
 func (m *Memory) CompleteJobs(_ context.Context, region string, cs []Completion) (int, error) {
-	if err := validateNames(region); err != nil {
+	if err := validateRegion(region); err != nil {
 		return 0, err
 	}
 	payloads := make([][]byte, len(cs))
@@ -181,7 +187,7 @@ func (m *Memory) CompleteJobs(_ context.Context, region string, cs []Completion)
 
 // DropJob acks and deletes a job without publishing a result.
 func (m *Memory) DropJob(_ context.Context, region, deliveryID string) error {
-	if err := validateNames(region); err != nil {
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	if err := validateIDs(deliveryID); err != nil {
@@ -235,7 +241,7 @@ func (m *Memory) Malformed() int64 { return m.malformed.Load() }
 
 // Backlog returns how many jobs of region are unread or pending.
 func (m *Memory) Backlog(_ context.Context, region string) (int64, error) {
-	if err := validateNames(region); err != nil {
+	if err := validateRegion(region); err != nil {
 		return 0, err
 	}
 	return m.length(memJobs(region))
@@ -272,7 +278,10 @@ func (m *Memory) Close() error {
 // Heartbeat records that workerID of region is alive now, and forgets the
 // region's workers silent for more than 24 hours.
 func (m *Memory) Heartbeat(_ context.Context, region, workerID string) error {
-	if err := validateNames(region, workerID); err != nil {
+	if err := validateNames(workerID); err != nil {
+		return err
+	}
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -300,7 +309,10 @@ func (m *Memory) Heartbeat(_ context.Context, region, workerID string) error {
 
 // Leave removes workerID from region, at graceful shutdown.
 func (m *Memory) Leave(_ context.Context, region, workerID string) error {
-	if err := validateNames(region, workerID); err != nil {
+	if err := validateNames(workerID); err != nil {
+		return err
+	}
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	m.mu.Lock()

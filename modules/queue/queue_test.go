@@ -117,6 +117,8 @@ func runConformance(t *testing.T, open opener) {
 		{"touched job is not claimed", testTouch},
 		{"claim follows the cursor", testClaimCount},
 		{"results are re-claimable until acked", testResults},
+		{"results of every region reach the alerters", testResultsAcrossRegions},
+		{"a blocked result read wakes for any region", testWakeAnyRegion},
 		{"results are never trimmed by length", testResultsNotTrimmed},
 		{"job trimmed while pending is skipped", testTrimmedWhilePending},
 		{"drop job", testDropJob},

@@ -16,12 +16,17 @@ func (r *Redis) Heartbeat(ctx context.Context, region, workerID string) error {
 	if err := r.alive(); err != nil {
 		return err
 	}
-	if err := validateNames(region, workerID); err != nil {
+	if err := validateNames(workerID); err != nil {
+		return err
+	}
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	now := r.cfg.Now().UnixMilli()
 	forget := now - regionsForgetAfter.Milliseconds()
-	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	// No MULTI: the worker set and the register are in different slots, and
+	// nothing reads them as a pair. Still one round trip (per node).
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZAdd(ctx, r.workersKey(region), redis.Z{Score: float64(now), Member: workerID})
 		p.ZRemRangeByScore(ctx, r.workersKey(region), "-inf", "("+strconv.FormatInt(forget, 10))
 		p.HSet(ctx, r.regionsKey(), region, now)
@@ -38,7 +43,10 @@ func (r *Redis) Leave(ctx context.Context, region, workerID string) error {
 	if err := r.alive(); err != nil {
 		return err
 	}
-	if err := validateNames(region, workerID); err != nil {
+	if err := validateNames(workerID); err != nil {
+		return err
+	}
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	if err := r.client.ZRem(ctx, r.workersKey(region), workerID).Err(); err != nil {

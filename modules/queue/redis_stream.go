@@ -10,54 +10,66 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// read reads new entries of stream for consumer, creating the group if it
-// is missing. An entry's payload is in field.
-func (r *Redis) read(ctx context.Context, stream, group, field, consumer string, count int, block time.Duration) ([]rawEntry, error) {
-	if err := r.alive(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// readNow reads new entries of one stream for consumer without waiting,
+// creating the group if it is missing.
+func (r *Redis) readNow(ctx context.Context, stream, group, consumer string, count int) ([]redis.XMessage, error) {
 	var msgs []redis.XMessage
-	err := r.withGroup(ctx, stream, group, func() error {
+	err := r.withGroup(ctx, []string{stream}, group, func() error {
 		var err error
-		msgs, err = r.readOnce(ctx, stream, group, consumer, count, block)
+		msgs, err = xmessages(r.client.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group:    group,
+			Consumer: consumer,
+			Streams:  []string{stream, ">"},
+			Count:    int64(max(count, 0)),
+			Block:    -1,
+		}).Result())
 		return err
 	})
-	switch {
-	case err == nil:
-		return rawEntries(msgs, field), nil
-	case errors.Is(err, ErrClosed) || errors.Is(err, ctx.Err()):
-		return nil, err
-	default:
-		return nil, fmt.Errorf("queue: read %s: %w", stream, err)
-	}
+	return msgs, err
 }
 
-// readOnce tries a non-blocking read first: under load it finds entries in
-// one round trip, and only an idle consumer pays for an interruptible wait.
-func (r *Redis) readOnce(ctx context.Context, stream, group, consumer string, count int, block time.Duration) ([]redis.XMessage, error) {
+// readWait waits up to block for new entries of any of streams, which must
+// be on one server and, in a Cluster, in one slot. Each stream returns up
+// to count entries; Redis answers a waiting reader with the first stream
+// that gets any.
+func (r *Redis) readWait(ctx context.Context, streams []string, group, consumer string, count int, block time.Duration) ([]redis.XStream, error) {
+	node, err := r.nodeFor(ctx, streams[0])
+	if err != nil {
+		return nil, err
+	}
 	args := &redis.XReadGroupArgs{
 		Group:    group,
 		Consumer: consumer,
-		Streams:  []string{stream, ">"},
 		Count:    int64(max(count, 0)),
-		Block:    -1,
+		// BLOCK 0 would wait forever.
+		Block: max(block, time.Millisecond),
 	}
-	msgs, err := xmessages(r.client.XReadGroup(ctx, args).Result())
-	if err != nil || len(msgs) > 0 || block <= 0 {
-		return msgs, err
+	args.Streams = append(args.Streams, streams...)
+	for range streams {
+		args.Streams = append(args.Streams, ">")
 	}
-	// BLOCK 0 would wait forever.
-	args.Block = max(block, time.Millisecond)
-	return r.readBlocking(ctx, args)
+	var out []redis.XStream
+	err = r.withGroup(ctx, streams, group, func() error {
+		var err error
+		out, err = r.readBlocking(ctx, node, args)
+		return err
+	})
+	return out, err
 }
 
-// readBlocking runs a blocking XREADGROUP on a connection of its own, so
-// that when ctx is cancelled (or the queue closed) CLIENT UNBLOCK can end the
-// wait at once, as a timeout: no entry is read for a caller that has gone.
-func (r *Redis) readBlocking(ctx context.Context, args *redis.XReadGroupArgs) ([]redis.XMessage, error) {
+// readError passes cancellation and Close through and wraps the rest.
+func (r *Redis) readError(stream string, err error) error {
+	if errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("queue: read %s: %w", stream, err)
+}
+
+// readBlocking runs a blocking XREADGROUP on a connection of its own to
+// node, so that when ctx is cancelled (or the queue closed) CLIENT UNBLOCK
+// can end the wait at once, as a timeout: no entry is read for a caller
+// that has gone.
+func (r *Redis) readBlocking(ctx context.Context, node *redis.Client, args *redis.XReadGroupArgs) ([]redis.XStream, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopClose := context.AfterFunc(r.closing, cancel)
@@ -73,7 +85,7 @@ func (r *Redis) readBlocking(ctx context.Context, args *redis.XReadGroupArgs) ([
 		return nil
 	}
 
-	conn := r.client.Conn()
+	conn := node.Conn()
 	defer conn.Close()
 	id, err := conn.ClientID(rctx).Result()
 	if err != nil {
@@ -86,33 +98,38 @@ func (r *Redis) readBlocking(ctx context.Context, args *redis.XReadGroupArgs) ([
 	unblocked := make(chan struct{})
 	stop := context.AfterFunc(rctx, func() {
 		defer close(unblocked)
-		r.unblock(id, readDone)
+		r.unblock(node, id, readDone)
 	})
-	msgs, err := xmessages(conn.XReadGroup(rctx, args).Result())
+	streams, err := conn.XReadGroup(rctx, args).Result()
+	if errors.Is(err, redis.Nil) {
+		streams, err = nil, nil
+	}
 	close(readDone)
 	if !stop() {
 		// The connection must not go back to the pool while an UNBLOCK for
 		// it may still be sent: it would interrupt someone else's read.
 		<-unblocked
 	}
-	if len(msgs) > 0 {
+	if countMessages(streams) > 0 {
 		// Read just before the cancellation: hand them over rather than
 		// leave them pending until someone claims them.
-		return msgs, nil
+		return streams, nil
 	}
 	if err := stopped(); err != nil {
 		return nil, err
 	}
-	return msgs, err
+	return nil, err
 }
 
-// unblock sends CLIENT UNBLOCK for connection id until it takes effect or
-// the read is over. It may run before the read has reached Redis, hence the
-// retries.
-func (r *Redis) unblock(id int64, readDone <-chan struct{}) {
+// unblock sends CLIENT UNBLOCK for connection id of node until it takes
+// effect or the read is over. It may run before the read has reached Redis,
+// hence the retries. (Behind Sentinel, node follows the primary: in the
+// instant of a failover the UNBLOCK may reach the new primary, where id is
+// someone else, whose read then ends early and empty, as a timeout.)
+func (r *Redis) unblock(node *redis.Client, id int64, readDone <-chan struct{}) {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		n, err := r.client.ClientUnblock(ctx, id).Result()
+		n, err := node.ClientUnblock(ctx, id).Result()
 		cancel()
 		if err == nil && n == 1 {
 			return
@@ -128,7 +145,7 @@ func (r *Redis) unblock(id int64, readDone <-chan struct{}) {
 // claim takes over entries pending for at least minIdle, following the
 // XAUTOCLAIM cursor until it is done or count entries were claimed. Entries
 // deleted from the stream but still pending are acked and skipped.
-func (r *Redis) claim(ctx context.Context, stream, group, field, consumer string, minIdle time.Duration, count int) ([]rawEntry, error) {
+func (r *Redis) claim(ctx context.Context, stream, group, consumer string, minIdle time.Duration, count int) ([]redis.XMessage, error) {
 	if err := r.alive(); err != nil {
 		return nil, err
 	}
@@ -139,7 +156,7 @@ func (r *Redis) claim(ctx context.Context, stream, group, field, consumer string
 	}
 	var msgs []redis.XMessage
 	var gone []string
-	err := r.withGroup(ctx, stream, group, func() error {
+	err := r.withGroup(ctx, []string{stream}, group, func() error {
 		msgs, gone = msgs[:0], gone[:0]
 		start := "0-0"
 		for {
@@ -173,17 +190,17 @@ func (r *Redis) claim(ctx context.Context, stream, group, field, consumer string
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue: claim: %w", err)
+		return nil, fmt.Errorf("queue: claim %s: %w", stream, err)
 	}
 	if len(gone) > 0 {
 		if err := r.client.XAck(ctx, stream, group, gone...).Err(); err != nil {
 			return nil, fmt.Errorf("queue: ack deleted entries: %w", err)
 		}
 	}
-	return rawEntries(msgs, field), nil
+	return msgs, nil
 }
 
-// discard acks, deletes and counts entries that did not decode.
+// discard acks, deletes and counts entries of stream that did not decode.
 func (r *Redis) discard(ctx context.Context, stream, group string, bad []string) error {
 	if len(bad) == 0 {
 		return nil
@@ -195,7 +212,8 @@ func (r *Redis) discard(ctx context.Context, stream, group string, bad []string)
 	return nil
 }
 
-// ackDelete acks and deletes entries in one MULTI/EXEC.
+// ackDelete acks and deletes entries of one stream in one MULTI/EXEC (one
+// key, so one slot).
 func (r *Redis) ackDelete(ctx context.Context, stream, group string, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
@@ -211,22 +229,35 @@ func (r *Redis) ackDelete(ctx context.Context, stream, group string, ids ...stri
 	return nil
 }
 
-// withGroup runs op and, if the stream or its group is missing, creates
-// them and runs op once more.
-func (r *Redis) withGroup(ctx context.Context, stream, group string, op func() error) error {
+// withGroup runs op and, if a stream or its group is missing, creates
+// group on every one of streams (an existing group is left alone) and runs
+// op once more.
+func (r *Redis) withGroup(ctx context.Context, streams []string, group string, op func() error) error {
 	err := op()
 	if !isNoGroup(err) {
 		return err
 	}
-	err = r.client.XGroupCreateMkStream(ctx, stream, group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("queue: create group %s on %s: %w", group, stream, err)
+	for _, s := range streams {
+		if err := r.createGroup(ctx, s, group); err != nil {
+			return err
+		}
 	}
 	return op()
 }
 
+// createGroup creates group on stream at ID 0 (and the stream if missing),
+// so entries already there are delivered. An existing group is kept.
+func (r *Redis) createGroup(ctx context.Context, stream, group string) error {
+	err := r.client.XGroupCreateMkStream(ctx, stream, group, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("queue: create group %s on %s: %w", group, stream, err)
+	}
+	return nil
+}
+
 // isNoGroup reports a missing stream or group: NOGROUP, or UNBLOCKED when
-// the key or group was deleted under a blocked read (Redis 7.2 and later).
+// the key or group was deleted under a blocked read (Redis 7.2 and later)
+// or the server stopped being a primary (a failover).
 func isNoGroup(err error) bool {
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
@@ -236,8 +267,8 @@ func isNoGroup(err error) bool {
 	return strings.HasPrefix(msg, "NOGROUP") || strings.HasPrefix(msg, "UNBLOCKED")
 }
 
-// xmessages flattens an XREADGROUP reply of one stream; redis.Nil (timeout)
-// is no entries.
+// xmessages flattens an XREADGROUP reply; redis.Nil (timeout) is no
+// entries.
 func xmessages(streams []redis.XStream, err error) ([]redis.XMessage, error) {
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -252,12 +283,21 @@ func xmessages(streams []redis.XStream, err error) ([]redis.XMessage, error) {
 	return out, nil
 }
 
-// rawEntries extracts the payload field of each message.
-func rawEntries(msgs []redis.XMessage, field string) []rawEntry {
+func countMessages(streams []redis.XStream) int {
+	n := 0
+	for _, s := range streams {
+		n += len(s.Messages)
+	}
+	return n
+}
+
+// rawEntries extracts the payload field of each message. A region other
+// than "" is added to each ID (see resultID).
+func rawEntries(msgs []redis.XMessage, field, region string) []rawEntry {
 	out := make([]rawEntry, len(msgs))
 	for i, m := range msgs {
 		s, ok := m.Values[field].(string)
-		out[i] = rawEntry{id: m.ID, data: []byte(s), ok: ok}
+		out[i] = rawEntry{id: resultID(region, m.ID), data: []byte(s), ok: ok}
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,22 +27,35 @@ func TestRedisKeys(t *testing.T) {
 	q, c := newRedis(t, Config{})
 	ctx := t.Context()
 	mustPublish(t, q, 1, testJob("9:1", "eu"))
-	mustRead(t, q, "eu", "w", 1)
+	ds := mustRead(t, q, "eu", "w", 1)
+	if err := q.CompleteJob(ctx, "eu", ds[0].ID, Result{JobID: "9:1", Region: "eu"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := q.Heartbeat(ctx, "eu", "w"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.ReadResults(ctx, "a", 1, 0); err != nil {
-		t.Fatal(err)
+	rs, err := q.ReadResults(ctx, "a", 1, 0)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("ReadResults = %+v, %v", rs, err)
+	}
+	if want := "@eu"; !strings.HasSuffix(rs[0].ID, want) {
+		t.Errorf("result delivery id %q, want the region after the entry id (%s)", rs[0].ID, want)
 	}
 	p := q.cfg.Prefix
 	tests := []struct {
 		key, typ string
 	}{
-		{p + "jobs:eu", "stream"},
-		{p + "results", "stream"},
-		{p + "job:eu:9:1", "string"},
-		{p + "workers:eu", "zset"},
+		{p + "{eu}:jobs", "stream"},
+		{p + "{eu}:results", "stream"},
+		{p + "{eu}:job:9:1", "string"},
+		{p + "{eu}:workers", "zset"},
 		{p + "regions", "hash"},
+		{p + "result-regions", "set"},
+		// The previous release's names are not used.
+		{p + "jobs:eu", "none"},
+		{p + "results", "none"},
+		{p + "job:eu:9:1", "none"},
+		{p + "workers:eu", "none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -51,11 +65,11 @@ func TestRedisKeys(t *testing.T) {
 			}
 		})
 	}
-	ttl, err := c.PTTL(ctx, p+"job:eu:9:1").Result()
+	ttl, err := c.PTTL(ctx, p+"{eu}:job:9:1").Result()
 	if err != nil || ttl <= 9*time.Minute || ttl > 10*time.Minute {
 		t.Errorf("dedupe marker TTL = %v, %v; want about 10m", ttl, err)
 	}
-	groups := map[string]string{p + "jobs:eu": groupWorkers, p + "results": groupAlerters}
+	groups := map[string]string{p + "{eu}:jobs": groupWorkers, p + "{eu}:results": groupAlerters}
 	for stream, group := range groups {
 		gs, err := c.XInfoGroups(ctx, stream).Result()
 		if err != nil || len(gs) != 1 || gs[0].Name != group {
@@ -77,7 +91,7 @@ func TestRedisMalformed(t *testing.T) {
 	}
 	q, c := newRedis(t, Config{})
 	ctx := t.Context()
-	jobs, results := q.jobsKey("eu"), q.resultsKey()
+	jobs, results := q.jobsKey("eu"), q.resultsKey("eu")
 	addGarbage := func(stream string) {
 		for _, g := range garbage {
 			if err := c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: g.values}).Err(); err != nil {
@@ -194,7 +208,7 @@ func TestRedisGroupVanished(t *testing.T) {
 
 			// A result published while the alerters' group is gone is still
 			// delivered: the group is recreated from the start.
-			if err := tt.vanish(ctx, c, q.resultsKey(), groupAlerters); err != nil {
+			if err := tt.vanish(ctx, c, q.resultsKey("eu"), groupAlerters); err != nil {
 				t.Fatal(err)
 			}
 			if tt.name == "stream deleted" {

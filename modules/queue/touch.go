@@ -36,7 +36,10 @@ func (r *Redis) TouchJobs(ctx context.Context, region, consumer string, ids []st
 	if err := r.alive(); err != nil {
 		return err
 	}
-	if err := validateNames(region, consumer); err != nil {
+	if err := validateNames(consumer); err != nil {
+		return err
+	}
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	if err := validateIDs(ids...); err != nil {
@@ -57,7 +60,10 @@ func (r *Redis) TouchJobs(ctx context.Context, region, consumer string, ids []st
 // TouchJobs resets the idle time of consumer's pending deliveries; see
 // Redis.TouchJobs.
 func (m *Memory) TouchJobs(_ context.Context, region, consumer string, ids []string) error {
-	if err := validateNames(region, consumer); err != nil {
+	if err := validateNames(consumer); err != nil {
+		return err
+	}
+	if err := validateRegion(region); err != nil {
 		return err
 	}
 	if err := validateIDs(ids...); err != nil {
