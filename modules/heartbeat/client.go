@@ -81,6 +81,9 @@ func runAndReport(ctx context.Context, pingURL string, client *http.Client, cmd 
 
 // exitStatus is the command's exit code as a shell reports it.
 func exitStatus(ps *os.ProcessState) int {
+	if ps == nil { // waiting for the process failed: it exited somehow
+		return 1
+	}
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}
@@ -159,21 +162,23 @@ func (t *tailBuffer) Bytes() []byte {
 	return bytes.Clone(b)
 }
 
-// tee writes to w (when set) and to the tail.
+// tee writes to the tail and to w, when set. The tail comes first: it
+// cannot fail, so what w refused is still reported.
 func tee(w io.Writer, tail *tailBuffer) io.Writer {
 	if w == nil {
 		return tail
 	}
-	return io.MultiWriter(w, tail)
+	return io.MultiWriter(tail, w)
 }
 
 // sameWriter reports whether a and b are the same writer, as os/exec
-// decides it (values of an incomparable type are not).
+// decides it (values of an incomparable type are not). Both nil counts:
+// then stdout and stderr share one pipe to the tail and keep their order.
 func sameWriter(a, b io.Writer) (same bool) {
 	defer func() {
 		if recover() != nil {
 			same = false
 		}
 	}()
-	return a != nil && a == b
+	return a == b
 }

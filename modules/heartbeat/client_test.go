@@ -3,6 +3,7 @@ package heartbeat
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -235,4 +236,44 @@ func TestRunAndReportUsesTheGivenClient(t *testing.T) {
 		t.Fatalf("RunAndReport = %d, %v, reported %q; want 0 and no problems", code, err, report.String())
 	}
 	checkPings(t, rc.got(), "/ping/tok/0")
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("terminal gone") }
+
+func TestRunAndReportOutputThatCannotBePassedThrough(t *testing.T) {
+	rc, srv := newReceiver(t)
+	cmd := exec.Command("sh", "-c", "echo hi")
+	cmd.Stdout = failingWriter{}
+	code, err := RunAndReport(context.Background(), srv.URL+"/ping/tok", nil, cmd, nil)
+	if code != 0 || err != nil {
+		t.Fatalf("RunAndReport = %d, %v; want 0, nil", code, err)
+	}
+	if end := checkPings(t, rc.got(), "/ping/tok/0"); end.body != "hi\n\n[betterstack: terminal gone]" {
+		t.Errorf("reported %q, want the output and the copy error", end.body)
+	}
+}
+
+type sliceWriter []byte // not comparable
+
+func (w sliceWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+func TestSameWriter(t *testing.T) {
+	var buf bytes.Buffer
+	for _, tt := range []struct {
+		name string
+		a, b io.Writer
+		want bool
+	}{
+		{"both unset", nil, nil, true},
+		{"one writer", &buf, &buf, true},
+		{"two writers", &buf, &bytes.Buffer{}, false},
+		{"one unset", &buf, nil, false},
+		{"values of an incomparable type", sliceWriter{}, sliceWriter{}, false},
+	} {
+		if got := sameWriter(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: sameWriter = %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }

@@ -176,12 +176,12 @@ func (f *fold) end(p Ping) {
 	r.Failed, r.Reason = p.failed()
 	if !r.Start.IsZero() {
 		r.Duration = p.At.Sub(r.Start)
-		switch {
-		case r.Failed:
-		case r.Duration < f.s.MinRun:
+		// A failure the job reported keeps its own reason.
+		if !r.Failed && r.Duration < f.s.MinRun {
 			r.Failed = true
 			r.Reason = "run took " + fmtDuration(r.Duration) + ", shorter than the minimum " + fmtDuration(f.s.MinRun)
-		case f.s.MaxRun > 0 && r.Duration > f.s.MaxRun:
+		}
+		if !r.Failed && f.s.MaxRun > 0 && r.Duration > f.s.MaxRun {
 			r.Failed = true
 			r.Reason = "run took " + fmtDuration(r.Duration) + ", longer than the maximum " + fmtDuration(f.s.MaxRun)
 		}

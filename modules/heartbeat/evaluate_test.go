@@ -339,6 +339,13 @@ func TestEvaluateRuns(t *testing.T) {
 				Reason: "late: expected by 2026-06-01 13:15:00 UTC (grace 5m), last ping 2026-06-01 12:10:00 UTC"},
 		},
 		{
+			name:  "lateness and an unfinished run at the same instant: late is the reason",
+			s:     with(hourly, func(s *Schedule) { s.MaxRun = h + 5*m }),
+			pings: []Ping{success(0), start(10 * m)}, now: at(3 * h),
+			want: Verdict{Status: Down, Since: at(h + 15*m),
+				Reason: "late: expected by 2026-06-01 13:15:00 UTC (grace 5m), last ping 2026-06-01 12:10:00 UTC"},
+		},
+		{
 			name:  "an unfinished run before lateness: the outage starts when the run should have ended",
 			s:     hourly,
 			pings: []Ping{success(0), start(10 * m)}, now: at(3 * h),

@@ -76,18 +76,23 @@ func (c cronSpec) dayMatches(w time.Time) bool {
 // time.Time in UTC, where days have no gaps and no repeats.
 func (c cronSpec) nextWall(w, limit time.Time) (time.Time, bool) {
 	for w.Before(limit) {
-		switch {
-		case c.month&(1<<uint(w.Month())) == 0:
-			w = time.Date(w.Year(), w.Month()+1, 1, 0, 0, 0, 0, time.UTC)
-		case !c.dayMatches(w):
-			w = time.Date(w.Year(), w.Month(), w.Day()+1, 0, 0, 0, 0, time.UTC)
-		case c.hour&(1<<uint(w.Hour())) == 0:
-			w = w.Truncate(time.Hour).Add(time.Hour)
-		case c.minute&(1<<uint(w.Minute())) == 0:
-			w = w.Add(time.Minute)
-		default:
-			return w, true
+		if c.month&(1<<uint(w.Month())) == 0 {
+			w = time.Date(w.Year(), w.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
+			continue
 		}
+		if !c.dayMatches(w) {
+			w = time.Date(w.Year(), w.Month(), w.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+			continue
+		}
+		if c.hour&(1<<uint(w.Hour())) == 0 {
+			w = w.Truncate(time.Hour).Add(time.Hour)
+			continue
+		}
+		if c.minute&(1<<uint(w.Minute())) == 0 {
+			w = w.Add(time.Minute)
+			continue
+		}
+		return w, true
 	}
 	return time.Time{}, false
 }
@@ -153,10 +158,10 @@ func (s Schedule) plan() plan {
 
 // next is the first expected time after after; the zero time for never.
 func (p plan) next(after time.Time) time.Time {
-	switch {
-	case p.cron != nil:
+	if p.cron != nil {
 		return p.cron.next(after, p.loc)
-	case p.period > 0:
+	}
+	if p.period > 0 {
 		return after.Add(p.period)
 	}
 	return time.Time{}
