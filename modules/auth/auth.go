@@ -1,25 +1,47 @@
-// Package auth owns accounts and credentials: users, passwords, session
-// tokens (JWT) and API tokens, and the middleware that turns a bearer token
-// into a user.
+// Package auth owns accounts and credentials: users, passwords, sessions,
+// two-factor login, single sign-on and API tokens, and the middleware that
+// turns a bearer credential into the request's access value
+// (modules/access) in one workspace (modules/workspace).
 //
-// Data enters through signup, login, the CLI's `user create` and token
-// management; it leaves as the authenticated user's id on each request
-// (server.UserID). Tables: users, api_tokens.
+// Data enters through signup (open, first-account-only, or through an
+// invitation), login (password, then a TOTP code when two-factor login is
+// on, or OpenID Connect), the CLI's `user create` and token management; it
+// leaves as the access value on each request (server.Access). Tables:
+// users, sessions, api_tokens.
 //
 // Decisions:
 //   - Passwords are hashed with argon2id (no 72-byte limit as with bcrypt).
-//   - Session tokens are HS256 JWTs verified with golang-jwt restricted to
-//     HS256, with an expiry and the user's token_version: changing the
-//     password bumps the version, which invalidates every earlier JWT.
+//   - Sessions are server-side: the HS256 JWT (golang-jwt, restricted to
+//     HS256, with an expiry and the user's token_version) carries a random
+//     session id whose SHA-256 is a row in sessions. Logout, "end session"
+//     and turning on two-factor login delete rows, so a copied JWT stops
+//     working at once; a password change bumps the version, which ends every
+//     earlier JWT, and deletes the rows too.
 //   - API tokens are "bst_" + 32 random bytes, shown once and stored as a
 //     SHA-256 hash (they are high-entropy, so a slow hash adds nothing).
-//   - Failed logins are counted per account and per client address in a
-//     fixed window; over the limit, login answers 429 with Retry-After even
-//     for the right password. An unknown email costs the same hashing time as
-//     a wrong password and gets the same message. With Redis configured the
+//     Each belongs to a workspace and its creator, with a scope (read or
+//     write) and an optional expiry; a write token acts with the creator's
+//     current role there, so removing a member ends their tokens.
+//   - Two-factor login is TOTP (modules/twofactor): a login with the right
+//     password answers with a five-minute challenge JWT, completed with a
+//     code or a recovery code. A code's time step is recorded with a
+//     conditional UPDATE, so a code works once even under two racing
+//     logins; recovery codes are removed the same way. Wrong codes count
+//     against the same limits as wrong passwords.
+//   - Failed logins are counted per account and address pair and per
+//     address in a fixed window (so an attacker who knows an email cannot
+//     lock its owner out, and one address cannot spray accounts); over a
+//     limit, login answers 429 with Retry-After even for the right
+//     password. An unknown email costs the same hashing time as a wrong
+//     password and gets the same message. With Redis configured the
 //     counters live there, shared by every api process; otherwise in the
 //     process. If Redis cannot answer, attempts are allowed (and logged):
-//     the limit must not become a way to lock everyone out.
+//     the limit must not become a way to lock everyone out. The trade-off:
+//     a password guesser with many addresses gets that many budgets; argon2,
+//     the per-address limit and two-factor login are the answer to it.
+//   - Single sign-on signs in the account with the provider's verified
+//     email, or creates one in sso_workspace; the provider's own MFA
+//     stands in for TOTP on that path.
 package auth
 
 import (
