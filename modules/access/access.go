@@ -28,6 +28,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 
 	"github.com/betterstack/betterstack/modules/apperr"
@@ -74,7 +75,8 @@ type Action string
 // The actions. Each needs the role named in its comment or a higher one.
 const (
 	Read        Action = "read"             // viewer: see everything in the workspace
-	Self        Action = "self"             // viewer: one's own account, sessions, tokens, 2FA
+	Self        Action = "self"             // anyone signed in: one's own account, sessions, 2FA
+	Tokens      Action = "tokens"           // viewer: make an API token for this workspace
 	Respond     Action = "respond"          // responder: acknowledge, resolve, comment, status-page updates
 	Edit        Action = "edit"             // editor: monitors, status pages, maintenance, badges
 	Channels    Action = "channels"         // admin: notification channels
@@ -88,6 +90,7 @@ const (
 var minimum = map[Action]Role{
 	Read:        Viewer,
 	Self:        Viewer,
+	Tokens:      Viewer,
 	Respond:     Responder,
 	Edit:        Editor,
 	Channels:    Admin,
@@ -154,6 +157,21 @@ func (x Access) Can(a Action) bool {
 	return Can(x.Role, a)
 }
 
+// CheckRequest is Check for a request with method: a read token may make
+// any GET or HEAD request its creator's role allows, and nothing else.
+func (x Access) CheckRequest(method string, a Action) error {
+	safe := method == http.MethodGet || method == http.MethodHead
+	if x.Scope == ScopeRead && !safe {
+		return errReadScope
+	}
+	if safe {
+		x.Scope = ""
+	}
+	return x.Check(a)
+}
+
+var errReadScope = apperr.New(apperr.Forbidden, "this API token has the read scope: it cannot change anything (create a token with scope \"write\")")
+
 // Check returns nil if this access may do a, else a 403 naming what is
 // missing (the token's scope or the role needed).
 func (x Access) Check(a Action) error {
@@ -163,8 +181,8 @@ func (x Access) Check(a Action) error {
 	if x.MustEnroll2FA && a != Self && Can(x.Role, a) {
 		return apperr.New(apperr.Forbidden, "this workspace requires two-factor login: turn it on first (dashboard: Settings → Account; API: POST /api/v1/me/2fa)")
 	}
-	if x.Scope == ScopeRead && a != Read && Can(x.Role, a) {
-		return apperr.New(apperr.Forbidden, "this API token has the read scope: it cannot change anything (create a token with scope \"write\")")
+	if x.Scope == ScopeRead && a != Read && (a == Self || Can(x.Role, a)) {
+		return errReadScope
 	}
 	need := Least(a)
 	if need == "" {

@@ -11,6 +11,7 @@ import (
 var want = map[Action]string{
 	Read:        "owner admin editor responder viewer",
 	Self:        "owner admin editor responder viewer",
+	Tokens:      "owner admin editor responder viewer",
 	Respond:     "owner admin editor responder",
 	Edit:        "owner admin editor",
 	Channels:    "owner admin",
@@ -76,6 +77,8 @@ func TestAccessScopeAndTwoFactor(t *testing.T) {
 		{"no workspace, no reading", Access{UserID: 1}, Read, false, "none"},
 		{"must enrol: own account only", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Self, true, ""},
 		{"must enrol: no reading", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Read, false, "two-factor"},
+		{"must enrol: no new tokens", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Tokens, false, "two-factor"},
+		{"no workspace: no tokens", Access{UserID: 1}, Tokens, false, "none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.a.Can(tc.act); got != tc.ok {
@@ -91,5 +94,35 @@ func TestAccessScopeAndTwoFactor(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckRequestScope(t *testing.T) {
+	read := Access{UserID: 1, Role: Admin, Scope: ScopeRead}
+	for _, tc := range []struct {
+		method string
+		act    Action
+		ok     bool
+	}{
+		{"GET", Read, true},
+		{"HEAD", Read, true},
+		{"GET", Self, true},         // GET /me with a read token
+		{"GET", Members, true},      // an admin's read token lists invitations
+		{"GET", DeleteSpace, false}, // still the role's rule
+		{"POST", Self, false},
+		{"PATCH", Edit, false},
+		{"DELETE", Read, false},
+	} {
+		err := read.CheckRequest(tc.method, tc.act)
+		if (err == nil) != tc.ok {
+			t.Errorf("read token %s %s: %v, want ok=%v", tc.method, tc.act, err, tc.ok)
+		}
+		if err != nil && tc.method != "GET" && !strings.Contains(err.Error(), "read scope") {
+			t.Errorf("read token %s %s: %v, want the scope named", tc.method, tc.act, err)
+		}
+	}
+	write := Access{UserID: 1, Role: Viewer, Scope: ScopeWrite}
+	if write.CheckRequest("POST", Edit) == nil || write.CheckRequest("POST", Self) != nil || write.CheckRequest("GET", Read) != nil {
+		t.Error("a write token follows its role")
 	}
 }

@@ -22,7 +22,7 @@ var Routes = map[string]Action{
 	"GET /api/v1/sessions":            Self,
 	"DELETE /api/v1/sessions/:id":     Self,
 	"POST /api/v1/auth/logout":        Self,
-	"POST /api/v1/tokens":             Self,
+	"POST /api/v1/tokens":             Tokens,
 	"GET /api/v1/tokens":              Self,
 	"DELETE /api/v1/tokens/:id":       Self,
 	"DELETE /api/v1/tokens":           Self,
@@ -86,7 +86,7 @@ var Routes = map[string]Action{
 	"GET /settings/account":            Self,
 	"POST /settings/account/password":  Self,
 	"GET /settings/tokens":             Self,
-	"POST /settings/tokens":            Self,
+	"POST /settings/tokens":            Tokens,
 	"POST /settings/tokens/:id/delete": Self,
 	"POST /settings/tokens/revoke-all": Self,
 
@@ -100,7 +100,7 @@ var Routes = map[string]Action{
 	"POST /settings/members/leave":       Self,
 
 	// Dashboard: the workspace and its people.
-	"GET /settings/members":                 Read,
+	"GET /settings/members":                 Self,
 	"POST /settings/members/invite":         Members,
 	"POST /settings/members/:id/role":       Members,
 	"POST /settings/members/:id/remove":     Members,
@@ -176,7 +176,7 @@ func Enforce(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return ErrNoRule
 		}
-		if err := From(c.Request().Context()).Check(a); err != nil {
+		if err := From(c.Request().Context()).CheckRequest(c.Request().Method, a); err != nil {
 			return err
 		}
 		return next(c)

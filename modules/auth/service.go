@@ -231,16 +231,18 @@ func (s *Service) Login(ctx context.Context, email, password string, cl Client) 
 	case err != nil:
 		return User{}, "", err
 	case checkPassword(row.PasswordHash, password):
-		if err := s.limiter.Reset(ctx, acct); err != nil {
-			s.log.Warn("reset login failures", "err", err)
-		}
 		u := row.user()
 		if row.TotpEnabled {
+			// The failures are reset only once the code is right too:
+			// knowing the password must not buy fresh code guesses.
 			ch, err := s.issueChallenge(u)
 			if err != nil {
 				return User{}, "", err
 			}
 			return u, "", &TwoFactorRequired{Challenge: ch}
+		}
+		if err := s.limiter.Reset(ctx, acct); err != nil {
+			s.log.Warn("reset login failures", "err", err)
 		}
 		tok, err := s.startSession(ctx, u, cl, "password")
 		return u, tok, err

@@ -179,6 +179,9 @@ func (s *Service) CompleteLogin(ctx context.Context, challenge, code string, cl 
 		s.hit(ctx, addr)
 		return User{}, "", err
 	}
+	if err := s.limiter.Reset(ctx, acct); err != nil {
+		s.log.Warn("reset login failures", "err", err)
+	}
 	u := row.user()
 	tok, err := s.startSession(ctx, u, cl, method)
 	return u, tok, err

@@ -177,6 +177,9 @@ func (h *Handler) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 				if a.MustEnroll2FA && c.Request().Method == http.MethodGet && c.Path() != "/settings/account" {
 					return redirect(c, "/settings/account", "This workspace requires two-factor login: turn it on to continue.")
 				}
+				if a.WorkspaceID == 0 && c.Request().Method == http.MethodGet && !noWorkspacePages[c.Path()] {
+					return redirect(c, "/settings/members", "You are not in any workspace: create one, or open an invitation link.")
+				}
 				return enforce(c)
 			}
 			web.ClearSession(c)
@@ -187,6 +190,9 @@ func (h *Handler) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 }
+
+// noWorkspacePages are the pages someone in no workspace can use.
+var noWorkspacePages = map[string]bool{"/settings/members": true, "/settings/account": true, "/settings/tokens": true}
 
 // redirect answers a successful form post (post/redirect/get), with an
 // optional flash message on the next page.

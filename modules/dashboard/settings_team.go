@@ -86,7 +86,7 @@ func (h *Handler) membersData(c echo.Context) (membersPage, error) {
 	ctx, a := c.Request().Context(), server.Access(c)
 	p := membersPage{settingsPage: h.settingsPage(c, "Members", "members"), Roles: access.Roles, Me: a.UserID,
 		CanManage: a.Can(access.Members), CanSettings: a.Can(access.Settings), IsOwner: a.Role == access.Owner, Errors: map[string]string{}}
-	if a.WorkspaceID == 0 {
+	if a.WorkspaceID == 0 || !a.Can(access.Read) {
 		return p, nil
 	}
 	var err error

@@ -32,13 +32,19 @@ func Validate(k string) string {
 	if len(k) > MaxLen {
 		return "must be at most 63 characters"
 	}
+	letter := false
 	for i, r := range k {
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'z':
+			letter = true
+		case r >= '0' && r <= '9':
 		case r == '-' && i > 0:
 		default:
 			return "must be lower-case letters, digits and '-', starting with a letter or digit (like shop-api)"
 		}
+	}
+	if !letter {
+		return "must contain a letter (a key of digits only would read as an id)"
 	}
 	return ""
 }
@@ -67,6 +73,9 @@ func Slug(name, fallback string) string {
 		}
 	}
 	s := strings.Trim(b.String(), "-")
+	if s != "" && strings.Trim(s, "0123456789-") == "" {
+		s = fallback + "-" + s // digits only would read as an id
+	}
 	if len(s) > MaxLen {
 		s = strings.TrimRight(s[:MaxLen], "-")
 	}
