@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/key"
@@ -147,7 +148,11 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Chan
 	if err := s.store.create(ctx, &r); err != nil {
 		return Channel{}, err
 	}
-	return s.view(r)
+	ch, err := s.view(r)
+	if err == nil {
+		audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "channel.create", RecordType: "channel", RecordID: ch.ID, RecordKey: ch.Key, After: ch})
+	}
+	return ch, err
 }
 
 // Get returns one of the user's channels, secrets masked.
@@ -183,6 +188,10 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (
 	if err != nil {
 		return Channel{}, err
 	}
+	before, err := s.view(r)
+	if err != nil {
+		return Channel{}, err
+	}
 	if in.Type != nil && *in.Type != r.Type {
 		return Channel{}, apperr.Field("type", "cannot change; create a new channel instead")
 	}
@@ -215,12 +224,28 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (
 	if err := s.store.update(ctx, r); err != nil {
 		return Channel{}, key.Duplicate(err)
 	}
-	return s.view(r)
+	ch, err := s.view(r)
+	if err == nil {
+		audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "channel.update", RecordType: "channel", RecordID: ch.ID, RecordKey: ch.Key, Before: before, After: ch})
+	}
+	return ch, err
 }
 
 // Delete removes a channel, its links and its delivery log.
 func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
-	return s.store.delete(ctx, workspaceID, id)
+	r, err := s.store.get(ctx, workspaceID, id)
+	if err != nil {
+		return err
+	}
+	before, err := s.view(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.delete(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "channel.delete", RecordType: "channel", RecordID: id, RecordKey: before.Key, Before: before})
+	return nil
 }
 
 // DeliveryPage is one page of a channel's delivery log, newest first.

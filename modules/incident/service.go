@@ -13,6 +13,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/probe"
@@ -505,7 +506,11 @@ func (s *Service) CreateWindow(ctx context.Context, workspaceID int64, w Window)
 		return Window{}, err
 	}
 	w.WorkspaceID, w.CreatedAt = workspaceID, s.now()
-	return s.store.createWindow(ctx, w)
+	w, err = s.store.createWindow(ctx, w)
+	if err == nil {
+		audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "maintenance_window.create", RecordType: "maintenance_window", RecordID: w.ID, RecordKey: w.Key, After: w})
+	}
+	return w, err
 }
 
 // ListWindows returns the user's maintenance windows.
@@ -520,7 +525,15 @@ func (s *Service) GetWindow(ctx context.Context, workspaceID, id int64) (Window,
 
 // DeleteWindow removes one of the user's maintenance windows.
 func (s *Service) DeleteWindow(ctx context.Context, workspaceID, id int64) error {
-	return s.store.deleteWindow(ctx, workspaceID, id)
+	before, err := s.store.getWindow(ctx, workspaceID, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.deleteWindow(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "maintenance_window.delete", RecordType: "maintenance_window", RecordID: id, RecordKey: before.Key, Before: before})
+	return nil
 }
 
 // UnderMaintenance returns the ids of workspaceID's monitors that a window covers

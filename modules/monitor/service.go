@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
 )
@@ -70,6 +71,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Moni
 		return Monitor{}, err
 	}
 	s.log.Info("monitor created", "monitor_id", m.ID, "workspace_id", workspaceID)
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "monitor.create", RecordType: "monitor", RecordID: m.ID, RecordKey: m.Key, After: m, Secret: monitorSecrets})
 	return m, nil
 }
 
@@ -182,6 +184,7 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (
 		return Monitor{}, err
 	}
 	s.log.Info("monitor updated", "monitor_id", id, "workspace_id", workspaceID)
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "monitor.update", RecordType: "monitor", RecordID: m.ID, RecordKey: m.Key, Before: before, After: m, Secret: monitorSecrets})
 	return m, nil
 }
 
@@ -229,10 +232,15 @@ func (s *Service) Validate(ctx context.Context, workspaceID, id int64, in Input)
 
 // Delete removes one of the user's monitors.
 func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	before, err := s.store.get(ctx, workspaceID, id)
+	if err != nil {
+		return err
+	}
 	if err := s.store.delete(ctx, workspaceID, id); err != nil {
 		return err
 	}
 	s.log.Info("monitor deleted", "monitor_id", id, "workspace_id", workspaceID)
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "monitor.delete", RecordType: "monitor", RecordID: id, RecordKey: before.Key, Before: before, Secret: monitorSecrets})
 	return nil
 }
 
@@ -257,6 +265,10 @@ func (s *Service) checkChannels(ctx context.Context, workspaceID int64, ids []in
 	}
 	return nil
 }
+
+// monitorSecrets are the monitor fields the audit log masks: header values
+// and bodies may carry credentials (URL passwords are masked anyway).
+var monitorSecrets = []string{"check.headers", "check.body"}
 
 // Seed stores ms as they are (ids, schedule and check included) for workspaceID,
 // in batches, without validation: benchmarks and load tests build large

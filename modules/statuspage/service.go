@@ -22,6 +22,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
@@ -173,6 +174,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Page
 		return Page{}, err
 	}
 	s.log.Info("status page created", "status_page_id", p.ID, "workspace_id", workspaceID)
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "status_page.create", RecordType: "status_page", RecordID: p.ID, RecordKey: p.Key, After: p})
 	return p, nil
 }
 
@@ -182,6 +184,7 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (
 	if err != nil {
 		return Page{}, err
 	}
+	before := p
 	in.apply(&p)
 	if err := s.prepare(ctx, &p, in); err != nil {
 		return Page{}, err
@@ -196,6 +199,7 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (
 	if err := s.save(ctx, &p); err != nil {
 		return Page{}, err
 	}
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "status_page.update", RecordType: "status_page", RecordID: p.ID, RecordKey: p.Key, Before: before, After: p})
 	return p, nil
 }
 
@@ -289,9 +293,14 @@ func (s *Service) List(ctx context.Context, workspaceID int64) ([]Page, error) {
 
 // Delete removes one of the user's pages.
 func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	before, err := s.store.page(ctx, workspaceID, id)
+	if err != nil {
+		return err
+	}
 	if err := s.store.deletePage(ctx, workspaceID, id); err != nil {
 		return err
 	}
+	audit.Note(ctx, audit.Event{WorkspaceID: workspaceID, Action: "status_page.delete", RecordType: "status_page", RecordID: id, RecordKey: before.Key, Before: before})
 	s.changed()
 	s.log.Info("status page deleted", "status_page_id", id, "workspace_id", workspaceID)
 	return nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
 )
@@ -140,6 +141,7 @@ func (s *Service) Create(ctx context.Context, userID int64, name string) (Worksp
 	})
 	if err == nil {
 		s.log.Info("workspace created", "workspace_id", w.ID, "user_id", userID)
+		audit.Note(ctx, audit.Event{WorkspaceID: w.ID, Action: "workspace.create", RecordType: "workspace", RecordID: w.ID, RecordKey: w.Key, After: w})
 	}
 	return w, err
 }
@@ -234,6 +236,10 @@ func (s *Service) Update(ctx context.Context, id int64, in Settings) (Workspace,
 	if err := f.Err(); err != nil {
 		return Workspace{}, err
 	}
+	before, err := s.Get(ctx, id)
+	if err != nil {
+		return Workspace{}, err
+	}
 	if len(cols) > 0 {
 		res := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("id = ?", id).Updates(cols)
 		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
@@ -243,7 +249,11 @@ func (s *Service) Update(ctx context.Context, id int64, in Settings) (Workspace,
 			return Workspace{}, res.Error
 		}
 	}
-	return s.Get(ctx, id)
+	after, err := s.Get(ctx, id)
+	if err == nil {
+		audit.Note(ctx, audit.Event{WorkspaceID: id, Action: "workspace.update", RecordType: "workspace", RecordID: id, RecordKey: after.Key, Before: before, After: after})
+	}
+	return after, err
 }
 
 // Delete removes workspace id and everything it owns.
@@ -256,6 +266,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return ErrNotFound
 	}
 	s.log.Info("workspace deleted", "workspace_id", id)
+	audit.Note(ctx, audit.Event{WorkspaceID: id, Action: "workspace.delete", RecordType: "workspace", RecordID: id})
 	return nil
 }
 
@@ -302,6 +313,7 @@ func lockOwners(tx *gorm.DB, dialect database.Dialect, id int64) (int, error) {
 // SetRole changes a member's role; the actor is in ctx (access.From).
 func (s *Service) SetRole(ctx context.Context, id, userID int64, role access.Role) (Member, error) {
 	actor := access.From(ctx)
+	var old access.Role
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		owners, err := lockOwners(tx, s.db.Dialect, id)
 		if err != nil {
@@ -317,13 +329,19 @@ func (s *Service) SetRole(ctx context.Context, id, userID int64, role access.Rol
 		if err := PlanRoleChange(actor.Role, access.Role(m.Role), role, owners); err != nil {
 			return err
 		}
+		old = access.Role(m.Role)
 		return tx.Model(&membershipRow{}).Where("workspace_id = ? AND user_id = ?", id, userID).Update("role", string(role)).Error
 	})
 	if err != nil {
 		return Member{}, err
 	}
 	s.log.Info("member role changed", "workspace_id", id, "user_id", userID, "role", role)
-	return s.member(ctx, id, userID)
+	m, err := s.member(ctx, id, userID)
+	if err == nil {
+		audit.Note(ctx, audit.Event{WorkspaceID: id, Action: "member.role", RecordType: "member", RecordID: userID, RecordKey: m.Email,
+			Before: map[string]any{"role": old}, After: map[string]any{"role": m.Role}})
+	}
+	return m, err
 }
 
 func (s *Service) member(ctx context.Context, id, userID int64) (Member, error) {
@@ -365,6 +383,11 @@ func (s *Service) Remove(ctx context.Context, id, userID int64) error {
 	})
 	if err == nil {
 		s.log.Info("member removed", "workspace_id", id, "user_id", userID)
+		action := "member.remove"
+		if userID == actor.UserID {
+			action = "member.leave"
+		}
+		audit.Note(ctx, audit.Event{WorkspaceID: id, Action: action, RecordType: "member", RecordID: userID})
 	}
 	return err
 }
@@ -407,6 +430,8 @@ func (s *Service) Invite(ctx context.Context, id int64, email string, role acces
 	}
 	s.log.Info("invitation created", "workspace_id", id, "invitation_id", row.ID, "role", role)
 	inv := s.invitation(row, actor.Actor, "")
+	audit.Note(ctx, audit.Event{WorkspaceID: id, Action: "invitation.create", RecordType: "invitation", RecordID: row.ID, RecordKey: email,
+		After: map[string]any{"email": email, "role": role, "expires_at": row.ExpiresAt}})
 	return inv, token, nil
 }
 
@@ -461,6 +486,7 @@ func (s *Service) Revoke(ctx context.Context, id, invitationID int64) error {
 	if res.RowsAffected == 0 {
 		return ErrInvitationNotFound
 	}
+	audit.Note(ctx, audit.Event{WorkspaceID: id, Action: "invitation.revoke", RecordType: "invitation", RecordID: invitationID})
 	return nil
 }
 
