@@ -85,6 +85,19 @@ func TestTeamTwoFactor(t *testing.T) {
 		if len(conf.RecoveryCodes) != 10 {
 			t.Fatalf("want 10 recovery codes, got %d: %s", len(conf.RecoveryCodes), r.Body)
 		}
+		// Recovery codes are stored hashed.
+		var stored string
+		if err := app.DB.Raw("SELECT recovery_codes FROM users WHERE email = ?", "ada@example.com").Scan(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range conf.RecoveryCodes {
+			if c == "" || strings.Contains(stored, c) || strings.Contains(stored, strings.ReplaceAll(c, "-", "")) {
+				t.Fatalf("recovery code %q is stored as is: %s", c, stored)
+			}
+		}
+		if strings.Count(stored, `","`) != 9 {
+			t.Fatalf("want 10 stored hashes, got %s", stored)
+		}
 		want(t, "me after enrolment", do(t, app, "GET", "/api/v1/me", s1, ""), http.StatusOK, `"two_factor":true`)
 		want(t, "start again while on", do(t, app, "POST", "/api/v1/me/2fa", s1, ""), http.StatusConflict)
 

@@ -340,6 +340,20 @@ func TestTeamTokens(t *testing.T) {
 			want(t, "token naming another workspace "+ref, doWS(t, app, "GET", "/api/v1/monitors", write, ref, ""), http.StatusNotFound)
 		}
 		want(t, "token naming its own workspace", doWS(t, app, "GET", "/api/v1/monitors", write, team.Key, ""), http.StatusOK, `"name":"Shop"`)
+		r = do(t, app, "GET", "/api/v1/tokens", owner, "")
+		want(t, "list tokens", r, http.StatusOK, `"scope":"read"`, `"scope":"write"`)
+		var toks struct {
+			Data []struct {
+				Name       string
+				LastUsedAt *time.Time `json:"last_used_at"`
+			}
+		}
+		r.JSON(t, &toks)
+		for _, tk := range toks.Data {
+			if used := tk.LastUsedAt != nil; used != (tk.Name == "ci" || tk.Name == "dashboards" || tk.Name == "soon") {
+				t.Errorf("token %s: last_used_at %v", tk.Name, tk.LastUsedAt)
+			}
+		}
 		// A token made for the second workspace sees its (empty) records.
 		secondTok := mustToken(t, app, owner, second.Key, `{"name":"second"}`)
 		r = do(t, app, "GET", "/api/v1/monitors", secondTok, "")
@@ -393,6 +407,8 @@ func TestTeamSessions(t *testing.T) {
 		second := mustLogin(t, app, "ada@example.com")
 		other := mustSignup(t, app, "bob@example.com")
 
+		r0 := do(t, app, "GET", "/api/v1/sessions", first, "")
+		want(t, "sessions show where from", r0, http.StatusOK, `"address":"192.0.2.1"`, `"method":"password"`, `"last_used_at":`)
 		ss := listSessions(t, app, first)
 		if len(ss) != 2 {
 			t.Fatalf("want 2 sessions, got %+v", ss)
