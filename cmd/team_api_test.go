@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,6 +150,20 @@ func TestTeamInvitations(t *testing.T) {
 
 		// Sign-up through an invitation works although sign-up is closed.
 		_, inv := mustInvite(t, app, owner, "", "admin")
+		var stored struct {
+			TokenHash string
+			CreatedAt time.Time
+			ExpiresAt time.Time
+		}
+		if err := app.DB.Raw("SELECT token_hash, created_at, expires_at FROM invitations").Scan(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored.TokenHash == "" || strings.Contains(inv, stored.TokenHash) || strings.Contains(stored.TokenHash, strings.TrimPrefix(inv, "inv_")) {
+			t.Fatalf("invitation token stored as %q for %q", stored.TokenHash, inv)
+		}
+		if d := stored.ExpiresAt.Sub(stored.CreatedAt); d != 7*24*time.Hour {
+			t.Fatalf("an invitation lasts %s, want 7 days", d)
+		}
 		admin := acceptNew(t, app, inv, "admin@example.com")
 		if w := mustWorkspace(t, app, admin, ""); w.ID != team.ID || w.Role != "admin" {
 			t.Fatalf("the invited admin works in %+v, want workspace %d as admin", w, team.ID)
@@ -427,6 +442,15 @@ func TestTeamSessions(t *testing.T) {
 			t.Fatalf("after ending one: %+v", ss)
 		}
 
+		// A session past its expiry (set in the database) answers 401.
+		third := mustLogin(t, app, "ada@example.com")
+		thirdID := currentSession(t, listSessions(t, app, third))
+		mustExec(t, app, "UPDATE sessions SET expires_at = ? WHERE substr(id, 1, 16) = ?", time.Now().UTC().Add(-time.Second), thirdID)
+		want(t, "an expired session", do(t, app, "GET", "/api/v1/me", third, ""), http.StatusUnauthorized)
+		if ss := listSessions(t, app, first); len(ss) != 1 {
+			t.Fatalf("the expired session is still listed: %+v", ss)
+		}
+
 		want(t, "logout", do(t, app, "POST", "/api/v1/auth/logout", first, ""), http.StatusNoContent)
 		want(t, "the logged-out JWT", do(t, app, "GET", "/api/v1/me", first, ""), http.StatusUnauthorized)
 		want(t, "another person's session after the logout", do(t, app, "GET", "/api/v1/me", other, ""), http.StatusOK)
@@ -448,5 +472,61 @@ func TestTeamSessions(t *testing.T) {
 			t.Fatalf("the old cookie after logout: %d %s", r.Status, r.Header.Get("Location"))
 		}
 		want(t, "the old cookie's JWT in the API", do(t, app, "GET", "/api/v1/me", old, ""), http.StatusUnauthorized)
+	})
+}
+
+// TestTeamConcurrent: eight sign-ups racing on one invitation make one
+// account, and two owners demoting each other at once leave one owner.
+func TestTeamConcurrent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg config.Config) {
+		app := MustApp(t, cfg)
+		owner := mustSignup(t, app, "owner@example.com")
+		_, inv := mustInvite(t, app, owner, "", "editor")
+		res := make([]response, 8)
+		var wg sync.WaitGroup
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = do(t, app, "POST", "/api/v1/auth/accept-invitation", "",
+					fmt.Sprintf(`{"email":"u%d@example.com","password":"correct horse","invitation":%q}`, i, inv))
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, r := range res {
+			switch r.Status {
+			case http.StatusCreated:
+				won++
+			case http.StatusConflict:
+			default:
+				t.Errorf("accept %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		r := do(t, app, "GET", "/api/v1/members", owner, "")
+		if won != 1 || strings.Count(r.Body, `"role":"editor"`) != 1 {
+			t.Fatalf("%d accepts won; members: %s", won, r.Body)
+		}
+
+		_, inv = mustInvite(t, app, owner, "", "owner")
+		second := acceptNew(t, app, inv, "second@example.com")
+		ids := []int64{mustUserID(t, app, second), mustUserID(t, app, owner)}
+		toks := []string{owner, second}
+		res = make([]response, 2)
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = do(t, app, "PATCH", fmt.Sprintf("/api/v1/members/%d", ids[i]), toks[i], `{"role":"admin"}`)
+			}()
+		}
+		wg.Wait()
+		r = do(t, app, "GET", "/api/v1/members", owner, "")
+		if n := strings.Count(r.Body, `"role":"owner"`); n != 1 {
+			t.Fatalf("after two owners demoted each other at once (%d, %d): %d owners: %s", res[0].Status, res[1].Status, n, r.Body)
+		}
+		if (res[0].Status == http.StatusOK) == (res[1].Status == http.StatusOK) {
+			t.Fatalf("want exactly one demotion to pass: %d %s / %d %s", res[0].Status, res[0].Body, res[1].Status, res[1].Body)
+		}
 	})
 }
