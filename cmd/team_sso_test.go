@@ -155,3 +155,47 @@ func TestTeamSSOWrongAudience(t *testing.T) {
 		t.Fatalf("the account was created: %s", r.Body)
 	}
 }
+
+// TestTeamSSONextAndReplay: the page asked for before the login is where
+// the callback sends the browser, and the provider's answer cannot be
+// used a second time.
+func TestTeamSSONextAndReplay(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	idp := ssotest.Start(t)
+	_, base, _ := ssoApp(t, cfg, idp)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == "/login/sso/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	get := func(u string) response {
+		t.Helper()
+		res, err := c.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return response{Status: res.StatusCode, Body: string(body), Header: res.Header}
+	}
+	r := get(base + "/login/sso?next=/monitors")
+	callback := r.Header.Get("Location")
+	if r.Status != http.StatusFound && r.Status != http.StatusSeeOther || !strings.HasPrefix(callback, base+"/login/sso/callback?") {
+		t.Fatalf("the provider's answer: %d %q", r.Status, callback)
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r = get(callback)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/monitors" || sessionCookie(t, jar, base) == "" {
+		t.Fatalf("callback: %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	want(t, "the same answer again", get(callback), http.StatusUnauthorized, "Single sign-on did not work", "start the sign-in again")
+}
