@@ -125,6 +125,9 @@ func TestTeamEditorAndViewer(t *testing.T) {
 		for name, tok := range map[string]string{"editor": editor, "viewer": viewer} {
 			want(t, name+" reads another workspace's monitor", doWS(t, app, "GET", otherPath, tok, team.Key, ""), http.StatusNotFound)
 		}
+		if a, b := do(t, app, "GET", otherPath, editor, ""), do(t, app, "GET", "/api/v1/monitors/999999", editor, ""); a.Status != b.Status || a.Body != b.Body {
+			t.Errorf("another workspace's monitor (%d %s) answers unlike a missing one (%d %s)", a.Status, a.Body, b.Status, b.Body)
+		}
 		want(t, "editor edits another workspace's monitor", do(t, app, "PATCH", otherPath, editor, `{"name":"Hacked"}`), http.StatusNotFound)
 		want(t, "editor deletes another workspace's monitor", do(t, app, "DELETE", otherPath, editor, ""), http.StatusNotFound)
 		want(t, "the stranger's monitor is untouched", do(t, app, "GET", otherPath, stranger, ""), http.StatusOK, `"name":"Secret"`)
