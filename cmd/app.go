@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/betterstack/betterstack/modules/access"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/config"
@@ -86,6 +87,7 @@ type App struct {
 	Incidents   *incident.Service
 	Channels    *channel.Service
 	SLA         *sla.Service
+	Audit       *audit.Service
 	StatusPages *statuspage.Service
 	Pusher      *pusher.Pusher
 	Worker      *worker.Worker
@@ -218,6 +220,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		a.Channels.SetTimeline(a.Incidents)
 		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
 		a.SLA = sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{})
+		a.Audit = audit.New(a.DB, audit.Config{})
 	}
 	if a.Auth != nil {
 		secret, err := jwtSecret(cfg)
@@ -234,6 +237,11 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		}
 	}
 	a.buildPipeline(opts)
+	if a.Audit != nil && (cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard)) {
+		// Every request carries the audit recorder: the services record
+		// the changes they make (and logins) through it.
+		a.HTTP.Echo().Use(audit.Middleware(a.Audit))
+	}
 	if cfg.HasRole(config.RoleAPI) {
 		a.registerAPI(a.HTTP.Echo())
 	}
@@ -278,6 +286,7 @@ func (a *App) buildPipeline(opts Options) {
 			runner{name: "retention", run: func(ctx context.Context) error {
 				return a.Ticks.RunRetention(ctx, tick.Retention{Ticks: cfg.RetentionTicks, Rollups: cfg.RetentionRollups}, time.Hour)
 			}},
+			runner{name: "audit-retention", run: func(ctx context.Context) error { return a.Audit.RunRetention(ctx, cfg.AuditRetention, time.Hour) }},
 		)
 	}
 }
@@ -291,6 +300,7 @@ func (a *App) registerAPI(e *echo.Echo) {
 	private := e.Group("/api/v1", a.Auth.Middleware, a.Auth.APIQuota(quota, a.Cfg.MaxAPIRequests), access.Enforce)
 	auth.RegisterAPI(public, private, a.Auth)
 	workspace.RegisterAPI(private, a.Auth.Workspaces(), a.inviteURL)
+	audit.RegisterAPI(private, a.Audit, server.WorkspaceID)
 	monitor.RegisterAPI(private, a.Monitors)
 	tick.RegisterAPI(private, a.Ticks, a.Monitors)
 	incident.RegisterAPI(private, a.Incidents)
@@ -308,7 +318,7 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin, PublicURL: strings.TrimRight(a.Cfg.PublicURL, "/")},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
-			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso,
+			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso, Audit: a.Audit,
 			SSOJoin: auth.SSOJoin{Workspace: a.Cfg.SSOWorkspace, Role: access.Role(a.Cfg.SSORole)}},
 		a.renderer, a.Log)
 	a.dashboard.Register(e)

@@ -40,6 +40,7 @@ var Routes = map[string]Action{
 	"DELETE /api/v1/members/:id":     Members,
 	"GET /api/v1/invitations":        Members,
 	"POST /api/v1/invitations":       Members,
+	"GET /api/v1/audit-log":          Audit,
 	"DELETE /api/v1/invitations/:id": Members,
 
 	// JSON API: monitoring.
@@ -105,6 +106,7 @@ var Routes = map[string]Action{
 	"POST /settings/members/:id/role":       Members,
 	"POST /settings/members/:id/remove":     Members,
 	"POST /settings/invitations/:id/revoke": Members,
+	"GET /settings/audit":                   Audit,
 	"POST /settings/workspace":              Settings,
 	"GET /settings":                         Read,
 	"GET /settings/regions":                 Read,

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -98,5 +99,27 @@ func Note(ctx context.Context, ev Event) {
 	}
 	if err := s.Record(context.WithoutCancel(ctx), e); err != nil {
 		slog.Default().Error("audit log write failed; the change stands", "action", ev.Action, "workspace_id", ev.WorkspaceID, "err", err)
+	}
+}
+
+// RunRetention deletes entries older than keep every interval until ctx
+// ends (the alerter runs it; purging twice from two alerters is harmless).
+func (s *Service) RunRetention(ctx context.Context, keep, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.Purge(ctx, s.now().Add(-keep)); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			slog.Default().Warn("audit retention", "err", err)
+		} else if n > 0 {
+			slog.Default().Info("audit entries purged", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/workspace"
@@ -28,7 +29,7 @@ func (s *Service) Access(ctx context.Context, p Principal, ref string, cl Client
 	if p.TokenID != 0 {
 		if ref != "" && ref != strconv.FormatInt(p.WorkspaceID, 10) {
 			w, err := s.workspaces.Get(ctx, p.WorkspaceID)
-			if err != nil || w.Key != ref {
+			if err != nil || !strings.EqualFold(w.Key, ref) {
 				return access.Access{}, workspace.ErrNotFound
 			}
 		}

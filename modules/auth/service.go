@@ -18,6 +18,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/workspace"
 )
@@ -228,6 +229,7 @@ func (s *Service) Login(ctx context.Context, email, password string, cl Client) 
 	switch {
 	case errors.Is(err, ErrUserNotFound):
 		checkPassword(s.dummy, password)
+		s.note(ctx, 0, email, "login.failure", cl, map[string]any{"reason": "unknown email"})
 	case err != nil:
 		return User{}, "", err
 	case checkPassword(row.PasswordHash, password):
@@ -245,7 +247,13 @@ func (s *Service) Login(ctx context.Context, email, password string, cl Client) 
 			s.log.Warn("reset login failures", "err", err)
 		}
 		tok, err := s.startSession(ctx, u, cl, "password")
+		if err == nil {
+			s.note(ctx, u.ID, u.Email, "login.success", cl, map[string]any{"method": "password"})
+		}
 		return u, tok, err
+	}
+	if err == nil {
+		s.note(ctx, row.ID, row.Email, "login.failure", cl, map[string]any{"reason": "wrong password"})
 	}
 	s.hit(ctx, acct)
 	s.hit(ctx, addr)
@@ -277,6 +285,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, current, nex
 	u := row.user()
 	u.tokenVersion = version
 	s.log.Info("password changed", "user_id", userID)
+	s.note(ctx, userID, row.Email, "password.change", cl, nil)
 	if _, err := s.store.deleteSessions(ctx, userID, ""); err != nil {
 		return "", err
 	}
@@ -463,6 +472,8 @@ func (s *Service) CreateToken(ctx context.Context, ws, userID int64, in TokenInp
 	if err := s.store.createToken(ctx, &row); err != nil {
 		return Token{}, "", err
 	}
+	audit.Note(ctx, audit.Event{WorkspaceID: ws, Action: "token.create", RecordType: "token", RecordID: row.ID, RecordKey: row.TokenPrefix,
+		After: map[string]any{"name": row.Name, "scope": row.Scope, "expires_at": row.ExpiresAt}})
 	return row.token(), secret, nil
 }
 
@@ -478,7 +489,11 @@ func (s *Service) ListTokens(ctx context.Context, ws, userID int64) ([]Token, er
 
 // DeleteToken revokes one of userID's API tokens in workspace ws.
 func (s *Service) DeleteToken(ctx context.Context, ws, userID, id int64) error {
-	return s.store.deleteToken(ctx, ws, userID, id)
+	if err := s.store.deleteToken(ctx, ws, userID, id); err != nil {
+		return err
+	}
+	audit.Note(ctx, audit.Event{WorkspaceID: ws, Action: "token.delete", RecordType: "token", RecordID: id})
+	return nil
 }
 
 // RevokeTokens removes every API token of userID in workspace ws at once (a
@@ -488,6 +503,7 @@ func (s *Service) RevokeTokens(ctx context.Context, ws, userID int64) (int64, er
 	n, err := s.store.deleteTokens(ctx, ws, userID)
 	if err == nil {
 		s.log.Info("api tokens revoked", "user_id", userID, "workspace_id", ws, "count", n)
+		audit.Note(ctx, audit.Event{WorkspaceID: ws, Action: "token.revoke_all", RecordType: "token", After: map[string]any{"revoked": n}})
 	}
 	return n, err
 }

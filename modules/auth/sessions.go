@@ -93,6 +93,9 @@ func (s *Service) EndSession(ctx context.Context, userID int64, id string) error
 	if n == 0 {
 		return ErrSessionNotFound
 	}
+	if u, err := s.store.userByID(ctx, userID); err == nil {
+		s.note(ctx, userID, u.Email, "session.end", clientOf(ctx), nil)
+	}
 	return nil
 }
 

@@ -34,6 +34,9 @@ func (s *Service) LoginSSO(ctx context.Context, id sso.Identity, j SSOJoin, cl C
 	if err == nil {
 		u := row.user()
 		tok, err := s.startSession(ctx, u, cl, "sso")
+		if err == nil {
+			s.note(ctx, u.ID, u.Email, "login.success", cl, map[string]any{"method": "sso", "issuer": id.Issuer})
+		}
 		return u, tok, err
 	}
 	if !errors.Is(err, ErrUserNotFound) {
@@ -73,5 +76,8 @@ func (s *Service) LoginSSO(ctx context.Context, id sso.Identity, j SSOJoin, cl C
 	}
 	s.log.Info("user created through single sign-on", "user_id", u.ID, "issuer", id.Issuer)
 	tok, err := s.startSession(ctx, u, cl, "sso")
+	if err == nil {
+		s.note(ctx, u.ID, u.Email, "login.success", cl, map[string]any{"method": "sso", "issuer": id.Issuer, "new_account": true})
+	}
 	return u, tok, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/twofactor"
 )
@@ -88,6 +89,7 @@ func (s *Service) ConfirmEnroll2FA(ctx context.Context, userID int64, code, keep
 		return nil, err
 	}
 	s.log.Info("two-factor login turned on", "user_id", userID)
+	s.note(ctx, userID, row.Email, "2fa.enable", clientOf(ctx), nil)
 	return plain, nil
 }
 
@@ -117,6 +119,7 @@ func (s *Service) Disable2FA(ctx context.Context, userID int64, password, code s
 		return err
 	}
 	s.log.Info("two-factor login turned off", "user_id", userID)
+	s.note(ctx, userID, row.Email, "2fa.disable", clientOf(ctx), nil)
 	return nil
 }
 
@@ -177,6 +180,7 @@ func (s *Service) CompleteLogin(ctx context.Context, challenge, code string, cl 
 	if err != nil {
 		s.hit(ctx, acct)
 		s.hit(ctx, addr)
+		s.note(ctx, row.ID, row.Email, "login.failure", cl, map[string]any{"reason": "wrong two-factor code"})
 		return User{}, "", err
 	}
 	if err := s.limiter.Reset(ctx, acct); err != nil {
@@ -184,6 +188,9 @@ func (s *Service) CompleteLogin(ctx context.Context, challenge, code string, cl 
 	}
 	u := row.user()
 	tok, err := s.startSession(ctx, u, cl, method)
+	if err == nil {
+		s.note(ctx, u.ID, u.Email, "login.success", cl, map[string]any{"method": method})
+	}
 	return u, tok, err
 }
 
@@ -196,4 +203,10 @@ func (s *Service) RecoveryCodesLeft(ctx context.Context, userID int64) (int, err
 	var hashes []string
 	_ = json.Unmarshal([]byte(row.RecoveryCodes), &hashes)
 	return len(hashes), nil
+}
+
+// clientOf is where the request in ctx comes from (its access value).
+func clientOf(ctx context.Context) Client {
+	a := access.From(ctx)
+	return Client{IP: a.Address, UserAgent: a.UserAgent}
 }

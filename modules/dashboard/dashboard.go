@@ -25,6 +25,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/betterstack/betterstack/modules/access"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/incident"
@@ -58,6 +59,7 @@ type Deps struct {
 	// where first-time SSO users go.
 	SSO     *sso.Provider
 	SSOJoin auth.SSOJoin
+	Audit   *audit.Service
 }
 
 // Config tunes the dashboard.

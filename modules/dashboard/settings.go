@@ -50,6 +50,7 @@ var settingsTabs = []settingsTab{
 	{"channels", "Channels", "/settings/channels", "Where alerts go: Slack, e-mail, PagerDuty, webhooks and more, with a delivery log."},
 	{"maintenance", "Maintenance", "/settings/maintenance", "Planned work: no incidents open and nothing is sent while a window is in force."},
 	{"members", "Members", "/settings/members", "The people in this workspace, their roles, invitations and the workspace's settings."},
+	{"audit", "Audit log", "/settings/audit", "Who changed what and when, and every login (admins and owners)."},
 	{"tokens", "API tokens", "/settings/tokens", "Credentials for scripts and the API, per workspace, read-only or read-write."},
 	{"account", "Account", "/settings/account", "Your password, two-factor login and signed-in sessions."},
 	{"regions", "Regions", "/settings/regions", "The regions your checks run from and their workers."},

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/web"
@@ -36,6 +36,7 @@ func (h *Handler) teamRoutes(g, p router) {
 	p.POST("/settings/account/2fa/confirm", h.twoFactorConfirm)
 	p.POST("/settings/account/2fa/disable", h.twoFactorDisable)
 	p.POST("/settings/sessions/:id/delete", h.sessionEnd)
+	p.GET("/settings/audit", h.auditShow)
 }
 
 func (h *Handler) workspaceSwitch(c echo.Context) error {
@@ -430,4 +431,39 @@ func (h *Handler) sessionEnd(c echo.Context) error {
 	return redirect(c, "/settings/account", "Session ended: that browser or app must log in again.")
 }
 
-var _ = strconv.Itoa
+// auditPage is the audit log tab: newest first, filtered by action prefix
+// or record key, paged by cursor.
+type auditPage struct {
+	settingsPage
+	Entries []audit.Entry
+	Action  string
+	Key     string
+	Next    string // the next page's URL, "" on the last
+	Error   string
+}
+
+func (h *Handler) auditShow(c echo.Context) error {
+	p := auditPage{settingsPage: h.settingsPage(c, "Audit log", "audit"), Action: c.QueryParam("action"), Key: c.QueryParam("key")}
+	page, err := h.deps.Audit.List(c.Request().Context(), server.WorkspaceID(c), audit.Filter{Action: p.Action, RecordKey: p.Key},
+		c.QueryParam("cursor"), 50)
+	if err != nil {
+		ae := apperr.As(err)
+		if ae == nil || (ae.Kind != apperr.BadRequest && ae.Kind != apperr.Invalid) {
+			return err
+		}
+		p.Error = sentence(ae.Message)
+		return h.r.Render(c, http.StatusUnprocessableEntity, "pages/settings_audit", p)
+	}
+	p.Entries = page.Entries
+	if page.NextCursor != "" {
+		q := url.Values{"cursor": {page.NextCursor}}
+		if p.Action != "" {
+			q.Set("action", p.Action)
+		}
+		if p.Key != "" {
+			q.Set("key", p.Key)
+		}
+		p.Next = "/settings/audit?" + q.Encode()
+	}
+	return h.r.Render(c, http.StatusOK, "pages/settings_audit", p)
+}
