@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -79,32 +80,38 @@ func (h *Handler) signup(c echo.Context) error {
 // authFailed re-renders the form with what went wrong and the email kept.
 // Unexpected errors go to the error page (and the log) as usual.
 func (h *Handler) authFailed(c echo.Context, page string, p authPage, err error) error {
+	status, msg, fields, ok := formFailure(c, err, apperr.Unauthorized, apperr.RateLimited, apperr.Conflict, apperr.Forbidden, apperr.Invalid)
+	if !ok {
+		return err
+	}
+	p.Error, p.Errors = msg, fields
+	if len(fields) == 0 {
+		p.Error = apperr.As(err).Message // as the service says it, lower-case
+	}
+	return h.r.Render(c, status, page, p)
+}
+
+// formFailure maps err, when its kind is one of kinds, to what a form page
+// shows: the status, the message (or "Please correct the fields below."
+// with the fields' messages), and Retry-After for a rate limit. ok false
+// sends err to the error page (not found, internal...).
+func formFailure(c echo.Context, err error, kinds ...apperr.Kind) (status int, msg string, fields map[string]string, ok bool) {
 	ae := apperr.As(err)
-	if ae == nil {
-		return err
+	if ae == nil || !slices.Contains(kinds, ae.Kind) {
+		return 0, "", nil, false
 	}
-	status := http.StatusUnprocessableEntity
-	switch ae.Kind {
-	case apperr.Unauthorized:
-		status = http.StatusUnauthorized
-	case apperr.RateLimited:
-		status = http.StatusTooManyRequests
-	case apperr.Conflict:
-		status = http.StatusConflict
-	case apperr.Forbidden:
-		status = http.StatusForbidden
-	case apperr.Invalid:
-	default:
-		return err
-	}
-	p.Error = ae.Message
-	if len(ae.Fields) > 0 {
-		p.Error, p.Errors = "Please correct the fields below.", ae.Fields
+	status = map[apperr.Kind]int{apperr.Unauthorized: http.StatusUnauthorized, apperr.RateLimited: http.StatusTooManyRequests,
+		apperr.Conflict: http.StatusConflict, apperr.Forbidden: http.StatusForbidden, apperr.NotFound: http.StatusNotFound}[ae.Kind]
+	if status == 0 {
+		status = http.StatusUnprocessableEntity
 	}
 	if ae.Kind == apperr.RateLimited && ae.RetryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(ae.RetryAfter.Seconds())+1))
 	}
-	return h.r.Render(c, status, page, p)
+	if len(ae.Fields) > 0 {
+		return status, "Please correct the fields below.", ae.Fields, true
+	}
+	return status, sentence(ae.Message), map[string]string{}, true
 }
 
 // logout ends the session on the server, not only the cookie: a copy of

@@ -141,24 +141,11 @@ func (h *Handler) inviteLink(c echo.Context, token string) string {
 // memberFormError shows a refused change on the members page (a field
 // error, a conflict such as the last owner, or a forbidden role change).
 func (h *Handler) memberFormError(c echo.Context, p membersPage, err error) error {
-	ae := apperr.As(err)
-	if ae == nil {
+	status, msg, fields, ok := formFailure(c, err, apperr.Invalid, apperr.Conflict, apperr.Forbidden)
+	if !ok {
 		return err
 	}
-	status := http.StatusUnprocessableEntity
-	switch ae.Kind {
-	case apperr.Invalid:
-	case apperr.Conflict:
-		status = http.StatusConflict
-	case apperr.Forbidden:
-		status = http.StatusForbidden
-	default:
-		return err
-	}
-	p.Error = sentence(ae.Message)
-	if len(ae.Fields) > 0 {
-		p.Error, p.Errors = "Please correct the fields below.", ae.Fields
-	}
+	p.Error, p.Errors = msg, fields
 	return h.r.Render(c, status, "pages/settings_members", p)
 }
 
@@ -300,28 +287,11 @@ func (h *Handler) inviteSignup(c echo.Context) error {
 func invitePageAuth(p invitePage) authPage { return p.authPage }
 
 func (h *Handler) inviteFailed(c echo.Context, p invitePage, err error) error {
-	ae := apperr.As(err)
-	if ae == nil {
+	status, msg, fields, ok := formFailure(c, err, apperr.Invalid, apperr.Conflict, apperr.Forbidden, apperr.NotFound, apperr.RateLimited)
+	if !ok {
 		return err
 	}
-	status := http.StatusUnprocessableEntity
-	switch ae.Kind {
-	case apperr.Conflict:
-		status = http.StatusConflict
-	case apperr.Forbidden:
-		status = http.StatusForbidden
-	case apperr.NotFound:
-		status = http.StatusNotFound
-	case apperr.RateLimited:
-		status = http.StatusTooManyRequests
-	case apperr.Invalid:
-	default:
-		return err
-	}
-	p.Error = sentence(ae.Message)
-	if len(ae.Fields) > 0 {
-		p.Error, p.Errors = "Please correct the fields below.", ae.Fields
-	}
+	p.Error, p.Errors = msg, fields
 	return h.r.Render(c, status, "pages/invite", p)
 }
 
@@ -394,26 +364,16 @@ func (h *Handler) twoFactorDisable(c echo.Context) error {
 }
 
 func (h *Handler) twoFactorFailed(c echo.Context, err error) error {
-	ae := apperr.As(err)
-	if ae == nil {
-		return err
-	}
-	status := http.StatusUnprocessableEntity
-	switch ae.Kind {
-	case apperr.Invalid:
-	case apperr.Conflict:
-		status = http.StatusConflict
-	case apperr.RateLimited:
-		status = http.StatusTooManyRequests
-	default:
+	status, msg, fields, ok := formFailure(c, err, apperr.Invalid, apperr.Conflict, apperr.RateLimited)
+	if !ok {
 		return err
 	}
 	p, perr := h.accountData(c)
 	if perr != nil {
 		return perr
 	}
-	p.TwoFAError = sentence(ae.Message)
-	for f, m := range ae.Fields {
+	p.TwoFAError = msg
+	for f, m := range fields {
 		p.TwoFAError = "The " + f + " " + m + "."
 	}
 	return h.r.Render(c, status, "pages/settings_account", p)
