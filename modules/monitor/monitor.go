@@ -386,6 +386,11 @@ func dedupe(list []string) []string {
 // check's and the envelope's invalid fields together.
 func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) error {
 	checkErr := in.apply(m, creating)
+	if checkErr == nil && !m.Scheduled() {
+		// A kind fed another way (heartbeat) reports one verdict per
+		// change from one place: it is confirmed by itself, in no region.
+		m.FailureThreshold, m.RecoveryThreshold, m.Quorum, m.Regions = 1, 1, 0, []string{}
+	}
 	err := m.Validate(minInterval)
 	if checkErr == nil && err == nil {
 		err = m.validateTimeoutFloor()
