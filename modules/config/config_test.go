@@ -158,6 +158,7 @@ func TestLoadEveryKey(t *testing.T) {
 		LoginMaxFails: 3, LoginWindow: 90 * time.Second, MinInterval: 45 * time.Second, MaxMonitors: 50, MaxChannels: 5, MaxStatusPages: 3, BlockPrivateTargets: &on,
 		AllowPrivateWebhooks: true, PublicURL: "https://status.example.com", ShutdownTimeout: 20 * time.Second,
 		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
+		PingMaxBody: 2048, PingRatePerToken: 10, PingRatePerAddress: 100,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -168,6 +169,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"login_max_failures": "3", "login_window": "90s", "min_interval": "45s", "max_monitors_per_account": "50", "max_channels_per_account": "5", "max_status_pages_per_account": "3", "block_private_targets": "true",
 		"allow_private_webhooks": "true", "public_url": "https://status.example.com", "shutdown_timeout": "20s",
 		"retention_ticks": "7d", "retention_rollups": "2400h",
+		"ping_max_body": "2048", "ping_rate_per_token": "10", "ping_rate_per_address": "100",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
