@@ -117,8 +117,8 @@ type Options struct {
 	// StatusPageCache overrides how long a status page's view is reused
 	// (negative: not at all, so a benchmark measures every render).
 	StatusPageCache time.Duration
-	// Now overrides the heartbeat service's clock (tests move it to a
-	// deadline instead of waiting for one).
+	// Now overrides the alerter's clock (heartbeat deadlines and the
+	// ingest's "now"): tests move it to a deadline instead of waiting.
 	Now func() time.Time
 }
 
@@ -210,7 +210,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			BaseBackoff: opts.NotifyBackoff}, log, a.Metrics)
 		a.Incidents = incident.New(a.DB, a.Channels, incident.Config{}, log)
 		a.Channels.SetTimeline(a.Incidents)
-		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
+		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg), Now: opts.Now}, log, a.Metrics)
 		a.SLA = sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{})
 		hbCfg := checkin.Config{PublicURL: cfg.PublicURL, MaxBody: cfg.PingMaxBody, Consumer: workerID(cfg), Now: opts.Now,
 			PerTokenPerMinute: orNone(cfg.PingRatePerToken), PerAddressPerMinute: orNone(cfg.PingRatePerAddress)}
