@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -215,4 +216,84 @@ func TestHeartbeatPingsEndToEnd(t *testing.T) {
 			t.Fatalf("incidents after the ping = %+v, want the one resolved", incs)
 		}
 	})
+}
+
+// TestPingCLIWrapsACommand: `betterstack ping TOKEN -- sh -c ...` pings
+// start, runs the command, pings its exit code with its output, and exits
+// with the command's own code; the monitor goes down for the failed run.
+func TestPingCLIWrapsACommand(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	app := MustApp(t, cfg)
+	base, _ := startApp(t, app)
+	c := signupClient(t, app, base, "cli@example.com")
+	id, url := c.createHeartbeat(`{"kind":"heartbeat","period":"1d","grace":"1h"}`)
+	token := url[strings.LastIndex(url, "/")+1:]
+	t.Setenv("BETTERSTACK_PUBLIC_URL", base)
+
+	r := runCLI(t, t.Context(), "", "ping", token, "--", "sh", "-c", "echo copying; echo disk full >&2; exit 3")
+	var ec exitCodeError
+	if !errors.As(r.err, &ec) || ec.code != 3 {
+		t.Fatalf("ping exited with %v, want the command's code 3 (stderr %s)", r.err, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "copying") || !strings.Contains(r.stderr, "disk full") {
+		t.Errorf("the command's output did not pass through: %q %q", r.stdout, r.stderr)
+	}
+	var ps []pingView
+	eventually(t, 10*time.Second, "start and exit pings stored", func() bool { ps = c.pings(id); return len(ps) == 2 })
+	if ps[0].Signal != "exit" || ps[0].ExitCode != 3 || !strings.Contains(ps[0].Body, "disk full") || ps[1].Signal != "start" ||
+		ps[0].RunID == "" || ps[0].RunID != ps[1].RunID {
+		t.Fatalf("pings = %+v", ps)
+	}
+	eventually(t, 10*time.Second, "monitor down for the failed run", func() bool { return c.monitorStatus(id) == "down" })
+
+	if r := runCLI(t, t.Context(), "", "ping", url, "--", "true"); r.err != nil {
+		t.Fatalf("ping -- true: %v", r.err)
+	}
+	eventually(t, 10*time.Second, "monitor up after a good run", func() bool { return c.monitorStatus(id) == "up" })
+}
+
+// TestPingRateLimits: past the per-token limit a ping URL is answered 429
+// with Retry-After and a sentence naming the limit; another token still
+// works until the per-address limit, which names itself.
+func TestPingRateLimits(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	// Bursts of a quarter minute: 2 pings at once per token, 4 per address.
+	cfg.PingRatePerToken, cfg.PingRatePerAddress = 4, 12
+	app := MustApp(t, cfg)
+	tok := mustSignup(t, app, "limits@example.com")
+	var urls []string
+	for i := range 2 {
+		r := do(t, app, "POST", "/api/v1/monitors", tok, fmt.Sprintf(`{"name":"job %d","check":{"kind":"heartbeat","period":"1h","grace":"5m"},"interval_seconds":60}`, i))
+		var m struct{ ID int64 }
+		r.JSON(t, &m)
+		r = do(t, app, "POST", fmt.Sprintf("/api/v1/monitors/%d/ping-token", m.ID), tok, "")
+		var out struct {
+			PingURL string `json:"ping_url"`
+		}
+		r.JSON(t, &out)
+		urls = append(urls, out.PingURL[strings.Index(out.PingURL, "/ping/"):])
+	}
+	codes := func(path string, n int) []int {
+		var out []int
+		for range n {
+			out = append(out, do(t, app, "GET", path, "", "").Status)
+		}
+		return out
+	}
+	got := codes(urls[0], 3)
+	if fmt.Sprint(got) != "[200 200 429]" {
+		t.Fatalf("per-token limit: %v, want [200 200 429]", got)
+	}
+	r := do(t, app, "GET", urls[0], "", "")
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "too many pings for this ping URL: at most 4 a minute") {
+		t.Fatalf("429 answer: %d %v %q", r.Status, r.Header, r.Body)
+	}
+	// The address has made its 4 requests: a second token's ping is
+	// refused by the address limit.
+	r = do(t, app, "GET", urls[1], "", "")
+	if r.Status != 429 || !strings.Contains(r.Body, "too many pings from this address") {
+		t.Fatalf("per-address limit: %d %q", r.Status, r.Body)
+	}
 }
