@@ -322,7 +322,7 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin, PublicURL: strings.TrimRight(a.Cfg.PublicURL, "/")},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
-			SLA: a.SLA, StatusPages: a.StatusPages},
+			SLA: a.SLA, StatusPages: a.StatusPages, Heartbeats: a.Checkins},
 		a.renderer, a.Log)
 	a.dashboard.Register(e)
 	statuspage.RegisterWeb(e, a.StatusPages, a.renderer, a.Log)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -295,5 +296,49 @@ func TestPingRateLimits(t *testing.T) {
 	r = do(t, app, "GET", urls[1], "", "")
 	if r.Status != 429 || !strings.Contains(r.Body, "too many pings from this address") {
 		t.Fatalf("per-address limit: %d %q", r.Status, r.Body)
+	}
+}
+
+// TestHeartbeatMonitorPage: the dashboard page of a cron heartbeat shows
+// its ping URL with curl, crontab and betterstack ping lines, the next five
+// expected times in its zone, and the log of pings and runs.
+func TestHeartbeatMonitorPage(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	app := MustApp(t, cfg)
+	startApp(t, app)
+	b := mustWebSignup(t, app, "page@example.com")
+	r := b.post("/monitors/new", url.Values{"kind": {"heartbeat"}, "name": {"nightly"}, "interval_seconds": {"60"},
+		"check.cron": {"30 2 * * *"}, "check.tz": {"Europe/Berlin"}, "check.grace": {"30m"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	loc := r.Header.Get("Location")
+	page := b.get(loc)
+	for _, want := range []string{"/ping/", "curl -fsS", "CRON_TZ=Europe/Berlin", "30 2 * * * /usr/local/bin/backup.sh", "betterstack ping http",
+		"Next expected (Europe/Berlin)", "02:30 CE", "No pings yet."} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("heartbeat page lacks %q", want)
+		}
+	}
+	i := strings.Index(page.Body, `<code class="ping-url">`)
+	if i < 0 {
+		t.Fatal("no ping URL on the page")
+	}
+	pingURL := page.Body[i+len(`<code class="ping-url">`):]
+	pingURL = pingURL[:strings.Index(pingURL, "<")]
+	pingPath := pingURL[strings.Index(pingURL, "/ping/"):]
+	if r := do(t, app, "POST", pingPath+"/start?rid=a", "", ""); r.Status != 200 {
+		t.Fatalf("start: %d", r.Status)
+	}
+	if r := do(t, app, "POST", pingPath+"/0?rid=a", "", "all 42 tables dumped"); r.Status != 200 {
+		t.Fatalf("end: %d", r.Status)
+	}
+	eventually(t, 10*time.Second, "the page shows the run", func() bool {
+		page = b.get(loc)
+		return strings.Contains(page.Body, "all 42 tables dumped") && strings.Contains(page.Body, "<td>OK</td>")
+	})
+	if strings.Count(page.Body, "02:30 CE") != 5 {
+		t.Errorf("want five expected times at 02:30 Berlin time")
 	}
 }

@@ -53,6 +53,7 @@ type Deps struct {
 	Regions     regionLister
 	SLA         *sla.Service
 	StatusPages *statuspage.Service
+	Heartbeats  heartbeatReader // nil: heartbeat pages show no ping log
 }
 
 // Config tunes the dashboard.
