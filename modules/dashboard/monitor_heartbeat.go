@@ -153,4 +153,3 @@ func signalOf(w string) heartbeat.Signal {
 	}
 	return 0
 }
-
