@@ -242,6 +242,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	a.buildPipeline(opts)
 	if cfg.HasRole(config.RoleAPI) {
 		a.registerAPI(a.HTTP.Echo())
+		a.runners = append(a.runners, runner{name: "heartbeat ping publisher", run: a.Checkins.RunPublisher})
 	}
 	if cfg.HasRole(config.RoleDashboard) {
 		a.registerDashboard(a.HTTP.Echo())

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,6 +65,9 @@ type Service struct {
 	perAddr  *limiter
 	judging  sync.Mutex // SQLite: one judgement at a time in the one process
 
+	pubCh      chan pubReq // pings waiting for RunPublisher
+	pubRunning atomic.Bool
+
 	accepted, limited, unknown prometheus.Counter
 	stored, reported           prometheus.Counter
 }
@@ -103,6 +107,7 @@ func New(db *database.DB, q publisher, results resultStore, cfg Config, log *slo
 		return prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_heartbeat_" + name, Help: help})
 	}
 	s := &Service{cfg: cfg, store: &store{db: db}, queue: q, results: results, log: log.With("module", "checkin"),
+		pubCh:  make(chan pubReq, 4*publishBatch),
 		tokens: newTokenCache(), perToken: newLimiter(cfg.PerTokenPerMinute), perAddr: newLimiter(cfg.PerAddressPerMinute),
 		accepted: counter("pings_accepted_total", "Pings accepted and queued."),
 		limited:  counter("pings_limited_total", "Pings refused by a rate limit."),
@@ -175,7 +180,7 @@ func (s *Service) Accept(ctx context.Context, r Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.queue.PublishPings(ctx, [][]byte{b}); err != nil {
+	if err := s.publish(ctx, b); err != nil {
 		s.log.Error("queue a ping", "monitor_id", monitorID, "err", err)
 		return ErrUnavailable
 	}
