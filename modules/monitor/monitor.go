@@ -7,7 +7,9 @@
 // with its one-line target beside it for lists and search). This package
 // never looks inside a spec except through the probe registry: decoding it
 // strictly over the kind's defaults (or the stored settings, on update) and
-// validating it, so a new kind needs nothing here.
+// validating it, so a new kind needs nothing here. A kind that is not
+// scheduled (heartbeat) is fed its results from one place, so its monitors
+// are confirmed by themselves: thresholds 1, no regions, no quorum.
 //
 // Data enters through the API and dashboard (Create, Update, Pause, Resume,
 // CheckNow, Delete) and leaves to them (Get, List, Overview) and to the
