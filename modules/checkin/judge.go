@@ -164,7 +164,7 @@ func (s *Service) DecideOnce(ctx context.Context) (time.Time, error) {
 	}
 	now := s.now()
 	round := func() error {
-		for {
+		for range 100 { // 50,000 monitors a round; the next round takes the rest
 			ids, err := s.store.due(ctx, now, 500)
 			if err != nil {
 				return err
@@ -178,6 +178,7 @@ func (s *Service) DecideOnce(ctx context.Context) (time.Time, error) {
 				return nil
 			}
 		}
+		return nil
 	}
 	if s.store.db.Dialect == database.Postgres {
 		// The advisory lock lives as long as this transaction: one round
