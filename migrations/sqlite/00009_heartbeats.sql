@@ -3,7 +3,8 @@
 -- token itself is derived from a server key and token_salt, never stored),
 -- the verdict last reported as a check result (status) and that result's
 -- time (reported_at: the next must be later), and the next deadline, when
--- the decider wakes for it. heartbeat_pings is the ping log; ping_id is
+-- the decider wakes for it; paused and watch_from: a monitor seen paused
+-- starts its schedule again when resumed (pings before are history). heartbeat_pings is the ping log; ping_id is
 -- given when the api accepts a ping, so a redelivered ping is stored once.
 -- (00008 is the audit log, written on another branch.)
 -- +goose Up
@@ -14,6 +15,8 @@ CREATE TABLE heartbeat_monitors (
     status         TEXT NOT NULL DEFAULT 'pending',
     reported_at    DATETIME,
     next_deadline  DATETIME,
+    paused         BOOLEAN NOT NULL DEFAULT 0,
+    watch_from     DATETIME,
     updated_at     DATETIME NOT NULL
 );
 CREATE UNIQUE INDEX heartbeat_monitors_token ON heartbeat_monitors (token_hash);

@@ -55,6 +55,13 @@
 // deadline has passed, so a deadline is acted on within a second of
 // passing, by one process.
 //
+// # Pause
+//
+// A paused heartbeat expects nothing; its pings are still stored. When it
+// is resumed its schedule starts again at the resume, as for a new
+// monitor, so the time paused is not a missed run (pings from before the
+// resume stay in the log but no longer count).
+//
 // # Abuse
 //
 // Per-token and per-source-address limits (token buckets per api process,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -223,9 +224,20 @@ func (s *Service) judge(tx *gorm.DB, monitorID int64, now time.Time) error {
 		return err
 	}
 	row.UpdatedAt = now
-	if !ok || m.Kind != "heartbeat" || m.Paused {
+	if !ok || m.Kind != "heartbeat" {
 		row.NextDeadline = nil // nothing to wait for; an edit or a ping makes it due again
 		return s.store.saveVerdict(tx, row)
+	}
+	if m.Paused {
+		// Nothing is expected while paused; the next verdict after the
+		// resume is reported whatever it is (the monitor shows paused).
+		row.Paused, row.Status, row.NextDeadline = true, string(heartbeat.Pending), nil
+		return s.store.saveVerdict(tx, row)
+	}
+	if row.Paused {
+		// Resumed: the schedule starts again now, as for a new monitor,
+		// so the time paused is not a missed run.
+		row.Paused, row.WatchFrom = false, &now
 	}
 	sched, err := scheduleOf(m.CheckSpec)
 	if err != nil {
@@ -237,11 +249,16 @@ func (s *Service) judge(tx *gorm.DB, monitorID int64, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	created := m.CreatedAt.UTC()
+	if row.WatchFrom != nil && row.WatchFrom.After(created) {
+		created = row.WatchFrom.UTC()
+		pings = slices.DeleteFunc(pings, func(p Ping) bool { return p.At.Before(created) })
+	}
 	hp := make([]heartbeat.Ping, len(pings))
 	for i, p := range pings {
 		hp[i] = p.heartbeat()
 	}
-	v := heartbeat.Evaluate(sched, m.CreatedAt.UTC(), hp, now)
+	v := heartbeat.Evaluate(sched, created, hp, now)
 	row.NextDeadline = nil
 	if !v.NextDeadline.IsZero() {
 		d := v.NextDeadline.UTC()

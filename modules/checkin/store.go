@@ -27,6 +27,8 @@ type hbRow struct {
 	Status       string
 	ReportedAt   *time.Time
 	NextDeadline *time.Time
+	Paused       bool       // the monitor was paused when last judged
+	WatchFrom    *time.Time // the schedule counts from here (the last resume); nil: from creation
 	UpdatedAt    time.Time
 }
 
@@ -109,7 +111,8 @@ func (s *store) missing(ctx context.Context) ([]int64, error) {
 func (s *store) due(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	var ids []int64
 	err := s.db.WithContext(ctx).Raw(`SELECT h.monitor_id FROM heartbeat_monitors h JOIN monitors m ON m.id = h.monitor_id
-		WHERE NOT m.paused AND (h.next_deadline <= ? OR m.updated_at > h.updated_at)
+		WHERE (NOT m.paused AND (h.next_deadline <= ? OR m.updated_at > h.updated_at OR h.paused))
+			OR (m.paused AND NOT h.paused)
 		ORDER BY h.next_deadline LIMIT ?`, now, limit).Scan(&ids).Error
 	return ids, err
 }
@@ -213,6 +216,7 @@ func (s *store) lockRow(tx *gorm.DB, monitorID int64) (hbRow, bool, error) {
 func (s *store) saveVerdict(tx *gorm.DB, r hbRow) error {
 	return tx.Model(&hbRow{}).Where("monitor_id = ?", r.MonitorID).Updates(map[string]any{
 		"status": r.Status, "reported_at": r.ReportedAt, "next_deadline": r.NextDeadline, "updated_at": r.UpdatedAt,
+		"paused": r.Paused, "watch_from": r.WatchFrom,
 	}).Error
 }
 

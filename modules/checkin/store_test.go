@@ -23,6 +23,11 @@ func (r *results) Store(_ context.Context, rs []queue.Result) error {
 }
 
 func newTestService(t *testing.T, db *database.DB, clk func() time.Time) (*Service, *results, int64) {
+	s, res, m, _, _ := newTestRig(t, db, clk)
+	return s, res, m
+}
+
+func newTestRig(t *testing.T, db *database.DB, clk func() time.Time) (*Service, *results, int64, *monitor.Service, int64) {
 	t.Helper()
 	var user int64
 	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('hb@example.com', 'x') RETURNING id").Scan(&user).Error; err != nil {
@@ -39,7 +44,7 @@ func newTestService(t *testing.T, db *database.DB, clk func() time.Time) (*Servi
 	}
 	res := &results{}
 	s := New(db, queue.NewMemory(queue.Config{}), res, Config{Key: KeyFrom([]byte("k")), Now: clk}, log, nil)
-	return s, res, m.ID
+	return s, res, m.ID, mons, ws
 }
 
 // TestIngestIsIdempotentAndJudges: on both databases, a ping delivered
@@ -92,5 +97,43 @@ func TestIngestIsIdempotentAndJudges(t *testing.T) {
 				t.Fatalf("reported %+v, want one late result dated at the deadline %v", res.got, deadline)
 			}
 		})
+	}
+}
+
+// TestPausedTimeIsNotAMissedRun: a heartbeat paused past its deadline and
+// resumed is not late at the resume; its schedule starts again then.
+func TestPausedTimeIsNotAMissedRun(t *testing.T) {
+	db := testenv.MustDatabase(t, "sqlite")
+	t0 := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+	now := t0
+	clk := func() time.Time { return now }
+	s, res, id, mons, ws := newTestRig(t, db, clk)
+	ctx := t.Context()
+	decide := func() {
+		t.Helper()
+		if _, err := s.DecideOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decide()
+	now = t0.Add(10 * time.Minute)
+	if _, err := mons.Pause(ctx, ws, id); err != nil {
+		t.Fatal(err)
+	}
+	decide()
+	now = t0.Add(5 * time.Hour) // four deadlines while paused
+	decide()
+	if _, err := mons.Resume(ctx, ws, id); err != nil {
+		t.Fatal(err)
+	}
+	decide()
+	if len(res.got) != 0 {
+		t.Fatalf("reported %+v for the time paused", res.got)
+	}
+	resumed := now
+	now = resumed.Add(time.Hour + 5*time.Minute + time.Second)
+	decide()
+	if len(res.got) != 1 || res.got[0].Result.ErrorClass != probe.ClassLate || !res.got[0].ScheduledAt.Equal(resumed.Add(time.Hour+5*time.Minute)) {
+		t.Fatalf("reported %+v, want late one period and grace after the resume", res.got)
 	}
 }
