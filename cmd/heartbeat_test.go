@@ -342,3 +342,22 @@ func TestHeartbeatMonitorPage(t *testing.T) {
 		t.Errorf("want five expected times at 02:30 Berlin time")
 	}
 }
+
+// TestPingBodyOverTheServerLimitIsTruncated: a 2 MB POST (over the 1 MiB
+// every other route refuses with 413) is accepted and kept truncated.
+func TestPingBodyOverTheServerLimitIsTruncated(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	app := MustApp(t, cfg)
+	base, _ := startApp(t, app)
+	c := signupClient(t, app, base, "big@example.com")
+	id, url := c.createHeartbeat(`{"kind":"heartbeat","period":"1h","grace":"5m"}`)
+	if st, body, _ := sendPing(t, "POST", url+"/log", strings.Repeat("y", 2<<20)); st != 200 {
+		t.Fatalf("2 MB ping: %d %s", st, body)
+	}
+	var ps []pingView
+	eventually(t, 10*time.Second, "the ping stored", func() bool { ps = c.pings(id); return len(ps) == 1 })
+	if !ps[0].BodyTruncated || len(ps[0].Body) != 100<<10 {
+		t.Fatalf("stored body of %d bytes, truncated=%v; want the first 100 KB", len(ps[0].Body), ps[0].BodyTruncated)
+	}
+}
