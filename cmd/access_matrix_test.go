@@ -19,6 +19,8 @@ var publicRoutes = map[string]bool{
 	"POST /api/v1/auth/accept-invitation": true, "GET /api/v1/public/status-pages/:slug": true,
 	"GET /login": true, "POST /login": true, "POST /login/2fa": true, "GET /invite/:token": true, "GET /login/sso": true, "GET /login/sso/callback": true, "POST /invite/:token/signup": true, "GET /signup": true, "POST /signup": true,
 	"GET /status/:slug": true, "HEAD /status/:slug": true, "GET /status/:slug/feed.atom": true, "POST /status/:slug/login": true,
+	"GET /ping/:token": true, "HEAD /ping/:token": true, "POST /ping/:token": true,
+	"GET /ping/:token/:signal": true, "HEAD /ping/:token/:signal": true, "POST /ping/:token/:signal": true,
 	"GET /badge/:token/status.svg": true, "GET /badge/:token/uptime.svg": true, "GET /badge/:token/response-time.svg": true,
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/channel"
+	"github.com/betterstack/betterstack/modules/checkin"
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/dashboard"
 	"github.com/betterstack/betterstack/modules/database"
@@ -60,6 +61,10 @@ type pipelineQueue interface {
 	Leave(ctx context.Context, region, workerID string) error
 	Regions(ctx context.Context, liveWithin time.Duration) ([]queue.Region, error)
 	Ping(ctx context.Context) error
+	PublishPings(ctx context.Context, payloads [][]byte) error
+	ReadPings(ctx context.Context, consumer string, count int, block time.Duration) ([]queue.PingDelivery, error)
+	ClaimPings(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]queue.PingDelivery, error)
+	AckPings(ctx context.Context, ids ...string) error
 }
 
 var (
@@ -89,6 +94,7 @@ type App struct {
 	SLA         *sla.Service
 	Audit       *audit.Service
 	StatusPages *statuspage.Service
+	Checkins    *checkin.Service
 	Pusher      *pusher.Pusher
 	Worker      *worker.Worker
 
@@ -118,6 +124,9 @@ type Options struct {
 	// StatusPageCache overrides how long a status page's view is reused
 	// (negative: not at all, so a benchmark measures every render).
 	StatusPageCache time.Duration
+	// Now overrides the alerter's clock (heartbeat deadlines and the
+	// ingest's "now"): tests move it to a deadline instead of waiting.
+	Now func() time.Time
 }
 
 // NewApp validates cfg, connects to what the roles need and builds every
@@ -218,9 +227,21 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			BaseBackoff: opts.NotifyBackoff}, log, a.Metrics)
 		a.Incidents = incident.New(a.DB, a.Channels, incident.Config{}, log)
 		a.Channels.SetTimeline(a.Incidents)
-		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg)}, log, a.Metrics)
+		a.Ticks = tick.New(a.DB, a.Incidents, tick.Config{Consumer: workerID(cfg), Now: opts.Now}, log, a.Metrics)
 		a.SLA = sla.New(a.Incidents, a.Ticks, a.Monitors, sla.Config{})
 		a.Audit = audit.New(a.DB, audit.Config{})
+		hbCfg := checkin.Config{PublicURL: cfg.PublicURL, MaxBody: cfg.PingMaxBody, Consumer: workerID(cfg), Now: opts.Now,
+			PerTokenPerMinute: orNone(cfg.PingRatePerToken), PerAddressPerMinute: orNone(cfg.PingRatePerAddress)}
+		if cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard) {
+			// Tokens are derived from the server secret; an alerter alone
+			// has none and leaves new monitors' tokens to the api.
+			secret, err := jwtSecret(cfg)
+			if err != nil {
+				return nil, err
+			}
+			hbCfg.Key = checkin.KeyFrom(secret)
+		}
+		a.Checkins = checkin.New(a.DB, a.Queue, a.Ticks, hbCfg, log, a.Metrics)
 	}
 	if a.Auth != nil {
 		secret, err := jwtSecret(cfg)
@@ -244,6 +265,7 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 	}
 	if cfg.HasRole(config.RoleAPI) {
 		a.registerAPI(a.HTTP.Echo())
+		a.runners = append(a.runners, runner{name: "heartbeat ping publisher", run: a.Checkins.RunPublisher})
 	}
 	if cfg.HasRole(config.RoleDashboard) {
 		a.registerDashboard(a.HTTP.Echo())
@@ -282,6 +304,8 @@ func (a *App) buildPipeline(opts Options) {
 			runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }},
 			runner{name: "silence", run: func(ctx context.Context) error { return a.Ticks.RunSweep(ctx, 10*time.Second) }},
 			runner{name: "notifications", run: a.Channels.Run},
+			runner{name: "heartbeat pings", run: func(ctx context.Context) error { return a.Checkins.RunIngest(ctx, a.Queue) }},
+			runner{name: "heartbeat decider", run: a.Checkins.RunDecider},
 			runner{name: "reminders", run: func(ctx context.Context) error { return a.Incidents.RunReminders(ctx, 15*time.Second) }},
 			runner{name: "retention", run: func(ctx context.Context) error {
 				return a.Ticks.RunRetention(ctx, tick.Retention{Ticks: cfg.RetentionTicks, Rollups: cfg.RetentionRollups}, time.Hour)
@@ -308,6 +332,16 @@ func (a *App) registerAPI(e *echo.Echo) {
 	channel.RegisterAPI(private, a.Channels)
 	worker.RegisterAPI(private, a.Queue, liveWithin)
 	statuspage.RegisterAPI(public, private, a.StatusPages)
+	checkin.RegisterAPI(private, a.Checkins, a.Monitors)
+	checkin.RegisterPing(e, a.Checkins)
+}
+
+// orNone turns the config's 0 (no limit) into checkin's "none" (negative).
+func orNone(perMinute int) int {
+	if perMinute == 0 {
+		return -1
+	}
+	return perMinute
 }
 
 func (a *App) registerDashboard(e *echo.Echo) {
@@ -318,7 +352,7 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin, PublicURL: strings.TrimRight(a.Cfg.PublicURL, "/")},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
-			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso, Audit: a.Audit,
+			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso, Audit: a.Audit, Heartbeats: a.Checkins,
 			SSOJoin: auth.SSOJoin{Workspace: a.Cfg.SSOWorkspace, Role: access.Role(a.Cfg.SSORole)}},
 		a.renderer, a.Log)
 	a.dashboard.Register(e)

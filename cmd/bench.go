@@ -63,7 +63,7 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
 	fl.StringVar(&f.kind, "kind", "http", "what each monitor checks: http, http-conditions (three conditions on the JSON answer) or tcp (a connect to the target's port)")
-	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd(), newBenchWebCmd())
+	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd(), newBenchWebCmd(), newBenchPingsCmd())
 	return cmd
 }
 

@@ -32,6 +32,10 @@ func Execute() int {
 	defer stop()
 	root := newRootCmd()
 	if err := root.ExecuteContext(ctx); err != nil {
+		var ec exitCodeError
+		if errors.As(err, &ec) {
+			return ec.code // a wrapped command's own exit code
+		}
 		fmt.Fprintln(root.ErrOrStderr(), "betterstack:", err)
 		return 1
 	}
@@ -57,6 +61,7 @@ func newRootCmd() *cobra.Command {
 		newVersionCmd(),
 		newCheckCmd(),
 		newBenchCmd(),
+		newPingCmd(g),
 	)
 	return root
 }

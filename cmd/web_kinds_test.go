@@ -28,12 +28,13 @@ func TestWebMonitorFormEveryKind(t *testing.T) {
 			}
 		}
 		settings := map[string]url.Values{
-			"http":   {"check.url": {"https://shop.example/health"}, "check.method": {"GET"}, "check.expected_status": {"2xx"}},
-			"tcp":    {"check.host": {"db.example"}, "check.port": {"5432"}, "check.expect": {"+PONG"}},
-			"dns":    {"check.name": {"example.org"}, "check.record_type": {"MX"}, "check.expected": {"10 mx.example.org"}},
-			"icmp":   {"check.host": {"gw.example"}, "check.count": {"3"}},
-			"tls":    {"check.host": {"shop.example"}, "check.port": {"443"}, "check.degraded_days": {"21"}},
-			"domain": {"check.name": {"example.org"}, "check.down_days": {"10"}},
+			"http":      {"check.url": {"https://shop.example/health"}, "check.method": {"GET"}, "check.expected_status": {"2xx"}},
+			"tcp":       {"check.host": {"db.example"}, "check.port": {"5432"}, "check.expect": {"+PONG"}},
+			"dns":       {"check.name": {"example.org"}, "check.record_type": {"MX"}, "check.expected": {"10 mx.example.org"}},
+			"icmp":      {"check.host": {"gw.example"}, "check.count": {"3"}},
+			"tls":       {"check.host": {"shop.example"}, "check.port": {"443"}, "check.degraded_days": {"21"}},
+			"domain":    {"check.name": {"example.org"}, "check.down_days": {"10"}},
+			"heartbeat": {"check.cron": {"0 3 * * *"}, "check.tz": {"Europe/Berlin"}, "check.grace": {"15m"}},
 		}
 		if len(settings) != len(probe.Kinds()) {
 			t.Fatalf("the test covers %d kinds, the registry has %d", len(settings), len(probe.Kinds()))

@@ -57,6 +57,8 @@ var Routes = map[string]Action{
 	"POST /api/v1/monitors/:id/badge":        Edit,
 	"GET /api/v1/monitors/:id/badge":         Read,
 	"DELETE /api/v1/monitors/:id/badge":      Edit,
+	"GET /api/v1/monitors/:id/pings":         Read,
+	"POST /api/v1/monitors/:id/ping-token":   Edit,
 	"GET /api/v1/regions":                    Read,
 	"GET /api/v1/incidents":                  Read,
 	"GET /api/v1/incidents/:id":              Read,

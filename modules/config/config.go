@@ -74,6 +74,10 @@ type Config struct {
 	AllowPrivateWebhooks bool   `key:"allow_private_webhooks" help:"let notifications reach private, loopback and link-local addresses (off: only public ones)"`
 	PublicURL            string `key:"public_url" help:"the dashboard's public base URL, used for links in notifications (e.g. https://status.example.com)"`
 
+	PingMaxBody        int `key:"ping_max_body" help:"bytes of a heartbeat ping's POST body kept (more is truncated, never refused)"`
+	PingRatePerToken   int `key:"ping_rate_per_token" help:"heartbeat pings a minute per ping URL before 429 (0: no limit)"`
+	PingRatePerAddress int `key:"ping_rate_per_address" help:"heartbeat pings a minute per client address before 429 (0: no limit)"`
+
 	RetentionTicks   time.Duration `key:"retention_ticks" help:"how long raw check results are kept (e.g. 30d)"`
 	RetentionRollups time.Duration `key:"retention_rollups" help:"how long hourly and daily rollups are kept (e.g. 400d); incidents are kept forever"`
 
@@ -83,27 +87,30 @@ type Config struct {
 // Defaults returns the settings used when nothing is configured.
 func Defaults() Config {
 	return Config{
-		DataDir:          "./data",
-		HTTPAddr:         ":8080",
-		LogFormat:        "text",
-		LogLevel:         "info",
-		Roles:            []string{"all"},
-		Region:           "local",
-		DatabaseMaxConns: 20,
-		RedisPrefix:      "bs:",
-		JWTTTL:           24 * time.Hour,
-		LoginMaxFails:    10,
-		LoginWindow:      15 * time.Minute,
-		SSORole:          "viewer",
-		AuditRetention:   365 * 24 * time.Hour,
-		MinInterval:      10 * time.Second,
-		MaxMonitors:      1000,
-		MaxChannels:      50,
-		MaxStatusPages:   20,
-		MaxAPIRequests:   1200,
-		RetentionTicks:   30 * 24 * time.Hour,
-		RetentionRollups: 400 * 24 * time.Hour,
-		ShutdownTimeout:  15 * time.Second,
+		DataDir:            "./data",
+		HTTPAddr:           ":8080",
+		LogFormat:          "text",
+		LogLevel:           "info",
+		Roles:              []string{"all"},
+		Region:             "local",
+		DatabaseMaxConns:   20,
+		RedisPrefix:        "bs:",
+		JWTTTL:             24 * time.Hour,
+		LoginMaxFails:      10,
+		LoginWindow:        15 * time.Minute,
+		SSORole:            "viewer",
+		AuditRetention:     365 * 24 * time.Hour,
+		MinInterval:        10 * time.Second,
+		MaxMonitors:        1000,
+		MaxChannels:        50,
+		MaxStatusPages:     20,
+		MaxAPIRequests:     1200,
+		PingMaxBody:        100 << 10,
+		PingRatePerToken:   60,
+		PingRatePerAddress: 600,
+		RetentionTicks:     30 * 24 * time.Hour,
+		RetentionRollups:   400 * 24 * time.Hour,
+		ShutdownTimeout:    15 * time.Second,
 	}
 }
 
@@ -364,6 +371,17 @@ func (c Config) Validate() error {
 		key string
 		n   int
 	}{{"max_monitors_per_account", c.MaxMonitors}, {"max_channels_per_account", c.MaxChannels}, {"max_status_pages_per_account", c.MaxStatusPages}} {
+		if q.n < 0 {
+			bad(q.key, "must be 0 (no limit) or more")
+		}
+	}
+	if c.PingMaxBody < 1 || c.PingMaxBody > 10<<20 {
+		bad("ping_max_body", "must be from 1 byte to 10 MiB")
+	}
+	for _, q := range []struct {
+		key string
+		n   int
+	}{{"ping_rate_per_token", c.PingRatePerToken}, {"ping_rate_per_address", c.PingRatePerAddress}} {
 		if q.n < 0 {
 			bad(q.key, "must be 0 (no limit) or more")
 		}

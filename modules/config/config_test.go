@@ -160,6 +160,7 @@ func TestLoadEveryKey(t *testing.T) {
 		RetentionTicks: 7 * 24 * time.Hour, RetentionRollups: 2400 * time.Hour,
 		SSOIssuer: "https://id.example.com", SSOClientID: "bs", SSOClientSecret: "sso-secret", SSOAllowedDomains: []string{"example.com", "example.org"},
 		SSOWorkspace: "acme", SSORole: "editor", AuditRetention: 90 * 24 * time.Hour, MaxAPIRequests: 30,
+		PingMaxBody: 2048, PingRatePerToken: 10, PingRatePerAddress: 100,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -172,6 +173,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"retention_ticks": "7d", "retention_rollups": "2400h",
 		"sso_issuer": "https://id.example.com", "sso_client_id": "bs", "sso_client_secret": "sso-secret", "sso_allowed_domains": "example.com,example.org",
 		"sso_workspace": "acme", "sso_role": "editor", "audit_retention": "90d", "max_api_requests_per_minute": "30",
+		"ping_max_body": "2048", "ping_rate_per_token": "10", "ping_rate_per_address": "100",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))

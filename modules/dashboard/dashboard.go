@@ -57,9 +57,10 @@ type Deps struct {
 	StatusPages *statuspage.Service
 	// SSO is the OpenID Connect login, nil when not configured; SSOJoin is
 	// where first-time SSO users go.
-	SSO     *sso.Provider
-	SSOJoin auth.SSOJoin
-	Audit   *audit.Service
+	SSO        *sso.Provider
+	SSOJoin    auth.SSOJoin
+	Audit      *audit.Service
+	Heartbeats heartbeatReader // nil: heartbeat pages show no ping log
 }
 
 // Config tunes the dashboard.

@@ -51,6 +51,7 @@ type detailPage struct {
 	Regions   []tick.RegionView
 	Checks    []checkRow
 	Incidents []incident.Incident
+	HB        *heartbeatView // heartbeat monitors only
 }
 
 // checkRow is one line of the recent checks table.
@@ -94,6 +95,9 @@ func (h *Handler) monitorDetail(c echo.Context) error {
 		p.Ranges = append(p.Ranges, rangeTab{Label: r.Key, Href: "/monitors/" + strconv.FormatInt(id, 10) + "?range=" + r.Key, Current: r == rng})
 	}
 	if err := h.fillDetail(ctx, uid, &p, rng); err != nil {
+		return err
+	}
+	if p.HB, err = h.fillHeartbeat(c, m); err != nil {
 		return err
 	}
 	return h.r.Render(c, http.StatusOK, "pages/monitor", p)

@@ -6,7 +6,8 @@
 // request path by ParseSignal) and the current time; it leaves as a Verdict
 // (Evaluate), the expected times (Schedule.NextN) and the run list (Runs).
 // client.go is the other end of the wire: RunAndReport wraps a command and
-// pings for it.
+// pings for it. Package checkin does the I/O around these decisions: the
+// ping URL, the ping log, the queue, the one decider and the results.
 //
 // # Signals
 //

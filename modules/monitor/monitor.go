@@ -7,7 +7,9 @@
 // with its one-line target beside it for lists and search). This package
 // never looks inside a spec except through the probe registry: decoding it
 // strictly over the kind's defaults (or the stored settings, on update) and
-// validating it, so a new kind needs nothing here.
+// validating it, so a new kind needs nothing here. A kind that is not
+// scheduled (heartbeat) is fed its results from one place, so its monitors
+// are confirmed by themselves: thresholds 1, no regions, no quorum.
 //
 // Data enters through the API and dashboard (Create, Update, Pause, Resume,
 // CheckNow, Delete) and leaves to them (Get, List, Overview) and to the
@@ -386,6 +388,11 @@ func dedupe(list []string) []string {
 // check's and the envelope's invalid fields together.
 func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) error {
 	checkErr := in.apply(m, creating)
+	if checkErr == nil && !m.Scheduled() {
+		// A kind fed another way (heartbeat) reports one verdict per
+		// change from one place: it is confirmed by itself, in no region.
+		m.FailureThreshold, m.RecoveryThreshold, m.Quorum, m.Regions = 1, 1, 0, []string{}
+	}
 	err := m.Validate(minInterval)
 	if checkErr == nil && err == nil {
 		err = m.validateTimeoutFloor()

@@ -262,6 +262,10 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Where("NOT paused AND next_run_at <= ?", now).Order("next_run_at").Limit(limit)
+		if skip := unscheduledKinds(); len(skip) > 0 {
+			// Heartbeats are fed by their pings: never published as jobs.
+			q = q.Where("kind NOT IN ?", skip)
+		}
 		if s.db.Dialect == database.Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
@@ -315,4 +319,15 @@ func (s *store) count(ctx context.Context, workspaceID int64) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&row{}).Where("workspace_id = ?", workspaceID).Count(&n).Error
 	return n, err
+}
+
+// unscheduledKinds names the registered kinds workers never run.
+func unscheduledKinds() []string {
+	var out []string
+	for _, k := range probe.Kinds() {
+		if !k.Scheduled {
+			out = append(out, k.Name)
+		}
+	}
+	return out
 }

@@ -356,7 +356,9 @@ func (s *store) regionStates(ctx context.Context, monitorID int64) ([]RegionStat
 	return out, err
 }
 
-// markSilent sets monitors to unknown whose every region stopped reporting:
+// markSilent sets monitors to unknown whose every region stopped reporting
+// (heartbeats excepted: they report only changes, and their silence is
+// judged by package heartbeat):
 // no result for twice the interval plus 30 s (silentAfter). Ingest never
 // runs for them, so without this their last status would stay forever.
 func (s *store) markSilent(ctx context.Context, now time.Time) (int64, error) {
@@ -367,7 +369,7 @@ func (s *store) markSilent(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE monitor_state SET status = 'unknown', status_since = ?, updated_at = ?
 		WHERE status NOT IN ('unknown', 'pending', 'paused') AND monitor_id IN (
 			SELECT monitor_state.monitor_id FROM monitor_state JOIN monitors ON monitors.id = monitor_state.monitor_id
-			WHERE NOT monitors.paused AND `+cond+`)`, now, now, now)
+			WHERE NOT monitors.paused AND monitors.kind <> 'heartbeat' AND `+cond+`)`, now, now, now)
 	return res.RowsAffected, res.Error
 }
 
