@@ -22,6 +22,9 @@ import (
 	"github.com/betterstack/betterstack/modules/key"
 )
 
+// InvitationTTL is how long an invitation link works.
+const InvitationTTL = 7 * 24 * time.Hour
+
 // Service manages workspaces, members and invitations.
 type Service struct {
 	db  *database.DB

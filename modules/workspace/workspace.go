@@ -66,9 +66,6 @@ type Invitation struct {
 	Workspace string `json:"workspace,omitempty"`
 }
 
-// InvitationTTL is how long an invitation link works.
-const InvitationTTL = 7 * 24 * time.Hour
-
 // Errors of this module.
 var (
 	ErrNotFound           = apperr.New(apperr.NotFound, "workspace not found")
