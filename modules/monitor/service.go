@@ -266,6 +266,10 @@ func (s *Service) checkChannels(ctx context.Context, workspaceID int64, ids []in
 	return nil
 }
 
+// Ping reports whether the database answers (the pusher tells a slow
+// database from a down one with it).
+func (s *Service) Ping(ctx context.Context) error { return s.store.db.Ping(ctx) }
+
 // monitorSecrets are the monitor fields the audit log masks: header values
 // and bodies may carry credentials (URL passwords are masked anyway).
 var monitorSecrets = []string{"check.headers", "check.body"}

@@ -17,6 +17,15 @@
 // its commit. Chosen over leases because the database already serialises the
 // rows and no clock agreement between pushers is needed.
 //
+// Slow is not down: when a tick's claims run past claim_timeout (5 s) the
+// pusher pings the database; if it answers, the database is slow (load,
+// contention), scheduling stays with it, the tick publishes nothing more,
+// the late slots are claimed on the next tick, and a metric
+// (betterstack_pusher_claims_slow_total) and a log line at most once a
+// minute say checks are running late. Only a database that does not answer
+// a ping sends the pusher to its memory: under overload, memory would run
+// slots from a stale schedule and ignore users' changes.
+//
 // Database outages: the pusher remembers every monitor it claimed (within
 // one interval that is every monitor it schedules) with its next slot. When
 // claiming fails it goes on publishing from that memory; slot ids are

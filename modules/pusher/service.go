@@ -35,7 +35,11 @@ type Config struct {
 	Lookahead  time.Duration // publish slots due this soon; workers wait for the slot (default Tick + 100ms)
 	Batch      int           // monitors claimed per transaction (default 1000)
 	LiveWithin time.Duration // a region is live if a worker heartbeated this recently (default 30s)
-	Now        func() time.Time
+	// ClaimTimeout bounds one tick's claims (default 5s). Past it the
+	// database is asked to answer a ping: if it does, it is slow, not down,
+	// and scheduling stays with it.
+	ClaimTimeout time.Duration
+	Now          func() time.Time
 }
 
 // Pusher publishes due checks. Run owns it: its methods are not safe for
@@ -62,10 +66,12 @@ type Pusher struct {
 	fromMemory prometheus.Counter
 	kept       prometheus.Counter
 
-	published prometheus.Counter
-	missed    prometheus.Counter
-	noRegion  prometheus.Counter
-	lag       prometheus.Histogram
+	published  prometheus.Counter
+	missed     prometheus.Counter
+	noRegion   prometheus.Counter
+	lag        prometheus.Histogram
+	slow       prometheus.Counter
+	slowLogged time.Time
 }
 
 // New returns a pusher; Run starts it.
@@ -85,6 +91,9 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClaimTimeout <= 0 {
+		cfg.ClaimTimeout = 5 * time.Second
+	}
 	p := &Pusher{cfg: cfg, monitors: monitors, queue: q, log: log.With("module", "pusher"), remembered: map[int64]*memo{},
 		fromMemory: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_from_memory_total",
 			Help: "Jobs published from the pusher's memory while the database was unreachable."}),
@@ -93,10 +102,12 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_published_total", Help: "Check jobs published to region streams."}),
 		missed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_slots_missed_total", Help: "Slots skipped because they were more than an interval late."}),
 		noRegion:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_no_region_total", Help: "Due checks not published because no region was live."}),
+		slow: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_claims_slow_total",
+			Help: "Ticks whose claims ran past the claim timeout while the database still answered: checks running late, scheduling kept on the database."}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
-	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept)
+	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept, p.slow)
 	return p
 }
 
@@ -131,9 +142,22 @@ type memo struct {
 func (p *Pusher) Tick(ctx context.Context) error {
 	// Bounded, so an unreachable (rather than refusing) database does not
 	// hold scheduling for a TCP connect timeout.
-	dbCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	dbCtx, cancel := context.WithTimeout(ctx, p.cfg.ClaimTimeout)
 	err := p.tickFromDatabase(dbCtx)
 	cancel()
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && p.databaseAnswers(ctx) {
+		// Slow, not down: the claims did not finish in time but the
+		// database answers. Its schedule stays the truth (memory would
+		// run slots the database may already have handed out, and ignore
+		// users' changes); the slots due are claimed late on the next tick.
+		p.slow.Inc()
+		if now := p.cfg.Now(); now.Sub(p.slowLogged) >= time.Minute {
+			p.slowLogged = now
+			p.log.Warn("the database is slow: claiming due monitors took longer than the claim timeout; checks are running late (not switching to memory: the database answers)",
+				"claim_timeout", p.cfg.ClaimTimeout)
+		}
+		return err
+	}
 	if err == nil || ctx.Err() != nil {
 		if p.outage && err == nil {
 			p.outage = false
@@ -167,6 +191,24 @@ func (p *Pusher) Tick(ctx context.Context) error {
 		p.log.Error("cannot claim due monitors; scheduling from memory until the database is back", "err", err, "monitors", len(p.remembered))
 	}
 	return p.tickFromMemory(ctx)
+}
+
+// pinger is what the claimer may offer to tell a slow database from a
+// down one (the monitor service does).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// databaseAnswers reports whether the database answers a ping within a
+// second (false when the claimer cannot be asked).
+func (p *Pusher) databaseAnswers(ctx context.Context) bool {
+	pg, ok := p.monitors.(pinger)
+	if !ok {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return pg.Ping(ctx) == nil
 }
 
 // queueError is a failure to reach the queue (Redis) while claiming from a

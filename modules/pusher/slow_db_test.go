@@ -1,0 +1,66 @@
+package pusher
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/betterstack/betterstack/modules/database"
+)
+
+// TestSlowDatabaseIsNotAnOutage: when claiming takes longer than the claim
+// timeout but the database answers, the pusher does not switch to its
+// memory (which would run slots from a stale schedule and ignore users'
+// changes): it counts and logs a slow claim, publishes nothing that tick,
+// and claims the late slot from the database once it can.
+func TestSlowDatabaseIsNotAnOutage(t *testing.T) {
+	r := newRig(t, 0)
+	p := New(r.monitors, r.queue, Config{Tick: r.tick, Now: r.clock.Now, ClaimTimeout: 300 * time.Millisecond},
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	r.pushers = []*Pusher{p}
+	m := r.create("https://shop.example/", time.Minute)
+	if jobs := of(r.step(time.Second), m.ID); len(jobs) != 1 {
+		t.Fatalf("first slot: %d jobs", len(jobs))
+	}
+
+	// Another session holds the monitors table: claims wait, pings answer.
+	ctx := context.Background()
+	other, err := database.Open(ctx, database.Config{URL: r.dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close() })
+	tx := other.Begin()
+	if err := tx.Exec("LOCK TABLE monitors IN ACCESS EXCLUSIVE MODE").Error; err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(time.Minute)
+	err = p.Tick(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("tick against a locked table: %v, want the claim timeout", err)
+	}
+	if p.outage {
+		t.Error("a slow database was taken for a down one")
+	}
+	if jobs := r.drain(); len(jobs) != 0 {
+		t.Errorf("published %d jobs from memory while the database was only slow", len(jobs))
+	}
+	if got := testutil.ToFloat64(p.slow); got != 1 {
+		t.Errorf("slow claims counted %v, want 1", got)
+	}
+	if err := tx.Rollback().Error; err != nil {
+		t.Fatal(err)
+	}
+	// The database is quick again: the late slot is claimed from it, once.
+	if jobs := of(r.step(time.Second), m.ID); len(jobs) != 1 {
+		t.Fatalf("after the slow spell: %d jobs for the monitor, want its late slot once", len(jobs))
+	}
+	if got := testutil.ToFloat64(p.fromMemory); got != 0 {
+		t.Errorf("%v jobs came from memory", got)
+	}
+}
