@@ -13,10 +13,15 @@
 //   - A route without a rule is refused (fail closed) and makes
 //     TestEveryRouteHasARule fail: adding a route means adding its line to
 //     routes.go, nothing else.
-//   - A read-scoped API token can only read, whatever its creator's role; a
-//     write-scoped token acts with its creator's current role in the
-//     token's workspace (so demoting or removing a member limits or ends
-//     their tokens at once).
+//   - A read-scoped API token may make any GET or HEAD request its
+//     creator's role allows and nothing else (CheckRequest); a write-scoped
+//     token acts with its creator's current role in the token's workspace
+//     (so demoting or removing a member limits or ends their tokens at
+//     once).
+//   - One's own account (Self) needs no role, so someone who left every
+//     workspace can still create one; making an API token (Tokens) needs a
+//     role in the workspace, and neither a person who must first turn on
+//     required two-factor login (MustEnroll2FA) nor a read token may.
 //   - Ownership is not decided here: stores filter by the workspace id, so
 //     another workspace's record answers 404 like a missing one. This
 //     package decides what a role may do inside its own workspace.
