@@ -313,20 +313,31 @@ func lockOwners(tx *gorm.DB, dialect database.Dialect, id int64) (int, error) {
 	return int(n), err
 }
 
+// memberForChange reads userID's membership of workspace id inside tx,
+// with the workspace's owner count (locked on PostgreSQL), for a change
+// the last-owner rule must see.
+func (s *Service) memberForChange(tx *gorm.DB, id, userID int64) (membershipRow, int, error) {
+	owners, err := lockOwners(tx, s.db.Dialect, id)
+	if err != nil {
+		return membershipRow{}, 0, err
+	}
+	var m membershipRow
+	if err := tx.Where("workspace_id = ? AND user_id = ?", id, userID).Take(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return m, 0, ErrMemberNotFound
+		}
+		return m, 0, err
+	}
+	return m, owners, nil
+}
+
 // SetRole changes a member's role; the actor is in ctx (access.From).
 func (s *Service) SetRole(ctx context.Context, id, userID int64, role access.Role) (Member, error) {
 	actor := access.From(ctx)
 	var old access.Role
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		owners, err := lockOwners(tx, s.db.Dialect, id)
+		m, owners, err := s.memberForChange(tx, id, userID)
 		if err != nil {
-			return err
-		}
-		var m membershipRow
-		if err := tx.Where("workspace_id = ? AND user_id = ?", id, userID).Take(&m).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrMemberNotFound
-			}
 			return err
 		}
 		if err := PlanRoleChange(actor.Role, access.Role(m.Role), role, owners); err != nil {
@@ -364,15 +375,8 @@ func (s *Service) member(ctx context.Context, id, userID int64) (Member, error) 
 func (s *Service) Remove(ctx context.Context, id, userID int64) error {
 	actor := access.From(ctx)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		owners, err := lockOwners(tx, s.db.Dialect, id)
+		m, owners, err := s.memberForChange(tx, id, userID)
 		if err != nil {
-			return err
-		}
-		var m membershipRow
-		if err := tx.Where("workspace_id = ? AND user_id = ?", id, userID).Take(&m).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrMemberNotFound
-			}
 			return err
 		}
 		if err := PlanRemoval(actor.Role, access.Role(m.Role), userID == actor.UserID, owners); err != nil {
