@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/betterstack/betterstack/modules/access"
-	"github.com/betterstack/betterstack/modules/config"
 )
 
 // publicRoutes are the routes anyone may call: no session, no rule.
@@ -135,5 +134,4 @@ func TestEveryRouteHasARule(t *testing.T) {
 	if r := do(t, app, "GET", "/api/v1/workspace", owner, ""); r.Status != http.StatusOK || !strings.Contains(r.Body, `"role":"owner"`) {
 		t.Fatalf("owner's workspace after the matrix: %d %s", r.Status, r.Body)
 	}
-	_ = config.Config{}
 }

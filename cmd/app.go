@@ -467,8 +467,5 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 // inviteURL is the link that accepts an invitation in the dashboard, on
 // the address the request came to (public_url when set).
 func (a *App) inviteURL(c echo.Context, token string) string {
-	if a.Cfg.PublicURL != "" {
-		return strings.TrimRight(a.Cfg.PublicURL, "/") + "/invite/" + token
-	}
-	return c.Scheme() + "://" + c.Request().Host + "/invite/" + token
+	return workspace.InviteLink(a.Cfg.PublicURL, c, token)
 }

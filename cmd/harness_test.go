@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -93,21 +92,7 @@ func (r response) JSON(t *testing.T, v any) {
 // do sends one request straight to the app's router.
 func do(t *testing.T, app *App, method, path, token, body string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = "192.0.2.1:1234"
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	app.HTTP.Echo().ServeHTTP(rec, req)
-	return response{Status: rec.Code, Body: rec.Body.String(), Header: rec.Header()}
+	return doWS(t, app, method, path, token, "", body)
 }
 
 // mustSignup creates a user and returns its session token.

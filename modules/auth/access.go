@@ -58,5 +58,3 @@ func (s *Service) Access(ctx context.Context, p Principal, ref string, cl Client
 	a.MustEnroll2FA = w.Require2FA && !p.User.TwoFactor
 	return a, nil
 }
-
-type accessValue = access.Access

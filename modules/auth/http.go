@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/betterstack/betterstack/modules/access"
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/server"
 )
@@ -232,7 +233,7 @@ func (s *Service) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		p, err := s.Authenticate(c.Request().Context(), strings.TrimSpace(cred))
 		if err == nil {
-			var a accessValue
+			var a access.Access
 			a, err = s.Access(c.Request().Context(), p, c.Request().Header.Get(WorkspaceHeader), ClientOf(c))
 			if err == nil {
 				server.SetAccess(c, a)

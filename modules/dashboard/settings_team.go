@@ -116,7 +116,7 @@ func (h *Handler) membersShow(c echo.Context) error {
 // memberInvite answers with the page itself: the link must not travel
 // through a flash cookie.
 func (h *Handler) memberInvite(c echo.Context) error {
-	inv, token, err := h.deps.Auth.Workspaces().Invite(c.Request().Context(), server.WorkspaceID(c), c.FormValue("email"), access.Role(c.FormValue("role")))
+	_, token, err := h.deps.Auth.Workspaces().Invite(c.Request().Context(), server.WorkspaceID(c), c.FormValue("email"), access.Role(c.FormValue("role")))
 	p, perr := h.membersData(c)
 	if perr != nil {
 		return perr
@@ -125,17 +125,13 @@ func (h *Handler) memberInvite(c echo.Context) error {
 		return h.memberFormError(c, p, err)
 	}
 	p.InviteURL = h.inviteLink(c, token)
-	_ = inv
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.r.Render(c, http.StatusOK, "pages/settings_members", p)
 }
 
 // inviteLink is the invitation's address on this dashboard.
 func (h *Handler) inviteLink(c echo.Context, token string) string {
-	if h.cfg.PublicURL != "" {
-		return h.cfg.PublicURL + "/invite/" + url.PathEscape(token)
-	}
-	return c.Scheme() + "://" + c.Request().Host + "/invite/" + url.PathEscape(token)
+	return workspace.InviteLink(h.cfg.PublicURL, c, token)
 }
 
 // memberFormError shows a refused change on the members page (a field
@@ -264,7 +260,7 @@ func (h *Handler) inviteAccept(c echo.Context) error {
 	w, err := h.deps.Auth.Workspaces().Accept(c.Request().Context(), nil, c.Param("token"), a.UserID, a.Actor)
 	if err != nil {
 		p := h.invitePageData(c)
-		return h.authFailed(c, "pages/invite", invitePageAuth(p), err)
+		return h.authFailed(c, "pages/invite", p.authPage, err)
 	}
 	web.SetWorkspaceChoice(c, w.Key)
 	return redirect(c, "/", "Welcome to "+w.Name+": you joined as "+string(w.Role)+".")
@@ -283,8 +279,6 @@ func (h *Handler) inviteSignup(c echo.Context) error {
 	web.ClearWorkspaceChoice(c)
 	return redirect(c, "/", "Welcome! You joined "+p.Invitation.Workspace+" as "+string(p.Invitation.Role)+".")
 }
-
-func invitePageAuth(p invitePage) authPage { return p.authPage }
 
 func (h *Handler) inviteFailed(c echo.Context, p invitePage, err error) error {
 	status, msg, fields, ok := formFailure(c, err, apperr.Invalid, apperr.Conflict, apperr.Forbidden, apperr.NotFound, apperr.RateLimited)

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,16 @@ func RegisterAPI(g *echo.Group, svc *Service, inviteURL func(c echo.Context, tok
 	g.GET("/invitations", h.invitations)
 	g.POST("/invitations", h.invite)
 	g.DELETE("/invitations/:id", h.revoke)
+}
+
+// InviteLink is the dashboard address that accepts the invitation with
+// token: on publicURL when set, else on the address the request came to.
+func InviteLink(publicURL string, c echo.Context, token string) string {
+	base := strings.TrimRight(publicURL, "/")
+	if base == "" {
+		base = c.Scheme() + "://" + c.Request().Host
+	}
+	return base + "/invite/" + url.PathEscape(token)
 }
 
 type handlers struct {
