@@ -71,23 +71,21 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) error {
 	if s.db.Dialect != database.Postgres {
 		least, greatest = "min", "max"
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + rollupColumns + ", " + histColumns + ") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", 9+NumBuckets), ",") + ")"
+	types := []pgType{pgBigint, pgText, pgTime, pgBigint, pgBigint, pgBigint, pgFloat, pgFloat, pgFloat}
+	for range NumBuckets {
+		types = append(types, pgBigint)
+	}
 	args := make([]any, 0, len(rs)*(9+NumBuckets))
-	for i, r := range rs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(row)
-		args = append(args, r.MonitorID, r.Region, r.Start.UTC(), r.Checks, r.Failures, r.Degraded, r.LatencySum, r.LatencyMin, r.LatencyMax)
+	for _, r := range rs {
+		args = append(args, r.MonitorID, r.Region, r.Start.UTC(), int64(r.Checks), int64(r.Failures), int64(r.Degraded), r.LatencySum, r.LatencyMin, r.LatencyMax)
 		for _, n := range r.Hist {
-			args = append(args, n)
+			args = append(args, int64(n))
 		}
 	}
+	var b strings.Builder
 	// min/max only count rows that have successful checks: a row with none
 	// has 0 there, which is no latency at all.
-	fmt.Fprintf(&b, ` ON CONFLICT (monitor_id, bucket, region) DO UPDATE SET
+	fmt.Fprintf(&b, `ON CONFLICT (monitor_id, bucket, region) DO UPDATE SET
 		latency_min = CASE WHEN excluded.checks = excluded.failures THEN %[1]s.latency_min
 			WHEN %[1]s.checks = %[1]s.failures THEN excluded.latency_min
 			ELSE %[2]s(%[1]s.latency_min, excluded.latency_min) END,
@@ -99,7 +97,7 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) error {
 	for i := range NumBuckets {
 		fmt.Fprintf(&b, ", h%02[2]d = %[1]s.h%02[2]d + excluded.h%02[2]d", table, i)
 	}
-	return s.exec(tx, b.String(), args...)
+	return s.run(tx, bulk{head: "INSERT INTO " + table + " (" + rollupColumns + ", " + histColumns + ")", types: types, args: args, tail: b.String()})
 }
 
 // rollups reads table's rows of monitorIDs with bucket in [from, to),

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,7 +38,8 @@ type resultSource interface {
 // Config tunes the ingest.
 type Config struct {
 	Consumer  string        // this alerter's consumer name
-	Batch     int           // results per transaction (default 500)
+	Batch     int           // results per transaction (default 1000)
+	Parallel  int           // batches stored at once (default 2)
 	ClaimIdle time.Duration // results pending this long are a dead alerter's (default 30s)
 	Now       func() time.Time
 }
@@ -58,7 +60,10 @@ type Service struct {
 // New returns the tick service. incidents may be nil (no incident logic).
 func New(db *database.DB, incidents reconciler, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Service {
 	if cfg.Batch <= 0 {
-		cfg.Batch = 500
+		cfg.Batch = 1000
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 2
 	}
 	if cfg.ClaimIdle <= 0 {
 		cfg.ClaimIdle = 30 * time.Second
@@ -82,14 +87,28 @@ func New(db *database.DB, incidents reconciler, cfg Config, log *slog.Logger, re
 
 // Run ingests results until ctx is done. A batch is acked only once stored;
 // while the database is unavailable it is retried with backoff and the rest
-// of the results wait in the queue.
+// of the results wait in the queue. Config.Parallel loops read and store at
+// once, so one loop's batch is encoded, sent and decided while another's
+// is in the database (one loop leaves a core idle whichever side works).
 func (s *Service) Run(ctx context.Context, q resultSource) error {
-	s.log.Info("ingest started", "consumer", s.cfg.Consumer)
+	s.log.Info("ingest started", "consumer", s.cfg.Consumer, "parallel", s.cfg.Parallel, "batch", s.cfg.Batch)
+	var wg sync.WaitGroup
+	for i := range s.cfg.Parallel {
+		wg.Go(func() { s.loop(ctx, q, i == 0) })
+	}
+	wg.Wait()
+	s.log.Info("ingest stopped")
+	return nil
+}
+
+// loop is one ingest loop; the first also takes over results a stopped
+// alerter left pending.
+func (s *Service) loop(ctx context.Context, q resultSource, claims bool) {
 	lastClaim := time.Time{}
 	for ctx.Err() == nil {
 		var ds []queue.ResultDelivery
 		var err error
-		if time.Since(lastClaim) > s.cfg.ClaimIdle/2 {
+		if claims && time.Since(lastClaim) > s.cfg.ClaimIdle/2 {
 			lastClaim = time.Now()
 			ds, err = q.ClaimResults(ctx, s.cfg.Consumer, s.cfg.ClaimIdle, s.cfg.Batch)
 			if len(ds) > 0 {
@@ -111,8 +130,6 @@ func (s *Service) Run(ctx context.Context, q resultSource) error {
 		}
 		s.storeWithRetry(ctx, q, ds)
 	}
-	s.log.Info("ingest stopped")
-	return nil
 }
 
 // storeWithRetry stores and acks one batch, retrying until it succeeds or
@@ -173,6 +190,21 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			}
 			ticks = append(ticks, newTick{MonitorID: r.MonitorID, Tick: fromResult(r)})
 		}
+		if len(ticks) == 0 {
+			return nil
+		}
+		// Lock the monitors first, in id order, before any other write:
+		// batches stored at once (Config.Parallel, or several alerters)
+		// then serialize per monitor on one lock order and cannot deadlock
+		// on its ticks, rollups or region rows.
+		present := make([]int64, 0, len(settings))
+		for id := range settings {
+			present = append(present, id)
+		}
+		states, regions, err := s.store.lockStates(tx, present, now)
+		if err != nil {
+			return fmt.Errorf("lock monitor state: %w", err)
+		}
 		// Apply in slot order so consecutive counts follow time.
 		sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].ScheduledAt.Before(ticks[j].ScheduledAt) })
 		inserted, err := s.store.insertTicks(tx, ticks)
@@ -200,10 +232,6 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		changedIDs := make([]int64, 0, len(changed))
 		for id := range changed {
 			changedIDs = append(changedIDs, id)
-		}
-		states, regions, err := s.store.lockStates(tx, changedIDs, now)
-		if err != nil {
-			return fmt.Errorf("lock monitor state: %w", err)
 		}
 		wasFailing := map[[2]string]bool{}
 		for _, id := range changedIDs {

@@ -59,6 +59,10 @@ func (s *store) exec(tx *gorm.DB, q string, args ...any) error {
 const tickColumns = "monitor_id, region, worker_id, scheduled_at, checked_at, status, status_code, error_class, error, " +
 	"latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, cert_expiry, resolved_ip"
 
+// tickTypes are tickColumns' array types (see bulk).
+var tickTypes = []pgType{pgBigint, pgText, pgText, pgTime, pgTime, pgText, pgBigint, pgText, pgText,
+	pgFloat, pgFloat, pgFloat, pgFloat, pgFloat, pgFloat, pgTime, pgText}
+
 // newTick is a tick about to be inserted.
 type newTick struct {
 	MonitorID int64
@@ -88,8 +92,9 @@ func (m monitorSettings) thresholds() Thresholds {
 
 // monitors returns the settings of the monitors that still exist among ids.
 func (s *store) monitors(tx *gorm.DB, ids []int64) (map[int64]monitorSettings, error) {
+	in, inArgs := s.inList(ids)
 	rows, err := s.query(tx, `SELECT id, regions, quorum, interval_seconds, paused, failure_threshold, recovery_threshold
-		FROM monitors WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+		FROM monitors WHERE id `+in, inArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +108,15 @@ func (s *store) monitors(tx *gorm.DB, ids []int64) (map[int64]monitorSettings, e
 		out[m.ID] = m
 	}
 	return out, rows.Err()
+}
+
+// run executes a bulk statement.
+func (s *store) run(tx *gorm.DB, b bulk) error {
+	q, args, err := b.render(s.db.Dialect)
+	if err != nil {
+		return err
+	}
+	return s.exec(tx, q, args...)
 }
 
 func placeholders(n int) string {
@@ -130,24 +144,22 @@ func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, err
 	if len(ticks) == 0 {
 		return nil, nil
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO ticks (" + tickColumns + ") VALUES ")
 	args := make([]any, 0, len(ticks)*17)
-	for i, t := range ticks {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	for _, t := range ticks {
 		var cert any
 		if t.CertExpiry != nil {
 			cert = t.CertExpiry.UTC()
 		}
 		args = append(args, t.MonitorID, t.Region, t.WorkerID, t.ScheduledAt.UTC(), t.CheckedAt.UTC(), string(t.Status),
-			t.StatusCode, t.ErrorClass, t.Error, t.LatencyMS, t.Phases.DNSMS, t.Phases.ConnectMS, t.Phases.TLSMS,
+			int64(t.StatusCode), t.ErrorClass, t.Error, t.LatencyMS, t.Phases.DNSMS, t.Phases.ConnectMS, t.Phases.TLSMS,
 			t.Phases.TTFBMS, t.Phases.TransferMS, cert, t.ResolvedIP)
 	}
-	b.WriteString(" ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING RETURNING monitor_id, region, scheduled_at")
-	rows, err := s.query(tx, b.String(), args...)
+	q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", types: tickTypes, args: args,
+		tail: "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING RETURNING monitor_id, region, scheduled_at"}.render(s.db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(tx, q, params...)
 	if err != nil {
 		return nil, err
 	}
@@ -177,26 +189,20 @@ type stateRow struct {
 // in id order, then returns them with the monitors' region states.
 func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]stateRow, map[int64][]RegionState, error) {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	var b strings.Builder
 	args := make([]any, 0, len(ids)*4)
-	b.WriteString("INSERT INTO monitor_state (monitor_id, status, status_since, updated_at) VALUES ")
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?)")
+	for _, id := range ids {
 		args = append(args, id, string(monitor.StatusPending), now, now)
 	}
-	b.WriteString(" ON CONFLICT (monitor_id) DO NOTHING")
-	if err := s.exec(tx, b.String(), args...); err != nil {
+	if err := s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, updated_at)",
+		types: []pgType{pgBigint, pgText, pgTime, pgTime}, args: args, tail: "ON CONFLICT (monitor_id) DO NOTHING"}); err != nil {
 		return nil, nil, err
 	}
-	in := placeholders(len(ids))
-	q := "SELECT monitor_id, status, status_since, last_checked_at, updated_at FROM monitor_state WHERE monitor_id IN (" + in + ") ORDER BY monitor_id"
+	in, inArgs := s.inList(ids)
+	q := "SELECT monitor_id, status, status_since, last_checked_at, updated_at FROM monitor_state WHERE monitor_id " + in + " ORDER BY monitor_id"
 	if s.db.Dialect == database.Postgres {
 		q += " FOR UPDATE"
 	}
-	rows, err := s.query(tx, q, int64Args(ids)...)
+	rows, err := s.query(tx, q, inArgs...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -214,8 +220,8 @@ func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]s
 		return nil, nil, err
 	}
 	rows, err = s.query(tx, `SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
-		consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details FROM monitor_region_state WHERE monitor_id IN (`+in+`)`,
-		int64Args(ids)...)
+		consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details FROM monitor_region_state WHERE monitor_id `+in,
+		inArgs...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -238,47 +244,38 @@ func (s *store) saveRegionStates(tx *gorm.DB, states []RegionState) error {
 	if len(states) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO monitor_region_state (monitor_id, region, status, status_code, error_class, error, latency_ms,
-		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details) VALUES `)
 	args := make([]any, 0, len(states)*14)
-	for i, r := range states {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-		args = append(args, r.MonitorID, r.Region, string(r.Status), r.StatusCode, r.ErrorClass, r.Error, r.LatencyMS,
-			r.ConsecutiveFailures, r.ConsecutiveSuccesses, r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence, r.Details)
+	for _, r := range states {
+		args = append(args, r.MonitorID, r.Region, string(r.Status), int64(r.StatusCode), r.ErrorClass, r.Error, r.LatencyMS,
+			int64(r.ConsecutiveFailures), int64(r.ConsecutiveSuccesses), r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence, r.Details)
 	}
-	b.WriteString(` ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, status_code = excluded.status_code,
+	return s.run(tx, bulk{head: `INSERT INTO monitor_region_state (monitor_id, region, status, status_code, error_class, error, latency_ms,
+		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details)`,
+		types: []pgType{pgBigint, pgText, pgText, pgBigint, pgText, pgText, pgFloat, pgBigint, pgBigint, pgBool, pgTime, pgTime, pgText, pgText},
+		args:  args,
+		tail: `ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, status_code = excluded.status_code,
 		error_class = excluded.error_class, error = excluded.error, latency_ms = excluded.latency_ms,
 		consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
 		failing = excluded.failing, last_scheduled_at = excluded.last_scheduled_at, last_checked_at = excluded.last_checked_at,
-		evidence = excluded.evidence, details = excluded.details`)
-	return s.exec(tx, b.String(), args...)
+		evidence = excluded.evidence, details = excluded.details`})
 }
 
 func (s *store) saveStates(tx *gorm.DB, states []stateRow) error {
 	if len(states) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at) VALUES ")
 	args := make([]any, 0, len(states)*5)
-	for i, st := range states {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?)")
+	for _, st := range states {
 		var last any
 		if st.LastCheckedAt != nil {
 			last = st.LastCheckedAt.UTC()
 		}
 		args = append(args, st.MonitorID, st.Status, st.StatusSince.UTC(), last, st.UpdatedAt.UTC())
 	}
-	b.WriteString(` ON CONFLICT (monitor_id) DO UPDATE SET status = excluded.status, status_since = excluded.status_since,
-		last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at`)
-	return s.exec(tx, b.String(), args...)
+	return s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at)",
+		types: []pgType{pgBigint, pgText, pgTime, pgTime, pgTime}, args: args,
+		tail: `ON CONFLICT (monitor_id) DO UPDATE SET status = excluded.status, status_since = excluded.status_since,
+		last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at`})
 }
 
 // TickFilter selects a monitor's ticks.
