@@ -117,6 +117,11 @@ type Options struct {
 	PasswordMemoryKiB uint32
 	// Probe overrides the checker (tests inject trust in a test CA).
 	Probe *probe.Prober
+	// Checker replaces the worker's checks altogether: `bench --kind null`
+	// measures the pipeline around checks with one that answers at once.
+	Checker interface {
+		Check(ctx context.Context, req probe.Request) probe.Result
+	}
 	// WorkerClaimIdle overrides how soon a dead worker's jobs are taken over.
 	WorkerClaimIdle time.Duration
 	// NotifyBackoff overrides the first notification retry delay.
@@ -289,12 +294,20 @@ func (a *App) buildPipeline(opts Options) {
 		a.runners = append(a.runners, runner{name: "pusher", run: a.Pusher.Run})
 	}
 	if cfg.HasRole(config.RoleWorker) {
-		p := opts.Probe
-		if p == nil {
-			p = probe.New(probe.Config{BlockPrivate: cfg.BlockPrivate()})
-			p.Log = log.With("module", "probe")
+		var c interface {
+			Check(ctx context.Context, req probe.Request) probe.Result
 		}
-		a.Worker = worker.New(a.Queue, a.Queue, p, worker.Config{
+		switch {
+		case opts.Checker != nil:
+			c = opts.Checker
+		case opts.Probe != nil:
+			c = opts.Probe
+		default:
+			p := probe.New(probe.Config{BlockPrivate: cfg.BlockPrivate()})
+			p.Log = log.With("module", "probe")
+			c = p
+		}
+		a.Worker = worker.New(a.Queue, a.Queue, c, worker.Config{
 			Region: cfg.Region, ID: workerID(cfg), ClaimIdle: opts.WorkerClaimIdle, DrainTimeout: cfg.ShutdownTimeout,
 		}, log, a.Metrics)
 		a.runners = append(a.runners, runner{name: "worker", run: a.Worker.Run})
