@@ -35,6 +35,7 @@ import (
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/pusher"
 	"github.com/betterstack/betterstack/modules/queue"
+	"github.com/betterstack/betterstack/modules/selfcheck"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
 	"github.com/betterstack/betterstack/modules/statuspage"
@@ -97,6 +98,10 @@ type App struct {
 	Checkins    *checkin.Service
 	Pusher      *pusher.Pusher
 	Worker      *worker.Worker
+	// Selfcheck watches the pipeline (nil in a lone worker).
+	Selfcheck *selfcheck.Service
+
+	queueAges selfcheck.Queue // the queue, as the self-check reads it
 
 	assets    *web.Assets
 	renderer  *web.Renderer
@@ -132,6 +137,8 @@ type Options struct {
 	// Now overrides the alerter's clock (heartbeat deadlines and the
 	// ingest's "now"): tests move it to a deadline instead of waiting.
 	Now func() time.Time
+	// SelfcheckEvery overrides how often the pipeline is sampled (15s).
+	SelfcheckEvery time.Duration
 }
 
 // NewApp validates cfg, connects to what the roles need and builds every
@@ -222,9 +229,11 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		// The dedupe window only has to outlive a pusher that published and
 		// died before committing (its slot is re-claimed within a second);
 		// 2 minutes keeps the markers' memory small at 100k monitors.
-		a.Queue = queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix, JobDedupeTTL: 2 * time.Minute, WaitReplicas: waitReplicas})
+		q := queue.NewRedis(a.Redis, queue.Config{Prefix: cfg.RedisPrefix, JobDedupeTTL: 2 * time.Minute, WaitReplicas: waitReplicas})
+		a.Queue, a.queueAges = q, q
 	} else {
-		a.Queue = queue.NewMemory(queue.Config{})
+		q := queue.NewMemory(queue.Config{})
+		a.Queue, a.queueAges = q, q
 	}
 	if needDB {
 		a.Monitors = monitor.New(a.DB, monitor.Config{MinInterval: cfg.MinInterval, MaxPerAccount: cfg.MaxMonitors}, log)
@@ -262,6 +271,11 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			return nil, err
 		}
 	}
+	if needDB {
+		if err := a.buildSelfcheck(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
 	a.buildPipeline(opts)
 	if a.Audit != nil && (cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard)) {
 		// Every request carries the audit recorder: the services record
@@ -284,6 +298,32 @@ func workerID(cfg config.Config) string {
 		return cfg.WorkerID
 	}
 	return worker.DefaultID()
+}
+
+// buildSelfcheck builds the pipeline's self-check (the dashboard reads it;
+// the alerter runs it) and resolves operator_channel, which must name an
+// existing channel.
+func (a *App) buildSelfcheck(ctx context.Context, opts Options) error {
+	cfg := a.Cfg
+	sc := selfcheck.Config{Every: opts.SelfcheckEvery, Threshold: cfg.PipelineLagThreshold, LiveWithin: liveWithin,
+		DeadmanURL: cfg.DeadmanURL, DeadmanInterval: cfg.DeadmanInterval,
+		LagAlert: cfg.OperatorLagAlert, RegionSilence: cfg.OperatorRegionSilence, Now: opts.Now}
+	if cfg.OperatorChannel != "" && cfg.HasRole(config.RoleAlerter) {
+		wsKey, chKey, err := cfg.OperatorChannelKeys()
+		if err != nil {
+			return fmt.Errorf("BETTERSTACK_OPERATOR_CHANNEL (operator_channel): %w", err)
+		}
+		ch, err := a.Channels.Find(ctx, wsKey, chKey)
+		if errors.Is(err, channel.ErrNotFound) {
+			return fmt.Errorf("BETTERSTACK_OPERATOR_CHANNEL (operator_channel): no channel %q in a workspace %q: create it first, or leave the setting empty", chKey, wsKey)
+		}
+		if err != nil {
+			return fmt.Errorf("BETTERSTACK_OPERATOR_CHANNEL (operator_channel): %w", err)
+		}
+		sc.OperatorChannel = ch.ID
+	}
+	a.Selfcheck = selfcheck.New(a.DB, a.queueAges, a.Channels, a.Channels, sc, a.Log, a.Metrics)
+	return nil
 }
 
 // buildPipeline adds the pusher, worker and alerter loops the roles ask for.
@@ -323,6 +363,7 @@ func (a *App) buildPipeline(opts Options) {
 			runner{name: "retention", run: func(ctx context.Context) error {
 				return a.Ticks.RunRetention(ctx, tick.Retention{Ticks: cfg.RetentionTicks, Rollups: cfg.RetentionRollups}, time.Hour)
 			}},
+			runner{name: "selfcheck", run: a.Selfcheck.Run},
 			runner{name: "audit-retention", run: func(ctx context.Context) error { return a.Audit.RunRetention(ctx, cfg.AuditRetention, time.Hour) }},
 		)
 	}
@@ -365,7 +406,7 @@ func (a *App) registerDashboard(e *echo.Echo) {
 	a.assets.Register(e)
 	a.dashboard = dashboard.New(dashboard.Config{SessionTTL: a.Cfg.JWTTTL, LiveWithin: liveWithin, PublicURL: strings.TrimRight(a.Cfg.PublicURL, "/")},
 		dashboard.Deps{Auth: a.Auth, Monitors: a.Monitors, Ticks: a.Ticks, Incidents: a.Incidents, Channels: a.Channels, Regions: a.Queue,
-			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso, Audit: a.Audit, Heartbeats: a.Checkins,
+			SLA: a.SLA, StatusPages: a.StatusPages, SSO: a.sso, Audit: a.Audit, Heartbeats: a.Checkins, Pipeline: a.Selfcheck,
 			SSOJoin: auth.SSOJoin{Workspace: a.Cfg.SSOWorkspace, Role: access.Role(a.Cfg.SSORole)}},
 		a.renderer, a.Log)
 	a.dashboard.Register(e)

@@ -12,11 +12,12 @@ import (
 
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
+	"github.com/betterstack/betterstack/modules/notify"
 )
 
 // store is the only code that touches channels, notifications and
 // notification_attempts; it reads monitor_channels to find a monitor's
-// channels.
+// channels, and workspaces to find a channel by its workspace's key.
 type store struct {
 	db *database.DB
 }
@@ -224,4 +225,49 @@ func (s *store) count(ctx context.Context, workspaceID int64) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&channelRow{}).Where("workspace_id = ?", workspaceID).Count(&n).Error
 	return n, err
+}
+
+// byKeys finds a channel by its workspace's key and its own.
+func (s *store) byKeys(ctx context.Context, workspaceKey, channelKey string) (channelRow, error) {
+	var r channelRow
+	err := s.db.WithContext(ctx).Table("channels").Select("channels.*").
+		Joins("JOIN workspaces ON workspaces.id = channels.workspace_id").
+		Where("workspaces.key = ? AND channels.key = ?", workspaceKey, channelKey).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// operatorEvents returns the newest operator notifications of a channel
+// (its index on channel_id, id), newest first.
+func (s *store) operatorEvents(ctx context.Context, channelID int64, limit int) ([]notificationRow, error) {
+	var rows []notificationRow
+	err := s.db.WithContext(ctx).Where("channel_id = ? AND event IN ?", channelID, []string{notify.EventOperatorAlert, notify.EventOperatorResolved}).
+		Order("id DESC").Limit(limit).Find(&rows).Error
+	return rows, err
+}
+
+// outbox counts pending notifications (the partial index on pending rows
+// keeps this small) and finds the oldest.
+func (s *store) outbox(ctx context.Context) (Outbox, error) {
+	var o Outbox
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&notificationRow{}).Where("status = ?", StatePending).Count(&o.Pending).Error; err != nil {
+		return o, err
+	}
+	if o.Pending == 0 {
+		return o, nil
+	}
+	if err := db.Model(&notificationRow{}).Where("status = ? AND attempts > 0", StatePending).Count(&o.Retrying).Error; err != nil {
+		return o, err
+	}
+	var oldest []notificationRow
+	if err := db.Select("id, created_at").Where("status = ?", StatePending).Order("created_at").Limit(1).Find(&oldest).Error; err != nil {
+		return o, err
+	}
+	if len(oldest) > 0 {
+		o.Oldest = oldest[0].CreatedAt
+	}
+	return o, nil
 }

@@ -28,6 +28,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/queue"
 )
 
@@ -82,6 +83,13 @@ type Config struct {
 	RetentionRollups time.Duration `key:"retention_rollups" help:"how long hourly and daily rollups are kept (e.g. 400d); incidents are kept forever"`
 
 	ShutdownTimeout time.Duration `key:"shutdown_timeout" help:"how long shutdown waits for in-flight work"`
+
+	PipelineLagThreshold  time.Duration `key:"pipeline_lag_threshold" help:"a pipeline stage (pusher, workers, ingest, notifications) whose oldest waiting item is older than this is lagging: logged, shown in the dashboard, and the dead-man's switch stops"`
+	DeadmanURL            string        `key:"deadman_url" secret:"true" help:"an http(s) URL the alerter calls (GET) every deadman_interval while checks flow and results are stored, e.g. another monitor's heartbeat ping URL; empty turns the dead-man's switch off"`
+	DeadmanInterval       time.Duration `key:"deadman_interval" help:"how often the dead-man's switch is called"`
+	OperatorChannel       string        `key:"operator_channel" help:"<workspace-key>/<channel-key> of a notification channel that is told when a region goes silent or a pipeline stage lags beyond operator_lag_alert; empty turns operator alerts off"`
+	OperatorLagAlert      time.Duration `key:"operator_lag_alert" help:"a pipeline stage lagging longer than this alerts operator_channel"`
+	OperatorRegionSilence time.Duration `key:"operator_region_silence" help:"a region with monitors whose workers are silent longer than this alerts operator_channel"`
 }
 
 // Defaults returns the settings used when nothing is configured.
@@ -111,6 +119,11 @@ func Defaults() Config {
 		RetentionTicks:     30 * 24 * time.Hour,
 		RetentionRollups:   400 * 24 * time.Hour,
 		ShutdownTimeout:    15 * time.Second,
+
+		PipelineLagThreshold:  30 * time.Second,
+		DeadmanInterval:       time.Minute,
+		OperatorLagAlert:      2 * time.Minute,
+		OperatorRegionSilence: 2 * time.Minute,
 	}
 }
 
@@ -398,10 +411,54 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < time.Second {
 		bad("shutdown_timeout", "must be at least 1s")
 	}
+	c.validateSelfcheck(bad)
 	if err := c.validateTopology(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// validateSelfcheck checks the pipeline health, dead-man's switch and
+// operator alert settings.
+func (c Config) validateSelfcheck(bad func(key, format string, args ...any)) {
+	if c.PipelineLagThreshold < 5*time.Second {
+		bad("pipeline_lag_threshold", "must be at least 5s: a healthy pipeline runs seconds behind")
+	}
+	if c.DeadmanURL != "" {
+		if u, err := url.Parse(c.DeadmanURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("deadman_url", "must be an http:// or https:// URL (or empty to turn the dead-man's switch off)")
+		}
+	}
+	if c.DeadmanInterval < 5*time.Second {
+		bad("deadman_interval", "must be at least 5s")
+	}
+	if c.OperatorChannel != "" {
+		if _, _, err := c.OperatorChannelKeys(); err != nil {
+			bad("operator_channel", "%v", err)
+		}
+	}
+	if c.OperatorLagAlert < 10*time.Second {
+		bad("operator_lag_alert", "must be at least 10s")
+	}
+	if c.OperatorRegionSilence < 10*time.Second {
+		bad("operator_region_silence", "must be at least 10s: workers beat every 5s")
+	}
+}
+
+// OperatorChannelKeys splits operator_channel into its workspace and
+// channel keys.
+func (c Config) OperatorChannelKeys() (workspaceKey, channelKey string, err error) {
+	ws, ch, ok := strings.Cut(c.OperatorChannel, "/")
+	if !ok {
+		return "", "", fmt.Errorf("must be <workspace-key>/<channel-key>, not %q", c.OperatorChannel)
+	}
+	if msg := key.Validate(ws); msg != "" {
+		return "", "", fmt.Errorf("workspace key %q %s", ws, msg)
+	}
+	if msg := key.Validate(ch); msg != "" {
+		return "", "", fmt.Errorf("channel key %q %s", ch, msg)
+	}
+	return ws, ch, nil
 }
 
 // checkListenAddr refuses what net.Listen would refuse only at start (or

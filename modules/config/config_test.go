@@ -161,6 +161,8 @@ func TestLoadEveryKey(t *testing.T) {
 		SSOIssuer: "https://id.example.com", SSOClientID: "bs", SSOClientSecret: "sso-secret", SSOAllowedDomains: []string{"example.com", "example.org"},
 		SSOWorkspace: "acme", SSORole: "editor", AuditRetention: 90 * 24 * time.Hour, MaxAPIRequests: 30,
 		PingMaxBody: 2048, PingRatePerToken: 10, PingRatePerAddress: 100,
+		PipelineLagThreshold: 45 * time.Second, DeadmanURL: "https://other.example.com/ping/abc", DeadmanInterval: 30 * time.Second,
+		OperatorChannel: "ops/pager", OperatorLagAlert: 5 * time.Minute, OperatorRegionSilence: 90 * time.Second,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -174,6 +176,8 @@ func TestLoadEveryKey(t *testing.T) {
 		"sso_issuer": "https://id.example.com", "sso_client_id": "bs", "sso_client_secret": "sso-secret", "sso_allowed_domains": "example.com,example.org",
 		"sso_workspace": "acme", "sso_role": "editor", "audit_retention": "90d", "max_api_requests_per_minute": "30",
 		"ping_max_body": "2048", "ping_rate_per_token": "10", "ping_rate_per_address": "100",
+		"pipeline_lag_threshold": "45s", "deadman_url": "https://other.example.com/ping/abc", "deadman_interval": "30s",
+		"operator_channel": "ops/pager", "operator_lag_alert": "5m", "operator_region_silence": "90s",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
@@ -298,6 +302,58 @@ func TestValidate(t *testing.T) {
 			name:   "unknown role lists the valid ones",
 			change: func(c *config.Config) { c.Roles = []string{"api", "bogus"} },
 			want:   []string{"BETTERSTACK_ROLES", `"bogus"`, "api, dashboard, pusher, worker, alerter, all"},
+		},
+		{
+			name:   "dead-man URL must be http or https",
+			change: func(c *config.Config) { c.DeadmanURL = "ftp://other.example.com/ping/abc" },
+			want:   []string{"BETTERSTACK_DEADMAN_URL (deadman_url)", "http:// or https://"},
+		},
+		{
+			name:   "dead-man URL needs a host",
+			change: func(c *config.Config) { c.DeadmanURL = "https:///ping/abc" },
+			want:   []string{"BETTERSTACK_DEADMAN_URL"},
+		},
+		{
+			name:   "dead-man URL over http is fine",
+			change: func(c *config.Config) { c.DeadmanURL = "http://127.0.0.1:8080/ping/abc" },
+		},
+		{
+			name:   "dead-man interval at its minimum",
+			change: func(c *config.Config) { c.DeadmanInterval = 5 * time.Second },
+		},
+		{
+			name:   "dead-man interval below its minimum",
+			change: func(c *config.Config) { c.DeadmanInterval = 5*time.Second - time.Millisecond },
+			want:   []string{"BETTERSTACK_DEADMAN_INTERVAL", "at least 5s"},
+		},
+		{
+			name:   "pipeline lag threshold below its minimum",
+			change: func(c *config.Config) { c.PipelineLagThreshold = 4 * time.Second },
+			want:   []string{"BETTERSTACK_PIPELINE_LAG_THRESHOLD"},
+		},
+		{
+			name:   "operator channel without a workspace",
+			change: func(c *config.Config) { c.OperatorChannel = "pager" },
+			want:   []string{"BETTERSTACK_OPERATOR_CHANNEL (operator_channel)", "<workspace-key>/<channel-key>"},
+		},
+		{
+			name:   "operator channel with a bad channel key",
+			change: func(c *config.Config) { c.OperatorChannel = "ops/Pager Duty" },
+			want:   []string{"BETTERSTACK_OPERATOR_CHANNEL", `channel key "Pager Duty"`},
+		},
+		{
+			name:   "operator channel with keys",
+			change: func(c *config.Config) { c.OperatorChannel = "ops/pager" },
+		},
+		{
+			name:   "operator lag alert below its minimum",
+			change: func(c *config.Config) { c.OperatorLagAlert = 9 * time.Second },
+			want:   []string{"BETTERSTACK_OPERATOR_LAG_ALERT"},
+		},
+		{
+			name:   "operator region silence below its minimum",
+			change: func(c *config.Config) { c.OperatorRegionSilence = 9 * time.Second },
+			want:   []string{"BETTERSTACK_OPERATOR_REGION_SILENCE"},
 		},
 		{
 			name:   "no roles",

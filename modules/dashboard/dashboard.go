@@ -61,6 +61,7 @@ type Deps struct {
 	SSOJoin    auth.SSOJoin
 	Audit      *audit.Service
 	Heartbeats heartbeatReader // nil: heartbeat pages show no ping log
+	Pipeline   pipelineStatus  // nil: the settings pages show no lag notice
 }
 
 // Config tunes the dashboard.

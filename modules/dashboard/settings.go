@@ -62,6 +62,9 @@ type settingsPage struct {
 	web.Page
 	Tab  string
 	Tabs []settingsTab
+	// Late is the "Checks are running late" notice; set on the settings
+	// index and the regions page, nil when nothing lags.
+	Late *lateNotice
 }
 
 func (h *Handler) settingsPage(c echo.Context, title, tab string) settingsPage {
@@ -69,7 +72,9 @@ func (h *Handler) settingsPage(c echo.Context, title, tab string) settingsPage {
 }
 
 func (h *Handler) settingsIndex(c echo.Context) error {
-	return h.r.Render(c, http.StatusOK, "pages/settings", h.settingsPage(c, "Settings", ""))
+	p := h.settingsPage(c, "Settings", "")
+	p.Late = h.lateNotice(c)
+	return h.r.Render(c, http.StatusOK, "pages/settings", p)
 }
 
 // formErrors splits a service error for a form: a validation error gives

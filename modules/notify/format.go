@@ -65,6 +65,17 @@ func describe(e Event) message {
 		if actor != "" {
 			m.Intro = fmt.Sprintf("%s acknowledged the incident on %s.", actor, m.Name)
 		}
+	case EventOperatorAlert, EventOperatorResolved:
+		m.State, m.Verb = "down", "ALERT"
+		if e.Type == EventOperatorResolved {
+			m.State, m.Verb = "resolved", "RESOLVED"
+		}
+		if m.Name == "" {
+			m.Name = "BetterStack"
+		}
+		m.Title = m.Verb + ": " + m.Name
+		m.Intro = oneLine(truncate(e.Comment, maxCommentLen))
+		return m
 	case EventResolved:
 		m.State, m.Verb = "resolved", "RESOLVED"
 		back := "up"

@@ -74,6 +74,12 @@ const (
 	EventResolved     = "incident.resolved"
 	EventReminder     = "incident.reminder"
 	EventTest         = "test"
+	// EventOperatorAlert and EventOperatorResolved are about BetterStack
+	// itself (a silent region, a lagging pipeline stage), not a monitor:
+	// Monitor.Name names the problem and stays the same in both, Comment
+	// says what happened, Incident is zero.
+	EventOperatorAlert    = "operator.alert"
+	EventOperatorResolved = "operator.resolved"
 )
 
 // Event is one thing to tell people about.

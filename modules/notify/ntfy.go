@@ -69,7 +69,7 @@ func (c *Ntfy) Send(ctx context.Context, t Transport, e Event) error {
 
 // priority picks the ntfy priority of one event.
 func (c *Ntfy) priority(e Event, m message) int {
-	urgent := e.Type == EventOpened || e.Type == EventReminder
+	urgent := e.Type == EventOpened || e.Type == EventReminder || e.Type == EventOperatorAlert
 	switch {
 	case urgent && c.Priority != 0:
 		return c.Priority

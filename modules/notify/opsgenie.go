@@ -61,9 +61,9 @@ func opsgenieRequest(e Event) (string, map[string]any) {
 	alias := incidentAlias(e)
 	m := describe(e)
 	switch e.Type {
-	case EventAcknowledged, EventResolved:
+	case EventAcknowledged, EventResolved, EventOperatorResolved:
 		op := "acknowledge"
-		if e.Type == EventResolved {
+		if e.Type == EventResolved || e.Type == EventOperatorResolved {
 			op = "close"
 		}
 		body := map[string]any{"source": "BetterStack", "note": truncate(m.Intro, 25000)}

@@ -57,8 +57,11 @@ func (c *PagerDuty) Send(ctx context.Context, t Transport, e Event) error {
 // incidentAlias is the key an incident is known by in PagerDuty and
 // Opsgenie, so later events reach the same alert.
 func incidentAlias(e Event) string {
-	if e.Type == EventTest {
+	switch e.Type {
+	case EventTest:
 		return "betterstack-test-" + oneLine(truncate(e.Key, 200))
+	case EventOperatorAlert, EventOperatorResolved:
+		return "betterstack-operator-" + oneLine(truncate(e.Monitor.Name, 200))
 	}
 	return "betterstack-incident-" + strconv.FormatInt(e.Incident.ID, 10)
 }
@@ -69,7 +72,7 @@ func pagerDutyEvent(routingKey string, e Event) map[string]any {
 	switch e.Type {
 	case EventAcknowledged:
 		action = "acknowledge"
-	case EventResolved:
+	case EventResolved, EventOperatorResolved:
 		action = "resolve"
 	}
 	ev := map[string]any{

@@ -60,7 +60,7 @@ func hasSpaceOrControl(s string) bool {
 // checkEvent returns a permanent error for an event type no channel knows.
 func checkEvent(e Event) error {
 	switch e.Type {
-	case EventOpened, EventAcknowledged, EventResolved, EventReminder, EventTest:
+	case EventOpened, EventAcknowledged, EventResolved, EventReminder, EventTest, EventOperatorAlert, EventOperatorResolved:
 		return nil
 	}
 	return permanent(apperr.New(apperr.Invalid, "notify: unknown event type %q", e.Type))

@@ -1,0 +1,146 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The read-only ages below let a health sampler (package selfcheck) say
+// how long the oldest item has waited at each stage. A stream entry's ID
+// starts with the millisecond it was added, so the age needs no extra
+// field: it is the queue's own clock (Redis's, or Config.Now in Memory).
+
+// entryTime is the time an entry ID "<ms>-<seq>" was added.
+func entryTime(id string) (time.Time, error) {
+	ms, _, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: entry id %q", ErrInvalid, id)
+	}
+	return time.UnixMilli(n), nil
+}
+
+// OldestJob returns when the oldest job of region that no worker has taken
+// yet was published; zero when none waits. Jobs a worker is running are not
+// counted: a probe may take its whole timeout, and that is not a backlog.
+func (r *Redis) OldestJob(ctx context.Context, region string) (time.Time, error) {
+	if err := r.alive(); err != nil {
+		return time.Time{}, err
+	}
+	if err := validateRegion(region); err != nil {
+		return time.Time{}, err
+	}
+	key := r.jobsKey(region)
+	start := "-"
+	groups, err := r.client.XInfoGroups(ctx, key).Result()
+	if err != nil && !isNoSuchKey(err) {
+		return time.Time{}, fmt.Errorf("queue: oldest job: %w", err)
+	}
+	for _, g := range groups {
+		if g.Name == groupWorkers && g.LastDeliveredID != "" && g.LastDeliveredID != "0-0" {
+			start = "(" + g.LastDeliveredID
+		}
+	}
+	msgs, err := r.client.XRangeN(ctx, key, start, "+", 1).Result()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("queue: oldest job: %w", err)
+	}
+	if len(msgs) == 0 {
+		return time.Time{}, nil
+	}
+	return entryTime(msgs[0].ID)
+}
+
+// OldestResult returns when the oldest result still in a results stream
+// (unread, or read and not yet acked by an alerter) was published; zero
+// when every result was stored.
+func (r *Redis) OldestResult(ctx context.Context) (time.Time, error) {
+	if err := r.alive(); err != nil {
+		return time.Time{}, err
+	}
+	sources, err := r.resultSources(ctx, 0)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("queue: oldest result: %w", err)
+	}
+	firsts := make([]*redis.XMessageSliceCmd, len(sources))
+	_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, s := range sources {
+			firsts[i] = p.XRangeN(ctx, s.key, "-", "+", 1)
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("queue: oldest result: %w", err)
+	}
+	var oldest time.Time
+	for _, f := range firsts {
+		if len(f.Val()) == 0 {
+			continue
+		}
+		at, err := entryTime(f.Val()[0].ID)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if oldest.IsZero() || at.Before(oldest) {
+			oldest = at
+		}
+	}
+	return oldest, nil
+}
+
+// isNoSuchKey reports Redis's answer to XINFO on a missing stream.
+func isNoSuchKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no such key")
+}
+
+// OldestJob returns when the oldest job of region that no worker has taken
+// yet was published; zero when none waits.
+func (m *Memory) OldestJob(_ context.Context, region string) (time.Time, error) {
+	if err := validateRegion(region); err != nil {
+		return time.Time{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return time.Time{}, ErrClosed
+	}
+	s := m.streams[memJobs(region)]
+	if s == nil {
+		return time.Time{}, nil
+	}
+	for _, e := range s.unread {
+		if !e.gone {
+			return entryTime(e.id)
+		}
+	}
+	return time.Time{}, nil
+}
+
+// OldestResult returns when the oldest result not yet acked was published;
+// zero when every result was stored.
+func (m *Memory) OldestResult(_ context.Context) (time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return time.Time{}, ErrClosed
+	}
+	s := m.streams[memResults]
+	if s == nil {
+		return time.Time{}, nil
+	}
+	var first *memEntry
+	for _, e := range s.entries {
+		if first == nil || e.order < first.order {
+			first = e
+		}
+	}
+	if first == nil {
+		return time.Time{}, nil
+	}
+	return entryTime(first.id)
+}

@@ -1,0 +1,136 @@
+package selfcheck
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func TestJudge(t *testing.T) {
+	const th = 30 * time.Second
+	tests := []struct {
+		name       string
+		stages     []Measure
+		lagging    []string
+		bottleneck string
+	}{
+		{name: "nothing waits", stages: []Measure{{Stage: StagePusher}, {Stage: StageIngest}}},
+		{name: "exactly the threshold is fine", stages: []Measure{{Stage: StagePusher, Lag: th}}},
+		{name: "just above the threshold lags", stages: []Measure{{Stage: StagePusher, Lag: th + time.Nanosecond}},
+			lagging: []string{"pusher"}, bottleneck: "pusher"},
+		{name: "earliest stage is the bottleneck whatever the order given", stages: []Measure{
+			{Stage: StageNotifications, Lag: time.Hour}, {Stage: StageIngest, Lag: 10 * time.Minute},
+			{Stage: StageWorkers, Region: "eu", Lag: time.Minute}, {Stage: StagePusher, Lag: th},
+		}, lagging: []string{"workers in eu", "ingest", "notifications"}, bottleneck: "workers in eu"},
+		{name: "pusher before workers", stages: []Measure{
+			{Stage: StageWorkers, Region: "eu", Lag: time.Hour}, {Stage: StagePusher, Lag: th + time.Second},
+		}, lagging: []string{"pusher", "workers in eu"}, bottleneck: "pusher"},
+		{name: "the later region when it lags more", stages: []Measure{
+			{Stage: StageWorkers, Region: "eu", Lag: time.Minute}, {Stage: StageWorkers, Region: "us", Lag: 2 * time.Minute},
+		}, lagging: []string{"workers in us", "workers in eu"}, bottleneck: "workers in us"},
+		{name: "ingest before notifications", stages: []Measure{
+			{Stage: StageNotifications, Lag: time.Hour}, {Stage: StageIngest, Lag: time.Minute},
+		}, lagging: []string{"ingest", "notifications"}, bottleneck: "ingest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Judge(Sample{At: t0, Stages: tt.stages}, th)
+			var got []string
+			for _, m := range v.Lagging {
+				got = append(got, m.Name())
+			}
+			if !reflect.DeepEqual(got, tt.lagging) {
+				t.Errorf("lagging = %v, want %v", got, tt.lagging)
+			}
+			b := ""
+			if v.Bottleneck != nil {
+				b = v.Bottleneck.Name()
+			}
+			if b != tt.bottleneck {
+				t.Errorf("bottleneck = %q, want %q", b, tt.bottleneck)
+			}
+		})
+	}
+}
+
+func TestFlowing(t *testing.T) {
+	const every = time.Minute
+	tests := []struct {
+		name  string
+		s     Sample
+		th    time.Duration
+		ok    bool
+		about string
+	}{
+		{name: "no monitors, nothing lags", s: Sample{At: t0}, ok: true},
+		{name: "monitors without any stored result", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second}, about: "no result"},
+		{name: "newest result exactly two intervals old", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second, NewestTick: t0.Add(-2 * every)}, ok: true},
+		{name: "newest result just older than two intervals", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second, NewestTick: t0.Add(-2*every - time.Millisecond)}, about: "checked 2m0s ago"},
+		{name: "a slow monitor widens the window", s: Sample{At: t0, Monitors: 1, ShortestInterval: 5 * time.Minute, NewestTick: t0.Add(-9 * time.Minute)}, ok: true},
+		{name: "a slow monitor's window ends too", s: Sample{At: t0, Monitors: 1, ShortestInterval: 5 * time.Minute, NewestTick: t0.Add(-10*time.Minute - time.Millisecond)}},
+		{name: "a lagging stage stops it though results are fresh", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second, NewestTick: t0,
+			Stages: []Measure{{Stage: StageIngest, Lag: 31 * time.Second, Backlog: 9}}}, about: "ingest is 31s behind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, why := Flowing(tt.s, Judge(tt.s, 30*time.Second), every)
+			if ok != tt.ok || !strings.Contains(why, tt.about) {
+				t.Errorf("Flowing = %v %q, want %v containing %q", ok, why, tt.ok, tt.about)
+			}
+		})
+	}
+}
+
+func TestProblems(t *testing.T) {
+	const lag, silence = 2 * time.Minute, 2 * time.Minute
+	s := Sample{At: t0,
+		Regions: []Region{
+			{Name: "at-limit", LastSeen: t0.Add(-silence), Expected: true},
+			{Name: "silent", LastSeen: t0.Add(-silence - time.Millisecond), Expected: true},
+			{Name: "unused", LastSeen: t0.Add(-time.Hour)},
+		},
+		Stages: []Measure{{Stage: StagePusher, Lag: lag}, {Stage: StageIngest, Lag: lag + time.Second, Backlog: 40}},
+	}
+	var got []string
+	for _, p := range Problems(s, lag, silence) {
+		got = append(got, p.Subject+": "+p.Message)
+	}
+	want := []string{
+		"region silent: Region silent is silent: no worker has reported for 2m0s, so its checks are not running.",
+		"stage ingest: Checks are running late: the ingest stage is 2m1s behind (40 waiting).",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestChanges(t *testing.T) {
+	region := Problem{Subject: "region eu", Message: "silent"}
+	ingest := Problem{Subject: "stage ingest", Message: "late"}
+	tests := []struct {
+		name      string
+		told      map[string]bool
+		now       []Problem
+		start     []Problem
+		clearSubs []string
+	}{
+		{name: "nothing told, nothing wrong"},
+		{name: "a new problem starts", now: []Problem{region}, start: []Problem{region}},
+		{name: "a told problem is not repeated", told: map[string]bool{"region eu": true}, now: []Problem{region}},
+		{name: "a told problem that is gone clears", told: map[string]bool{"region eu": true, "stage ingest": true}, now: []Problem{ingest},
+			clearSubs: []string{"region eu"}},
+		{name: "a cleared problem is not cleared again", told: map[string]bool{"region eu": false}},
+		{name: "a cleared problem that returns starts again", told: map[string]bool{"region eu": false}, now: []Problem{region}, start: []Problem{region}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start, clear := Changes(tt.told, tt.now)
+			if !reflect.DeepEqual(start, tt.start) || !reflect.DeepEqual(clear, tt.clearSubs) {
+				t.Errorf("Changes = %v %v, want %v %v", start, clear, tt.start, tt.clearSubs)
+			}
+		})
+	}
+}

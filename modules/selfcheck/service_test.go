@@ -1,0 +1,266 @@
+package selfcheck
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/betterstack/betterstack/modules/channel"
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/notify"
+	"github.com/betterstack/betterstack/modules/queue"
+	"github.com/betterstack/betterstack/modules/testenv"
+)
+
+// rig is a real PostgreSQL and Redis with one workspace, one scheduled
+// monitor that is not due, the channel service and a clock the test moves
+// (the self-check's and the queue's; Redis stamps stream entries with its
+// own clock, so the rig's clock starts at the real time).
+type rig struct {
+	db       *database.DB
+	q        *queue.Redis
+	channels *channel.Service
+	clock    atomic.Pointer[time.Time]
+	log      *slog.Logger
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	r := &rig{db: testenv.MustDatabase(t, "postgres"), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if testing.Verbose() {
+		r.log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	}
+	_, client, prefix := testenv.MustRedis(t)
+	// Millisecond precision, as heartbeats keep, so boundaries are exact.
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	r.clock.Store(&now)
+	r.q = queue.NewRedis(client, queue.Config{Prefix: prefix, Now: r.now})
+	if err := r.db.Exec("INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (1, 'ops@example.com', 'x', ?, ?)", now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	testenv.Workspace(t, r.db, 1)
+	if err := r.db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
+		VALUES (1, 1, 'shop', 'shop', 'http', '{}', 'https://shop.example', 30, 1000, ?, ?, ?)`, now.Add(time.Hour), now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	r.channels = channel.New(r.db, channel.Config{AllowPrivate: true, Now: r.now, BaseBackoff: 50 * time.Millisecond}, r.log, nil)
+	return r
+}
+
+func (r *rig) now() time.Time { return *r.clock.Load() }
+
+func (r *rig) advance(d time.Duration) {
+	t := r.now().Add(d)
+	r.clock.Store(&t)
+}
+
+// tick stores a result checked at the rig's now.
+func (r *rig) tick(t *testing.T) {
+	t.Helper()
+	at := r.now()
+	if err := r.db.Exec(`INSERT INTO ticks (monitor_id, region, worker_id, scheduled_at, checked_at, status) VALUES (1, 'eu', 'w1', ?, ?, 'up')`,
+		at.Add(-time.Second), at).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *rig) service(cfg Config) *Service {
+	cfg.Now = r.now
+	return New(r.db, r.q, r.channels, r.channels, cfg, r.log, nil)
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// TestDeadmanPingsOnlyWhileResultsFlow: the switch is called while results
+// are stored, and stops when storing stops or results wait in the queue.
+func TestDeadmanPingsOnlyWhileResultsFlow(t *testing.T) {
+	r := newRig(t)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodGet && req.URL.Path == "/ping/tok" {
+			calls.Add(1)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	s := r.service(Config{DeadmanURL: srv.URL + "/ping/tok", DeadmanInterval: time.Minute})
+	ctx := context.Background()
+
+	if s.Deadman(ctx) || calls.Load() != 0 {
+		t.Fatalf("called with a scheduled monitor and no result stored (%d calls)", calls.Load())
+	}
+	r.tick(t)
+	if !s.Deadman(ctx) || calls.Load() != 1 {
+		t.Fatalf("not called while results are stored (%d calls)", calls.Load())
+	}
+	// Two intervals later the newest result is exactly 2m old: still fine.
+	r.advance(2 * time.Minute)
+	if !s.Deadman(ctx) || calls.Load() != 2 {
+		t.Fatalf("not called at the edge of the window (%d calls)", calls.Load())
+	}
+	// Ingest stops: nothing new is stored.
+	r.advance(time.Second)
+	if s.Deadman(ctx) || calls.Load() != 2 {
+		t.Fatalf("called although nothing was stored for 2m1s (%d calls)", calls.Load())
+	}
+	r.tick(t)
+	if !s.Deadman(ctx) || calls.Load() != 3 {
+		t.Fatalf("not called once results flow again (%d calls)", calls.Load())
+	}
+
+	// A result waits in the queue (no alerter reads it) for longer than
+	// the threshold: ingest lags, the switch stops though a tick is fresh.
+	if _, err := r.q.PublishJobs(ctx, []queue.Job{{ID: "1:1", MonitorID: 1, Region: "eu", ScheduledAt: r.now()}}); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := r.q.ReadJobs(ctx, "eu", "w1", 10, 0)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("read job: %v %v", jobs, err)
+	}
+	if _, err := r.q.CompleteJobs(ctx, "eu", []queue.Completion{{DeliveryID: jobs[0].ID, Result: queue.Result{JobID: "1:1", MonitorID: 1, Region: "eu"}}}); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(31 * time.Second)
+	r.tick(t)
+	st, err := s.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Bottleneck == nil || st.Bottleneck.Stage != StageIngest || st.Bottleneck.Backlog != 1 {
+		t.Fatalf("bottleneck = %+v, want ingest with 1 waiting", st.Bottleneck)
+	}
+	if s.Deadman(ctx) || calls.Load() != 3 {
+		t.Fatalf("called while ingest lags (%d calls)", calls.Load())
+	}
+}
+
+// receiver is an operator channel's webhook endpoint.
+type receiver struct {
+	mu     sync.Mutex
+	events []string // event: comment
+	bad    int
+}
+
+func (rc *receiver) handler(secret string) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		if err := notify.VerifySignature(secret, req.Header.Get("BetterStack-Signature"), body, time.Now(), 5*time.Minute); err != nil {
+			rc.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var p struct{ Event, Comment string }
+		if err := json.Unmarshal(body, &p); err != nil {
+			rc.bad++
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		rc.events = append(rc.events, p.Event+": "+p.Comment)
+	}
+}
+
+func (rc *receiver) got() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]string(nil), rc.events...)
+}
+
+// TestOperatorAlertRegionSilent: a region with monitors whose workers stop
+// reporting is announced once through the operator channel (signed, via
+// the outbox), not again on the next samples, and cleared once when a
+// worker is back.
+func TestOperatorAlertRegionSilent(t *testing.T) {
+	r := newRig(t)
+	const secret = "operator-secret-0123456789"
+	rc := &receiver{}
+	srv := httptest.NewServer(rc.handler(secret))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	name, typ := "ops", "webhook"
+	cfgJSON := json.RawMessage(`{"url":"` + srv.URL + `","secret":"` + secret + `"}`)
+	ch, err := r.channels.Create(ctx, 1, channel.Input{Name: &name, Type: &typ, Config: &cfgJSON})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found, err := r.channels.Find(ctx, "ws-1", ch.Key); err != nil || found.ID != ch.ID {
+		t.Fatalf("Find = %+v %v, want channel %d", found, err, ch.ID)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.channels.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	s := r.service(Config{OperatorChannel: ch.ID, RegionSilence: 2 * time.Minute, LagAlert: 2 * time.Minute})
+	sample := func() {
+		t.Helper()
+		smp, err := s.Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Operate(ctx, smp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.q.Heartbeat(ctx, "eu", "w1"); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(2 * time.Minute) // silent exactly as long as allowed
+	sample()
+	r.advance(time.Second)
+	sample() // now longer: alert
+	r.advance(15 * time.Second)
+	sample() // still silent: no repeat
+	waitFor(t, "the alert", func() bool { return len(rc.got()) >= 1 })
+
+	if err := r.q.Heartbeat(ctx, "eu", "w1"); err != nil {
+		t.Fatal(err)
+	}
+	sample() // back: cleared
+	sample() // no second clear
+	waitFor(t, "the clearing", func() bool { return len(rc.got()) >= 2 })
+	time.Sleep(300 * time.Millisecond) // a repeat would have arrived by now
+	want := []string{
+		"operator.alert: Region eu is silent: no worker has reported for 2m1s, so its checks are not running.",
+		"operator.resolved: Resolved: region eu is back to normal.",
+	}
+	if got := rc.got(); strings.Join(got, "\n") != strings.Join(want, "\n") || rc.bad != 0 {
+		t.Fatalf("received (bad %d):\n%s\nwant:\n%s", rc.bad, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A second alerter does not lead while the first holds the lock.
+	other := r.service(Config{OperatorChannel: ch.ID})
+	if other.leader.lead(ctx, r.log) {
+		t.Fatal("a second alerter leads too")
+	}
+	s.leader.release()
+	if !other.leader.lead(ctx, r.log) {
+		t.Fatal("the second alerter does not take over")
+	}
+	other.leader.release()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}

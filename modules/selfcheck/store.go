@@ -1,0 +1,132 @@
+package selfcheck
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/probe"
+)
+
+// store reads the pipeline's tables; it writes nothing. It reads monitors
+// (owned by package monitor) and ticks (package tick) directly rather than
+// through new methods there: these are a handful of read-only aggregates
+// on existing indexes, and the observer should not need a change in every
+// module it watches (tick is also kept stable while this lands).
+type store struct {
+	db *database.DB
+}
+
+// due is the pusher stage: monitors whose slot has passed.
+type due struct {
+	Overdue int64     // due more than PusherGrace ago
+	Oldest  time.Time // the oldest next_run_at that has passed (zero: none)
+}
+
+// overdueCap bounds the count: beyond it the number no longer matters and
+// the lag tells the story.
+const overdueCap = 100000
+
+// pusherDue reads the due index (next_run_at WHERE NOT paused).
+func (s *store) pusherDue(ctx context.Context, now time.Time) (due, error) {
+	var d due
+	db := s.db.WithContext(ctx)
+	skip := unscheduledKinds()
+	q := db.Table("monitors").Select("next_run_at").Where("NOT paused AND next_run_at <= ?", now.UTC())
+	if len(skip) > 0 {
+		q = q.Where("kind NOT IN ?", skip)
+	}
+	var first []struct{ NextRunAt time.Time }
+	if err := q.Order("next_run_at").Limit(1).Scan(&first).Error; err != nil {
+		return d, err
+	}
+	if len(first) == 0 {
+		return d, nil
+	}
+	d.Oldest = first[0].NextRunAt
+	sub := db.Table("monitors").Select("1").Where("NOT paused AND next_run_at <= ?", now.Add(-PusherGrace).UTC())
+	if len(skip) > 0 {
+		sub = sub.Where("kind NOT IN ?", skip)
+	}
+	err := db.Raw("SELECT COUNT(*) FROM (?) AS overdue", sub.Limit(overdueCap)).Scan(&d.Overdue).Error
+	return d, err
+}
+
+// scheduled describes the monitors workers run.
+type scheduled struct {
+	Count    int64
+	Shortest time.Duration
+	// Regions are the regions named by monitors; AnyRegion is true when a
+	// monitor names none (it runs in every live region).
+	Regions   map[string]bool
+	AnyRegion bool
+}
+
+// scheduledMonitors scans the unpaused scheduled monitors' interval and
+// regions (one pass over the table, every sample; a few ms at 100k).
+func (s *store) scheduledMonitors(ctx context.Context) (scheduled, error) {
+	out := scheduled{Regions: map[string]bool{}}
+	skip := unscheduledKinds()
+	q := func() *gorm.DB {
+		q := s.db.WithContext(ctx).Table("monitors").Where("NOT paused")
+		if len(skip) > 0 {
+			q = q.Where("kind NOT IN ?", skip)
+		}
+		return q
+	}
+	var agg struct {
+		N        int64
+		Shortest *int64
+	}
+	if err := q().Select("COUNT(*) AS n, MIN(interval_seconds) AS shortest").Scan(&agg).Error; err != nil {
+		return out, err
+	}
+	out.Count = agg.N
+	if agg.Shortest != nil {
+		out.Shortest = time.Duration(*agg.Shortest) * time.Second
+	}
+	if out.Count == 0 {
+		return out, nil
+	}
+	var lists []string
+	if err := q().Distinct("regions").Pluck("regions", &lists).Error; err != nil {
+		return out, err
+	}
+	for _, raw := range lists {
+		var names []string
+		if err := json.Unmarshal([]byte(raw), &names); err != nil || len(names) == 0 {
+			out.AnyRegion = true
+			continue
+		}
+		for _, n := range names {
+			out.Regions[n] = true
+		}
+	}
+	return out, nil
+}
+
+// newestTick is when the newest stored result was checked (primary key
+// order: the last row inserted).
+func (s *store) newestTick(ctx context.Context) (time.Time, error) {
+	var rows []struct{ CheckedAt time.Time }
+	err := s.db.WithContext(ctx).Table("ticks").Select("checked_at").Order("id DESC").Limit(1).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return time.Time{}, err
+	}
+	return rows[0].CheckedAt, nil
+}
+
+// unscheduledKinds names the registered kinds workers never run
+// (heartbeats): their monitors have no due slot the pusher owes.
+func unscheduledKinds() []string {
+	var out []string
+	for _, k := range probe.Kinds() {
+		if !k.Scheduled {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
