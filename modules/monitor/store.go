@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 
@@ -288,19 +289,30 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 		if len(next) == 0 {
 			return nil
 		}
-		var sql strings.Builder
-		args := make([]any, 0, 2*len(next)+len(next))
 		ids := make([]int64, 0, len(next))
-		// PostgreSQL types a CASE of bare parameters as text: cast it.
-		then := " WHEN ? THEN ?"
-		if s.db.Dialect == database.Postgres {
-			then = " WHEN ? THEN CAST(? AS TIMESTAMPTZ)"
-		}
-		sql.WriteString("UPDATE monitors SET next_run_at = CASE id")
-		for id, t := range next {
-			sql.WriteString(then)
-			args = append(args, id, t.UTC())
+		for id := range next {
 			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		times := make([]time.Time, len(ids))
+		for i, id := range ids {
+			times[i] = next[id].UTC()
+		}
+		if s.db.Dialect == database.Postgres {
+			// One array per column: a CASE with a branch per monitor is
+			// evaluated for every row (quadratic in the batch).
+			// Straight to the connection: gorm would spread the slices
+			// into lists.
+			_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `UPDATE monitors SET next_run_at = u.t
+				FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, t) WHERE monitors.id = u.id`, ids, times)
+			return err
+		}
+		var sql strings.Builder
+		args := make([]any, 0, 3*len(ids))
+		sql.WriteString("UPDATE monitors SET next_run_at = CASE id")
+		for i, id := range ids {
+			sql.WriteString(" WHEN ? THEN ?")
+			args = append(args, id, times[i])
 		}
 		sql.WriteString(" END WHERE id IN ?")
 		args = append(args, ids)

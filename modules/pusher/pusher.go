@@ -17,7 +17,14 @@
 // its commit. Chosen over leases because the database already serialises the
 // rows and no clock agreement between pushers is needed.
 //
-// Slow is not down: when a tick's claims run past claim_timeout (5 s) the
+// Overload: a tick starts no new claim after claim_timeout (5 s) and leaves
+// what is still due to the next tick (betterstack_pusher_ticks_behind_total
+// and a log line at most once a minute); a claim begun is always finished.
+// Cutting one off after its jobs were published would leave its monitors
+// due, to be claimed and published again: the more overloaded, the more
+// work done twice, which is how a pusher collapses instead of slowing down.
+//
+// Slow is not down: when one claim runs past claim_timeout the
 // pusher pings the database; if it answers, the database is slow (load,
 // contention), scheduling stays with it, the tick publishes nothing more,
 // the late slots are claimed on the next tick, and a metric

@@ -35,9 +35,10 @@ type Config struct {
 	Lookahead  time.Duration // publish slots due this soon; workers wait for the slot (default Tick + 100ms)
 	Batch      int           // monitors claimed per transaction (default 1000)
 	LiveWithin time.Duration // a region is live if a worker heartbeated this recently (default 30s)
-	// ClaimTimeout bounds one tick's claims (default 5s). Past it the
-	// database is asked to answer a ping: if it does, it is slow, not down,
-	// and scheduling stays with it.
+	// ClaimTimeout bounds each claim (default 5s): past it the database is
+	// asked to answer a ping, and if it does it is slow, not down, and
+	// scheduling stays with it. A tick also starts no new claim after
+	// spending ClaimTimeout; what is still due waits for the next tick.
 	ClaimTimeout time.Duration
 	Now          func() time.Time
 }
@@ -72,6 +73,10 @@ type Pusher struct {
 	lag        prometheus.Histogram
 	slow       prometheus.Counter
 	slowLogged time.Time
+	// behind counts ticks that ran out of their claim budget with
+	// monitors still due.
+	behind       prometheus.Counter
+	behindLogged time.Time
 }
 
 // New returns a pusher; Run starts it.
@@ -104,10 +109,12 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 		noRegion:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_no_region_total", Help: "Due checks not published because no region was live."}),
 		slow: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_claims_slow_total",
 			Help: "Ticks whose claims ran past the claim timeout while the database still answered: checks running late, scheduling kept on the database."}),
+		behind: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_ticks_behind_total",
+			Help: "Ticks that spent their claim budget with monitors still due (left for the next tick): the pusher is not keeping up."}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
-	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept, p.slow)
+	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept, p.slow, p.behind)
 	return p
 }
 
@@ -140,11 +147,7 @@ type memo struct {
 // nothing more is due. When the database cannot be reached it publishes
 // from memory instead (see tickFromMemory).
 func (p *Pusher) Tick(ctx context.Context) error {
-	// Bounded, so an unreachable (rather than refusing) database does not
-	// hold scheduling for a TCP connect timeout.
-	dbCtx, cancel := context.WithTimeout(ctx, p.cfg.ClaimTimeout)
-	err := p.tickFromDatabase(dbCtx)
-	cancel()
+	err := p.tickFromDatabase(ctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && p.databaseAnswers(ctx) {
 		// Slow, not down: the claims did not finish in time but the
 		// database answers. Its schedule stays the truth (memory would
@@ -294,15 +297,33 @@ func (p *Pusher) liveRegions(ctx context.Context) ([]string, error) {
 	return live, nil
 }
 
+// Each claim is bounded by ClaimTimeout, so an unreachable (rather than
+// refusing) database does not hold scheduling for a TCP connect timeout.
+// The tick as a whole stops starting claims after ClaimTimeout and leaves
+// what is still due to the next tick (counted in ticks_behind): under
+// overload a claim begun is finished and committed, never cut off after its
+// jobs were published, which would leave its monitors due and their work
+// done twice, and less done the more overloaded the pusher is.
 func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 	var live []string
 	liveLoaded := false
+	started := time.Now()
 	for ctx.Err() == nil {
+		if time.Since(started) >= p.cfg.ClaimTimeout {
+			p.behind.Inc()
+			if now := p.cfg.Now(); now.Sub(p.behindLogged) >= time.Minute {
+				p.behindLogged = now
+				p.log.Warn("the pusher cannot keep up: due monitors are left for the next tick; checks are running late",
+					"claim_budget", p.cfg.ClaimTimeout)
+			}
+			return nil
+		}
 		now := p.cfg.Now().UTC()
 		horizon := now.Add(p.cfg.Lookahead)
+		claimCtx, cancel := context.WithTimeout(ctx, p.cfg.ClaimTimeout)
 		// Slots due before the next tick are published now; the worker holds
 		// each job until its slot, so checks start on time, not up to a tick late.
-		n, err := p.monitors.ClaimDue(ctx, horizon, p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+		n, err := p.monitors.ClaimDue(claimCtx, horizon, p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
 			if !liveLoaded {
 				var err error
 				if live, err = p.liveRegions(ctx); err != nil {
@@ -336,6 +357,7 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 			p.remember(ms, next, now)
 			return next, nil
 		})
+		cancel()
 		if err != nil {
 			return err
 		}
