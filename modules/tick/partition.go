@@ -91,7 +91,7 @@ func PlanPartitions(existing []string, now time.Time, keep time.Duration, ahead 
 	today := DayPartition(now)
 	for d := 0; d <= ahead; d++ {
 		p := DayPartition(today.From.AddDate(0, 0, d))
-		if !have[p.Name] && p.To.After(cutoff) {
+		if !have[p.Name] {
 			plan.Create = append(plan.Create, p)
 		}
 	}
