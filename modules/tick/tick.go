@@ -38,11 +38,13 @@
 //     it contains scheduled_at. The id column is gone (nothing read it, and
 //     a partitioned table's primary key must contain the partition key);
 //     ticks_default is pruned by ctid.
-//   - ticks_default is scanned whenever a partition is created (empty as
-//     a rule, so cheap) and locked ACCESS EXCLUSIVE meanwhile;
-//     creating or dropping a partition gives up after 5 s of waiting for
-//     locks and tries again an hour later, rather than queue ingest behind
-//     a long reader.
+//   - Locks: creating a partition scans ticks_default (empty as a rule,
+//     so cheap) and locks it ACCESS EXCLUSIVE meanwhile, ticks only SHARE
+//     UPDATE EXCLUSIVE (ingest goes on); dropping one locks ticks ACCESS
+//     EXCLUSIVE for the moment of the drop (DETACH ... CONCURRENTLY, which
+//     would not, is refused while a default partition exists). Either
+//     gives up after 5 s of waiting for its locks and tries again an hour
+//     later, rather than queue ingest behind a long reader.
 //   - More tables: retention days + 8, each with its two indexes.
 package tick
 
