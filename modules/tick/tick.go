@@ -23,7 +23,7 @@
 // is older than the setting, and deletes old rows of ticks_default in
 // batches. What that trades:
 //   - Dropping a day is a catalog change (milliseconds, see the benchmark
-//     in partition_test.go) where deleting its rows wrote a dead tuple per
+//     in partition_bench_test.go) where deleting its rows wrote a dead tuple per
 //     row for vacuum, bloated the indexes and competed with ingest.
 //   - Retention is day-grained: a tick may outlive the setting by up to a
 //     day, as the day at the cutoff is kept whole.
