@@ -369,14 +369,3 @@ func (s *store) markSilent(ctx context.Context, now time.Time) (int64, error) {
 			WHERE NOT monitors.paused AND monitors.kind <> 'heartbeat' AND `+cond+`)`, now, now, now)
 	return res.RowsAffected, res.Error
 }
-
-// pruneBatch deletes up to limit rows of table older than cutoff.
-func (s *store) pruneBatch(ctx context.Context, table string, cutoff time.Time, limit int) (int64, error) {
-	q := "DELETE FROM ticks WHERE id IN (SELECT id FROM ticks WHERE scheduled_at < ? LIMIT ?)"
-	if table != "ticks" {
-		q = "DELETE FROM " + table + " WHERE (monitor_id, bucket, region) IN (SELECT monitor_id, bucket, region FROM " +
-			table + " WHERE bucket < ? LIMIT ?)"
-	}
-	res := s.db.WithContext(ctx).Exec(q, cutoff, limit)
-	return res.RowsAffected, res.Error
-}
