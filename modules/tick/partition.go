@@ -208,7 +208,7 @@ func (s *store) createPartition(ctx context.Context, p Partition) (int64, bool, 
 		if exists {
 			return nil
 		}
-		from, to := pgTime(p.From), pgTime(p.To)
+		from, to := partitionBound(p.From), partitionBound(p.To)
 		steps := []string{
 			"LOCK TABLE ticks_default IN ACCESS EXCLUSIVE MODE",
 			"CREATE TABLE " + p.Name + " (LIKE ticks INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
@@ -248,6 +248,6 @@ func (s *store) dropPartition(ctx context.Context, p Partition) error {
 	})
 }
 
-// pgTime writes a partition bound: UTC, so the bound does not depend on the
+// partitionBound writes a partition bound: UTC, so the bound does not depend on the
 // session's TimeZone.
-func pgTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05+00") }
+func partitionBound(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05+00") }
