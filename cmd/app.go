@@ -53,6 +53,7 @@ type pipelineQueue interface {
 	ClaimJobs(ctx context.Context, region, consumer string, minIdle time.Duration, count int) ([]queue.JobDelivery, error)
 	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
 	CompleteJobs(ctx context.Context, region string, cs []queue.Completion) (int, error)
+	PublishResults(ctx context.Context, region string, rs []queue.Result) (int, error)
 	DropJob(ctx context.Context, region, deliveryID string) error
 	ReadResults(ctx context.Context, consumer string, count int, block time.Duration) ([]queue.ResultDelivery, error)
 	ClaimResults(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]queue.ResultDelivery, error)
