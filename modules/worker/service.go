@@ -81,7 +81,7 @@ type Worker struct {
 	running  prometheus.Gauge
 
 	link     link
-	monitors map[int64]queue.Job  // each monitor's latest job (under mu), for offline checks
+	monitors map[int64]queue.Job   // each monitor's latest job (under mu), for offline checks
 	done     map[slotKey]time.Time // slots checked or spooled without the control plane -> forget after (under mu)
 
 	offline       prometheus.Gauge
