@@ -37,6 +37,7 @@ import (
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
+	"github.com/betterstack/betterstack/modules/spool"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
@@ -258,7 +259,9 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			return nil, err
 		}
 	}
-	a.buildPipeline(opts)
+	if err := a.buildPipeline(opts); err != nil {
+		return nil, err
+	}
 	if a.Audit != nil && (cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard)) {
 		// Every request carries the audit recorder: the services record
 		// the changes they make (and logins) through it.
@@ -283,7 +286,7 @@ func workerID(cfg config.Config) string {
 }
 
 // buildPipeline adds the pusher, worker and alerter loops the roles ask for.
-func (a *App) buildPipeline(opts Options) {
+func (a *App) buildPipeline(opts Options) (err error) {
 	cfg, log := a.Cfg, a.Log
 	if cfg.HasRole(config.RolePusher) {
 		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin}, log, a.Metrics)
@@ -295,10 +298,25 @@ func (a *App) buildPipeline(opts Options) {
 			p = probe.New(probe.Config{BlockPrivate: cfg.BlockPrivate()})
 			p.Log = log.With("module", "probe")
 		}
-		a.Worker = worker.New(a.Queue, a.Queue, p, worker.Config{
+		wcfg := worker.Config{
 			Region: cfg.Region, ID: workerID(cfg), ClaimIdle: opts.WorkerClaimIdle, DrainTimeout: cfg.ShutdownTimeout,
-		}, log, a.Metrics)
-		a.runners = append(a.runners, runner{name: "worker", run: a.Worker.Run})
+		}
+		var sp *spool.Spool
+		if !cfg.InProcessQueue() {
+			// Only Redis can be out of reach; the in-process queue cannot.
+			if sp, err = spool.Open(filepath.Join(cfg.DataDir, "spool", cfg.Region), cfg.WorkerSpoolMax); err != nil {
+				return fmt.Errorf("worker spool: %w", err)
+			}
+			wcfg.Spool, wcfg.OfflineFor = sp, cfg.WorkerOfflineChecksFor
+		}
+		a.Worker = worker.New(a.Queue, a.Queue, p, wcfg, log, a.Metrics)
+		a.runners = append(a.runners, runner{name: "worker", run: func(ctx context.Context) error {
+			err := a.Worker.Run(ctx)
+			if sp != nil {
+				_ = sp.Close() // every append was fsync'd
+			}
+			return err
+		}})
 	}
 	if cfg.HasRole(config.RoleAlerter) {
 		a.runners = append(a.runners,
@@ -314,6 +332,7 @@ func (a *App) buildPipeline(opts Options) {
 			runner{name: "audit-retention", run: func(ctx context.Context) error { return a.Audit.RunRetention(ctx, cfg.AuditRetention, time.Hour) }},
 		)
 	}
+	return nil
 }
 
 func (a *App) registerAPI(e *echo.Echo) {

@@ -161,6 +161,7 @@ func TestLoadEveryKey(t *testing.T) {
 		SSOIssuer: "https://id.example.com", SSOClientID: "bs", SSOClientSecret: "sso-secret", SSOAllowedDomains: []string{"example.com", "example.org"},
 		SSOWorkspace: "acme", SSORole: "editor", AuditRetention: 90 * 24 * time.Hour, MaxAPIRequests: 30,
 		PingMaxBody: 2048, PingRatePerToken: 10, PingRatePerAddress: 100,
+		WorkerSpoolMax: 500, WorkerOfflineChecksFor: 5 * time.Minute,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -174,6 +175,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"sso_issuer": "https://id.example.com", "sso_client_id": "bs", "sso_client_secret": "sso-secret", "sso_allowed_domains": "example.com,example.org",
 		"sso_workspace": "acme", "sso_role": "editor", "audit_retention": "90d", "max_api_requests_per_minute": "30",
 		"ping_max_body": "2048", "ping_rate_per_token": "10", "ping_rate_per_address": "100",
+		"worker_spool_max": "500", "worker_offline_checks_for": "5m",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
