@@ -320,3 +320,75 @@ func TestRedisOutageLeavesNoGap(t *testing.T) {
 		t.Errorf("only %d slots checked; the test did not run long enough", slots)
 	}
 }
+
+// TestSpoolIsBoundedAndSurvivesRestart: a worker that lost Redis spools
+// more offline results than its spool holds (the oldest are dropped and
+// counted), stops; the next worker on the same data directory publishes
+// exactly what was left once Redis is back.
+func TestSpoolIsBoundedAndSurvivesRestart(t *testing.T) {
+	srv := newRedisServer(t)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	defer target.Close()
+	q := redisQueue(t, srv, "bstest:"+testenv.Suffix()+":")
+	dir := t.TempDir()
+	const limit = 6 // segments of one result: the bound is exact
+	sp1 := mustSpool(t, dir, limit)
+	_, reg1, stop1 := startOnRedis(t, q, "w1", sp1, time.Minute)
+
+	const interval = 2 * time.Second
+	base := time.Now().Truncate(time.Second).Add(time.Second)
+	pctx, stopPusher := context.WithCancel(context.Background())
+	runPusher(pctx, q, target.URL, []int64{1, 2}, base, interval)
+	time.Sleep(time.Until(base.Add(2*interval + 100*time.Millisecond)))
+	stopPusher()
+	time.Sleep(time.Second) // the last checks are published
+	before := readAll(t, q)
+	if len(before) < 4 {
+		t.Fatalf("%d results before the outage; want the worker to have seen both monitors", len(before))
+	}
+	srv.kill()
+	waitUntil(t, 20*time.Second, "offline results overflow the spool", func() bool {
+		return metric(t, reg1, "betterstack_worker_results_spooled_total") >= limit+4
+	})
+	stop1()
+	stoppedAt := time.Now()
+	spooled := metric(t, reg1, "betterstack_worker_results_spooled_total")
+	dropped := metric(t, reg1, "betterstack_worker_spool_dropped_total", "reason", "full")
+	if sp1.Len() != limit || dropped != spooled-limit {
+		t.Fatalf("spool holds %d, %v spooled, %v dropped; want %d held and the rest dropped and counted", sp1.Len(), spooled, dropped, limit)
+	}
+	if err := sp1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.start()
+	sp2 := mustSpool(t, dir, limit)
+	if sp2.Len() != limit {
+		t.Fatalf("the next worker's spool holds %d; want the %d left by the last", sp2.Len(), limit)
+	}
+	_, reg2, stop2 := startOnRedis(t, q, "w2", sp2, 0)
+	waitUntil(t, 10*time.Second, "spool replayed", func() bool { return sp2.Len() == 0 })
+	stop2()
+	if got := metric(t, reg2, "betterstack_worker_results_replayed_total"); got != limit {
+		t.Errorf("replayed %v; want %d", got, limit)
+	}
+	ids := map[string]bool{}
+	var newest time.Time
+	for _, r := range readAll(t, q) {
+		if r.WorkerID != "w1" {
+			continue
+		}
+		ids[r.JobID] = true
+		if r.ScheduledAt.After(newest) {
+			newest = r.ScheduledAt
+		}
+	}
+	if len(ids) != limit {
+		t.Errorf("%d distinct results of the first worker published after the restart; want %d", len(ids), limit)
+	}
+	// The oldest were dropped, so the last slot checked before the stop
+	// is among those kept.
+	if want := stoppedAt.Add(-interval - 500*time.Millisecond); newest.Before(want) {
+		t.Errorf("newest replayed slot %v; want the last one checked offline (after %v)", newest, want)
+	}
+}
