@@ -490,7 +490,7 @@ func (w *Worker) send(call func(ctx context.Context) error) bool {
 			return true
 		}
 		w.link.failed(w.cfg.Now())
-		w.log.Warn("publish results", "attempt", attempt+1, "err", err)
+		w.log.Debug("publish results", "attempt", attempt+1, "err", err)
 	}
 	return false
 }
