@@ -38,6 +38,7 @@ import (
 	"github.com/betterstack/betterstack/modules/selfcheck"
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/sla"
+	"github.com/betterstack/betterstack/modules/spool"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
@@ -54,6 +55,7 @@ type pipelineQueue interface {
 	ClaimJobs(ctx context.Context, region, consumer string, minIdle time.Duration, count int) ([]queue.JobDelivery, error)
 	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
 	CompleteJobs(ctx context.Context, region string, cs []queue.Completion) (int, error)
+	PublishResults(ctx context.Context, region string, rs []queue.Result) (int, error)
 	DropJob(ctx context.Context, region, deliveryID string) error
 	ReadResults(ctx context.Context, consumer string, count int, block time.Duration) ([]queue.ResultDelivery, error)
 	ClaimResults(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]queue.ResultDelivery, error)
@@ -276,7 +278,9 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 			return nil, err
 		}
 	}
-	a.buildPipeline(opts)
+	if err := a.buildPipeline(opts); err != nil {
+		return nil, err
+	}
 	if a.Audit != nil && (cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard)) {
 		// Every request carries the audit recorder: the services record
 		// the changes they make (and logins) through it.
@@ -327,7 +331,7 @@ func (a *App) buildSelfcheck(ctx context.Context, opts Options) error {
 }
 
 // buildPipeline adds the pusher, worker and alerter loops the roles ask for.
-func (a *App) buildPipeline(opts Options) {
+func (a *App) buildPipeline(opts Options) (err error) {
 	cfg, log := a.Cfg, a.Log
 	if cfg.HasRole(config.RolePusher) {
 		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin}, log, a.Metrics)
@@ -347,10 +351,25 @@ func (a *App) buildPipeline(opts Options) {
 			p.Log = log.With("module", "probe")
 			c = p
 		}
-		a.Worker = worker.New(a.Queue, a.Queue, c, worker.Config{
+		wcfg := worker.Config{
 			Region: cfg.Region, ID: workerID(cfg), ClaimIdle: opts.WorkerClaimIdle, DrainTimeout: cfg.ShutdownTimeout,
-		}, log, a.Metrics)
-		a.runners = append(a.runners, runner{name: "worker", run: a.Worker.Run})
+		}
+		var sp *spool.Spool
+		if !cfg.InProcessQueue() {
+			// Only Redis can be out of reach; the in-process queue cannot.
+			if sp, err = spool.Open(filepath.Join(cfg.DataDir, "spool", cfg.Region), cfg.WorkerSpoolMax); err != nil {
+				return fmt.Errorf("worker spool: %w", err)
+			}
+			wcfg.Spool, wcfg.OfflineFor = sp, cfg.WorkerOfflineChecksFor
+		}
+		a.Worker = worker.New(a.Queue, a.Queue, c, wcfg, log, a.Metrics)
+		a.runners = append(a.runners, runner{name: "worker", run: func(ctx context.Context) error {
+			err := a.Worker.Run(ctx)
+			if sp != nil {
+				_ = sp.Close() // every append was fsync'd
+			}
+			return err
+		}})
 	}
 	if cfg.HasRole(config.RoleAlerter) {
 		a.runners = append(a.runners,
@@ -368,6 +387,7 @@ func (a *App) buildPipeline(opts Options) {
 			runner{name: "audit-retention", run: func(ctx context.Context) error { return a.Audit.RunRetention(ctx, cfg.AuditRetention, time.Hour) }},
 		)
 	}
+	return nil
 }
 
 func (a *App) registerAPI(e *echo.Echo) {

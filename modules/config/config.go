@@ -43,6 +43,9 @@ type Config struct {
 	Region   string   `key:"region" help:"region of this process's worker"`
 	WorkerID string   `key:"worker_id" help:"worker id; defaults to hostname-pid"`
 
+	WorkerSpoolMax         int           `key:"worker_spool_max" help:"results a worker keeps on disk (data_dir/spool/<region>) while Redis is unreachable; when full the oldest are dropped"`
+	WorkerOfflineChecksFor time.Duration `key:"worker_offline_checks_for" help:"how long a worker that cannot reach Redis goes on checking the monitors it knows, spooling the results (0: not at all)"`
+
 	DatabaseURL      string `key:"database_url" secret:"true" help:"postgres:// URL selects PostgreSQL; empty selects the embedded SQLite file in data_dir"`
 	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
 	DatabaseMaxConns int    `key:"database_max_conns" help:"maximum open database connections"`
@@ -95,30 +98,32 @@ type Config struct {
 // Defaults returns the settings used when nothing is configured.
 func Defaults() Config {
 	return Config{
-		DataDir:            "./data",
-		HTTPAddr:           ":8080",
-		LogFormat:          "text",
-		LogLevel:           "info",
-		Roles:              []string{"all"},
-		Region:             "local",
-		DatabaseMaxConns:   20,
-		RedisPrefix:        "bs:",
-		JWTTTL:             24 * time.Hour,
-		LoginMaxFails:      10,
-		LoginWindow:        15 * time.Minute,
-		SSORole:            "viewer",
-		AuditRetention:     365 * 24 * time.Hour,
-		MinInterval:        10 * time.Second,
-		MaxMonitors:        1000,
-		MaxChannels:        50,
-		MaxStatusPages:     20,
-		MaxAPIRequests:     1200,
-		PingMaxBody:        100 << 10,
-		PingRatePerToken:   60,
-		PingRatePerAddress: 600,
-		RetentionTicks:     30 * 24 * time.Hour,
-		RetentionRollups:   400 * 24 * time.Hour,
-		ShutdownTimeout:    15 * time.Second,
+		DataDir:                "./data",
+		HTTPAddr:               ":8080",
+		LogFormat:              "text",
+		LogLevel:               "info",
+		Roles:                  []string{"all"},
+		Region:                 "local",
+		WorkerSpoolMax:         100_000,
+		WorkerOfflineChecksFor: 15 * time.Minute,
+		DatabaseMaxConns:       20,
+		RedisPrefix:            "bs:",
+		JWTTTL:                 24 * time.Hour,
+		LoginMaxFails:          10,
+		LoginWindow:            15 * time.Minute,
+		SSORole:                "viewer",
+		AuditRetention:         365 * 24 * time.Hour,
+		MinInterval:            10 * time.Second,
+		MaxMonitors:            1000,
+		MaxChannels:            50,
+		MaxStatusPages:         20,
+		MaxAPIRequests:         1200,
+		PingMaxBody:            100 << 10,
+		PingRatePerToken:       60,
+		PingRatePerAddress:     600,
+		RetentionTicks:         30 * 24 * time.Hour,
+		RetentionRollups:       400 * 24 * time.Hour,
+		ShutdownTimeout:        15 * time.Second,
 
 		PipelineLagThreshold:  30 * time.Second,
 		DeadmanInterval:       time.Minute,
@@ -412,6 +417,15 @@ func (c Config) Validate() error {
 		bad("shutdown_timeout", "must be at least 1s")
 	}
 	c.validateSelfcheck(bad)
+	if c.WorkerSpoolMax < 1 {
+		bad("worker_spool_max", "must be at least 1")
+	}
+	if c.WorkerOfflineChecksFor < 0 {
+		bad("worker_offline_checks_for", "must be 0 (off) or more")
+	}
+	if c.HasRole(RoleWorker) && !c.InProcessQueue() && c.DataDir == "" {
+		bad("data_dir", "must not be empty for a worker on Redis: its spool lives there")
+	}
 	if err := c.validateTopology(); err != nil {
 		errs = append(errs, err)
 	}

@@ -163,6 +163,7 @@ func TestLoadEveryKey(t *testing.T) {
 		PingMaxBody: 2048, PingRatePerToken: 10, PingRatePerAddress: 100,
 		PipelineLagThreshold: 45 * time.Second, DeadmanURL: "https://other.example.com/ping/abc", DeadmanInterval: 30 * time.Second,
 		OperatorChannel: "ops/pager", OperatorLagAlert: 5 * time.Minute, OperatorRegionSilence: 90 * time.Second,
+		WorkerSpoolMax: 500, WorkerOfflineChecksFor: 5 * time.Minute,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -178,6 +179,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"ping_max_body": "2048", "ping_rate_per_token": "10", "ping_rate_per_address": "100",
 		"pipeline_lag_threshold": "45s", "deadman_url": "https://other.example.com/ping/abc", "deadman_interval": "30s",
 		"operator_channel": "ops/pager", "operator_lag_alert": "5m", "operator_region_silence": "90s",
+		"worker_spool_max": "500", "worker_offline_checks_for": "5m",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))

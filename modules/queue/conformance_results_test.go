@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -141,4 +142,54 @@ func testDropJob(t *testing.T, open opener) {
 	if err := h.q.DropJob(ctx, "eu", ds[0].ID); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testPublishResults: a worker that lost Redis publishes what it spooled
+// later, with no job to ack; the alerters read those results like any
+// other, a job still pending is left alone, and a result published twice
+// is delivered twice (ingest stores it once).
+func testPublishResults(t *testing.T, open opener) {
+	h := open(t, Config{})
+	ctx := t.Context()
+	mustPublish(t, h.q, 1, testJob("9:1", "eu"))
+	pending := mustRead(t, h.q, "eu", "w", 1)
+	rs := []Result{
+		{JobID: "1:1000", MonitorID: 1, Region: "eu", WorkerID: "w"},
+		{JobID: "2:1000", MonitorID: 2, Region: "eu", WorkerID: "w"},
+		{JobID: "9:1", MonitorID: 9, Region: "eu", WorkerID: "w"},
+	}
+	if n, err := h.q.PublishResults(ctx, "eu", rs); err != nil || n != 3 {
+		t.Fatalf("PublishResults = %d, %v; want 3", n, err)
+	}
+	if n, err := h.q.PublishResults(ctx, "eu", rs[:1]); err != nil || n != 1 {
+		t.Fatalf("PublishResults again = %d, %v; want 1", n, err)
+	}
+	wantResultBacklog(t, h.q, 4)
+	wantBacklog(t, h.q, "eu", 1) // the job was not acked
+	got, err := h.peer().ReadResults(ctx, "a", 10, 0)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("ReadResults = %d, %v; want 4", len(got), err)
+	}
+	for i, want := range []string{"1:1000", "2:1000", "9:1", "1:1000"} {
+		if got[i].Result.JobID != want || got[i].Result.Region != "eu" {
+			t.Errorf("result %d = %+v, want job %s of eu (in order)", i, got[i].Result, want)
+		}
+	}
+	// The job can still be completed; its result is then published once more.
+	if n, err := h.q.CompleteJobs(ctx, "eu", []Completion{{DeliveryID: pending[0].ID, Result: rs[2]}}); err != nil || n != 1 {
+		t.Fatalf("CompleteJobs after PublishResults = %d, %v; want 1", n, err)
+	}
+	if n, err := h.q.PublishResults(ctx, "eu", nil); err != nil || n != 0 {
+		t.Errorf("PublishResults(nil) = %d, %v; want 0, nil", n, err)
+	}
+	for name, bad := range map[string]func() error{
+		"no job id":    func() error { _, err := h.q.PublishResults(ctx, "eu", []Result{{}}); return err },
+		"empty region": func() error { _, err := h.q.PublishResults(ctx, "", rs); return err },
+		"brace region": func() error { _, err := h.q.PublishResults(ctx, "e{u}", rs); return err },
+	} {
+		if err := bad(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+		}
+	}
+	wantResultBacklog(t, h.q, 5)
 }

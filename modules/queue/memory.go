@@ -185,6 +185,40 @@ func (m *Memory) CompleteJobs(_ context.Context, region string, cs []Completion)
 	return n, nil
 }
 
+// PublishResults appends results to the results stream without acking any
+// job; see Redis.PublishResults.
+func (m *Memory) PublishResults(_ context.Context, region string, rs []Result) (int, error) {
+	if err := validateRegion(region); err != nil {
+		return 0, err
+	}
+	payloads := make([][]byte, len(rs))
+	for i, res := range rs {
+		if res.JobID == "" {
+			return 0, fmt.Errorf("%w: result %d has no job id", ErrInvalid, i)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			return 0, fmt.Errorf("queue: encode result of %q: %w", res.JobID, err)
+		}
+		payloads[i] = b
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, ErrClosed
+	}
+	if len(payloads) == 0 {
+		return 0, nil
+	}
+	now := m.cfg.Now()
+	results := m.stream(memResults)
+	for _, b := range payloads {
+		m.add(results, b, now)
+	}
+	results.wake()
+	return len(payloads), nil
+}
+
 // DropJob acks and deletes a job without publishing a result.
 func (m *Memory) DropJob(_ context.Context, region, deliveryID string) error {
 	if err := validateRegion(region); err != nil {

@@ -14,7 +14,8 @@
 //
 // Pushers call PublishJobs. Workers call ReadJobs and ClaimJobs, then
 // CompleteJobs (or CompleteJob) with the probe result, or DropJob for a stale
-// job; they call Heartbeat periodically and Leave on shutdown. Alerters call
+// job; PublishResults publishes results with no job to ack (what a worker
+// spooled while Redis was unreachable, or checked on its own then); they call Heartbeat periodically and Leave on shutdown. Alerters call
 // ReadResults and ClaimResults, store the results, then AckResults; they
 // read the results of every region. Pushers and the dashboard call Regions.
 //

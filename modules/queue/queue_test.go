@@ -54,6 +54,7 @@ type queueUnderTest interface {
 	resultConsumer
 	regionRegistry
 	CompleteJob(ctx context.Context, region, deliveryID string, res Result) error
+	PublishResults(ctx context.Context, region string, rs []Result) (int, error)
 	DropJob(ctx context.Context, region, deliveryID string) error
 	Backlog(ctx context.Context, region string) (int64, error)
 	ResultBacklog(ctx context.Context) (int64, error)
@@ -120,6 +121,7 @@ func runConformance(t *testing.T, open opener) {
 		{"results of every region reach the alerters", testResultsAcrossRegions},
 		{"a blocked result read wakes for any region", testWakeAnyRegion},
 		{"results are never trimmed by length", testResultsNotTrimmed},
+		{"results published without a job", testPublishResults},
 		{"job trimmed while pending is skipped", testTrimmedWhilePending},
 		{"drop job", testDropJob},
 		{"block timeout", testBlockTimeout},

@@ -306,6 +306,55 @@ func (r *Redis) CompleteJobs(ctx context.Context, region string, cs []Completion
 	return total, nil
 }
 
+// PublishResults appends results to region's results stream without
+// acking any job: for results whose job could not be completed (a worker
+// that lost Redis spooled them locally) or that had no job (checks a worker
+// ran on its own while the control plane was unreachable). Ingest is
+// idempotent on monitor, region and scheduled time, so a result published
+// here and also by CompleteJobs is stored once. One round trip per 500
+// results; on error, the count says how many were appended before it.
+func (r *Redis) PublishResults(ctx context.Context, region string, rs []Result) (int, error) {
+	if err := r.alive(); err != nil {
+		return 0, err
+	}
+	if err := validateRegion(region); err != nil {
+		return 0, err
+	}
+	if len(rs) == 0 {
+		return 0, nil
+	}
+	payloads := make([][]byte, len(rs))
+	for i, res := range rs {
+		if res.JobID == "" {
+			return 0, fmt.Errorf("%w: result %d has no job id", ErrInvalid, i)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			return 0, fmt.Errorf("queue: encode result of %q: %w", res.JobID, err)
+		}
+		payloads[i] = b
+	}
+	if err := r.registerResults(ctx, region); err != nil {
+		return 0, err
+	}
+	key := r.resultsKey(region)
+	total := 0
+	for start := 0; start < len(payloads); start += scriptBatch {
+		chunk := payloads[start:min(start+scriptBatch, len(payloads))]
+		_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for _, b := range chunk {
+				p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{fieldResult, b}})
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("queue: publish results: %w", err)
+		}
+		total += len(chunk)
+	}
+	return total, nil
+}
+
 // registerResults adds region to the set the alerters read results streams
 // from, before anything is published there, so that a results stream that
 // exists is always found. A process announces each region once a minute:

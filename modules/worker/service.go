@@ -19,6 +19,7 @@ type jobQueue interface {
 	ClaimJobs(ctx context.Context, region, consumer string, minIdle time.Duration, count int) ([]queue.JobDelivery, error)
 	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
 	CompleteJobs(ctx context.Context, region string, cs []queue.Completion) (int, error)
+	PublishResults(ctx context.Context, region string, rs []queue.Result) (int, error)
 	DropJob(ctx context.Context, region, deliveryID string) error
 }
 
@@ -46,6 +47,18 @@ type Config struct {
 	DrainTimeout time.Duration // how long shutdown waits for checks in flight (default 15s)
 	RetryDelay   time.Duration // a failed check is re-run once after this (default 1s; negative = never)
 	Now          func() time.Time
+
+	// Spool keeps results that cannot be published while the control
+	// plane is unreachable (nil: they stay unacked in Redis, and nothing
+	// is checked offline).
+	Spool resultSpool
+	// OfflineFor is how long after the control plane was last reached the
+	// worker goes on checking the monitors it knows at their slots (0: it
+	// does not). Needs Spool.
+	OfflineFor time.Duration
+	// DownAfter is how long queue calls must fail, with none succeeding,
+	// before the control plane counts as unreachable (default 2s).
+	DownAfter time.Duration
 }
 
 // Worker runs its region's checks.
@@ -66,6 +79,17 @@ type Worker struct {
 	nClaimed prometheus.Counter
 	lateness prometheus.Histogram
 	running  prometheus.Gauge
+
+	link     link
+	monitors map[int64]queue.Job   // each monitor's latest job (under mu), for offline checks
+	done     map[slotKey]time.Time // slots checked or spooled without the control plane -> forget after (under mu)
+
+	offline       prometheus.Gauge
+	offlineChecks prometheus.Counter
+	skippedDone   prometheus.Counter
+	spooled       prometheus.Counter
+	spoolDropped  *prometheus.CounterVec
+	replayed      prometheus.Counter
 }
 
 // New returns a worker; Run starts it.
@@ -91,6 +115,9 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 	if cfg.ID == "" {
 		cfg.ID = DefaultID()
 	}
+	if cfg.DownAfter <= 0 {
+		cfg.DownAfter = 2 * time.Second
+	}
 	labels := prometheus.Labels{"region": cfg.Region}
 	w := &Worker{cfg: cfg, q: q, presence: p, probe: c, inflight: map[string]struct{}{}, claimed: make(chan queue.JobDelivery, 100), freed: make(chan struct{}, 1),
 		log: log.With("module", "worker", "region", cfg.Region, "worker_id", cfg.ID),
@@ -107,6 +134,24 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 			Help: "Checks running now.", ConstLabels: labels}),
 	}
 	reg.MustRegister(w.checks, w.stale, w.nClaimed, w.lateness, w.running)
+	w.monitors, w.done = map[int64]queue.Job{}, map[slotKey]time.Time{}
+	w.offline = prometheus.NewGauge(prometheus.GaugeOpts{Name: "betterstack_worker_offline",
+		Help: "1 while the worker cannot reach the control plane (Redis).", ConstLabels: labels})
+	w.offlineChecks = prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_offline_checks_total",
+		Help: "Checks run without a job while the control plane was unreachable.", ConstLabels: labels})
+	w.skippedDone = prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_jobs_skipped_done_offline_total",
+		Help: "Jobs not run because their slot was already checked while the control plane was unreachable.", ConstLabels: labels})
+	w.spooled = prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_results_spooled_total",
+		Help: "Results written to the local spool because they could not be published.", ConstLabels: labels})
+	w.spoolDropped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_worker_spool_dropped_total",
+		Help: "Results lost from the spool: oldest dropped when full, or a batch that could not be written.", ConstLabels: labels}, []string{"reason"})
+	w.replayed = prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_results_replayed_total",
+		Help: "Spooled results published once the control plane was back.", ConstLabels: labels})
+	reg.MustRegister(w.offline, w.offlineChecks, w.skippedDone, w.spooled, w.spoolDropped, w.replayed)
+	if cfg.Spool != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "betterstack_worker_spool_results",
+			Help: "Results waiting in the local spool.", ConstLabels: labels}, func() float64 { return float64(cfg.Spool.Len()) }))
+	}
 	return w
 }
 
@@ -154,9 +199,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer bg.Done()
 		w.maintain(bgCtx, ctx)
 	}()
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		w.replayLoop(bgCtx)
+	}()
 
 	slots := make(chan struct{}, w.cfg.Concurrency)
 	var checks sync.WaitGroup
+	offDone := make(chan struct{})
+	go func() {
+		defer close(offDone)
+		w.offlineLoop(ctx, slots, &checks, done)
+	}()
 	for ctx.Err() == nil {
 		// Jobs claimed from a dead peer are already held: start them first.
 		for more := true; more; {
@@ -184,16 +239,23 @@ func (w *Worker) Run(ctx context.Context) error {
 		ds, err := w.q.ReadJobs(ctx, w.cfg.Region, w.cfg.ID, min(free, 200), time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
-				w.log.Error("read jobs", "err", err)
+				w.link.failed(w.cfg.Now())
+				if w.down() {
+					w.log.Debug("read jobs", "err", err)
+				} else {
+					w.log.Error("read jobs", "err", err)
+				}
 				sleep(ctx, time.Second)
 			}
 			continue
 		}
+		w.link.ok(w.cfg.Now())
 		for _, d := range ds {
 			w.start(d, false, slots, &checks, done)
 		}
 	}
 
+	<-offDone // no offline check starts while draining
 	drained := make(chan struct{})
 	go func() { checks.Wait(); close(drained) }()
 	select {
@@ -218,6 +280,19 @@ func (w *Worker) Run(ctx context.Context) error {
 // Claimed deliveries were registered in flight when claimed.
 func (w *Worker) start(d queue.JobDelivery, claimed bool, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
 	now := w.cfg.Now()
+	w.noteJob(d.Job)
+	if w.doneAlready(d.Job) {
+		// Checked while the control plane was unreachable: its result is
+		// spooled or published already.
+		w.skippedDone.Inc()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := w.q.DropJob(ctx, w.cfg.Region, d.ID); err != nil {
+			w.log.Warn("drop job checked offline", "job_id", d.Job.ID, "err", err)
+		}
+		w.release(d.ID)
+		return
+	}
 	stale := Stale(d.Job, now)
 	if claimed {
 		stale = StaleClaimed(d.Job, now, w.cfg.ClaimIdle)
@@ -242,6 +317,12 @@ func (w *Worker) start(d queue.JobDelivery, claimed bool, slots chan struct{}, w
 		w.inflight[d.ID] = struct{}{}
 		w.mu.Unlock()
 	}
+	w.run(d, slots, wg, done)
+}
+
+// run checks d's job in its own goroutine and sends the result to done. A
+// delivery without ID is an offline check: its result has no job to ack.
+func (w *Worker) run(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -318,25 +399,7 @@ func (w *Worker) publishLoop(done <-chan queue.Completion, stop <-chan struct{})
 		if len(batch) == 0 {
 			return
 		}
-		for attempt := 0; ; attempt++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, err := w.q.CompleteJobs(ctx, w.cfg.Region, batch)
-			cancel()
-			if err == nil {
-				break
-			}
-			if attempt >= 5 {
-				// The jobs stay pending; a peer (or this worker) re-runs them.
-				w.log.Error("publish results failed; jobs left pending for retry", "count", len(batch), "err", err)
-				break
-			}
-			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
-		}
-		ids := make([]string, len(batch))
-		for i, c := range batch {
-			ids[i] = c.DeliveryID
-		}
-		w.release(ids...)
+		w.publish(batch)
 		batch = batch[:0]
 	}
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -364,13 +427,88 @@ func (w *Worker) publishLoop(done <-chan queue.Completion, stop <-chan struct{})
 	}
 }
 
+// publish sends finished checks to the queue: completions ack their jobs,
+// offline checks (no delivery) are published alone. What cannot be sent
+// while the control plane is unreachable goes to the spool; without a
+// spool, jobs stay pending for a retry and offline results are lost.
+func (w *Worker) publish(batch []queue.Completion) {
+	var jobs []queue.Completion
+	var free []queue.Result
+	for _, c := range batch {
+		if c.DeliveryID != "" {
+			jobs = append(jobs, c)
+		} else {
+			free = append(free, c.Result)
+		}
+	}
+	var unsent []queue.Completion
+	if len(jobs) > 0 && !w.send(func(ctx context.Context) error {
+		_, err := w.q.CompleteJobs(ctx, w.cfg.Region, jobs)
+		return err
+	}) {
+		unsent = append(unsent, jobs...)
+	}
+	if len(free) > 0 && !w.send(func(ctx context.Context) error {
+		_, err := w.q.PublishResults(ctx, w.cfg.Region, free)
+		return err
+	}) {
+		for _, r := range free {
+			unsent = append(unsent, queue.Completion{Result: r})
+		}
+	}
+	if len(unsent) > 0 {
+		if w.cfg.Spool != nil {
+			rs := make([]queue.Result, len(unsent))
+			for i, c := range unsent {
+				rs[i] = c.Result
+			}
+			w.spoolResults(rs)
+		} else {
+			// The jobs stay pending; a peer (or this worker) re-runs them.
+			w.log.Error("publish results failed; jobs left pending for retry", "count", len(unsent))
+		}
+	}
+	ids := make([]string, 0, len(jobs))
+	for _, c := range jobs {
+		ids = append(ids, c.DeliveryID)
+	}
+	w.release(ids...)
+}
+
+// send runs a publishing call with retries while the control plane is not
+// known to be down, and reports whether it succeeded.
+func (w *Worker) send(call func(ctx context.Context) error) bool {
+	for attempt := 0; attempt < 6 && !w.down(); attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := call(ctx)
+		cancel()
+		if err == nil {
+			w.link.ok(w.cfg.Now())
+			return true
+		}
+		w.link.failed(w.cfg.Now())
+		w.log.Debug("publish results", "attempt", attempt+1, "err", err)
+	}
+	return false
+}
+
 // maintain heartbeats, refreshes the jobs in flight and claims jobs that a
 // dead peer left pending. It runs until bgCtx ends; claiming stops as soon as
 // runCtx ends.
 func (w *Worker) maintain(bgCtx, runCtx context.Context) {
 	beat := func() {
-		if err := w.presence.Heartbeat(bgCtx, w.cfg.Region, w.cfg.ID); err != nil && bgCtx.Err() == nil {
-			w.log.Warn("heartbeat", "err", err)
+		err := w.presence.Heartbeat(bgCtx, w.cfg.Region, w.cfg.ID)
+		switch {
+		case err == nil:
+			w.link.ok(w.cfg.Now())
+		case bgCtx.Err() == nil:
+			w.link.failed(w.cfg.Now())
+			if !w.down() {
+				w.log.Warn("heartbeat", "err", err)
+			}
 		}
 	}
 	beat()
@@ -387,6 +525,9 @@ func (w *Worker) maintain(bgCtx, runCtx context.Context) {
 				beat()
 			}
 		case <-refresh.C:
+			if w.down() {
+				continue // the read loop and the heartbeat find out when it is back
+			}
 			w.touch(bgCtx)
 			if runCtx.Err() == nil {
 				w.claim(runCtx)

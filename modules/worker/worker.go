@@ -24,6 +24,46 @@
 // (each is bounded by its own timeout, the whole drain by DrainTimeout),
 // publishes and acks their results, and leaves the region's worker list.
 // Whatever could not finish stays pending and is claimed by a peer.
+//
+// # Without the control plane
+//
+// A worker outlives Redis. When is Redis "down" for it: queue calls (the
+// job read that runs every second, the heartbeat, publishing) have failed
+// for DownAfter (2 s) with none succeeding (Down); one failed call is not
+// an outage. The worker logs the change both ways and shows it in
+// betterstack_worker_offline.
+//
+// Results it cannot publish go to a local spool (Config.Spool, package
+// spool: append-only JSON-lines segment files in data_dir/spool/<region>,
+// fsync'd per batch, at most worker_spool_max results, default 100,000;
+// when full the oldest segments are dropped and counted, and a check never
+// waits for room; a failed write, a full disk say, loses that batch,
+// counted and logged, and the next batch tries again). Their jobs stay
+// unacked in Redis; their slots are remembered, so when Redis gives the
+// jobs back (claimed after ClaimIdle) they are dropped, not run twice.
+// Once Redis answers again, the spool is published oldest first with
+// PublishResults (no job ack) and each segment deleted after it was
+// published; a crash in between publishes it again, which is harmless as
+// ingest is idempotent on monitor, region and scheduled time. The spool
+// survives a restart: the next worker on the same data directory publishes
+// it. (One worker per data directory and region: two would share a spool.)
+//
+// While Redis is down the worker also goes on checking the monitors it
+// knows from their jobs (each carries the interval, the slot and the whole
+// probe request), at their own slots: last slot + k x interval (OfflineSlots),
+// including the slots of the seconds it took to notice, and spools the
+// results, so history has no gap after a short control-plane outage. A slot
+// checked offline is remembered, so its job, should the pusher publish it
+// after all, is skipped; if a peer runs it, ingest stores it once. Offline
+// checking is bounded (worker_offline_checks_for, default 15 min after
+// Redis was last reached; 0 turns it off) because the monitor list ages:
+// monitors edited, paused or deleted meanwhile would go on being checked
+// with stale settings, and a long outage should not fill the spool with
+// results of a copy of the configuration. A monitor whose last job is more
+// than two intervals older than the last contact is not followed
+// (Followed). Metrics: betterstack_worker_spool_results,
+// _results_spooled_total, _spool_dropped_total{reason}, _results_replayed_total,
+// _offline_checks_total, _jobs_skipped_done_offline_total.
 package worker
 
 import (

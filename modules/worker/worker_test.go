@@ -48,6 +48,7 @@ type workerQueue interface {
 	ClaimJobs(ctx context.Context, region, consumer string, minIdle time.Duration, count int) ([]queue.JobDelivery, error)
 	TouchJobs(ctx context.Context, region, consumer string, ids []string) error
 	CompleteJobs(ctx context.Context, region string, cs []queue.Completion) (int, error)
+	PublishResults(ctx context.Context, region string, rs []queue.Result) (int, error)
 	DropJob(ctx context.Context, region, deliveryID string) error
 	Heartbeat(ctx context.Context, region, workerID string) error
 	Leave(ctx context.Context, region, workerID string) error
