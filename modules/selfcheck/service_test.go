@@ -62,12 +62,18 @@ func (r *rig) advance(d time.Duration) {
 	r.clock.Store(&t)
 }
 
-// tick stores a result checked at the rig's now.
+// tick stores a result checked at the rig's now, with the monitor's last
+// check.
 func (r *rig) tick(t *testing.T) {
 	t.Helper()
 	at := r.now()
 	if err := r.db.Exec(`INSERT INTO ticks (monitor_id, region, worker_id, scheduled_at, checked_at, status) VALUES (1, 'eu', 'w1', ?, ?, 'up')`,
 		at.Add(-time.Second), at).Error; err != nil {
+		t.Fatal(err)
+	}
+	// As ingest does in the same transaction.
+	if err := r.db.Exec(`INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at) VALUES (1, 'up', ?, ?, ?)
+		ON CONFLICT (monitor_id) DO UPDATE SET last_checked_at = excluded.last_checked_at`, at, at, at).Error; err != nil {
 		t.Fatal(err)
 	}
 }

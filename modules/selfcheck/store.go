@@ -108,15 +108,19 @@ func (s *store) scheduledMonitors(ctx context.Context) (scheduled, error) {
 	return out, nil
 }
 
-// newestTick is when the newest stored result was checked (primary key
-// order: the last row inserted).
+// newestTick is when the newest stored result was checked, from the
+// monitors' states (ingest writes a monitor's last check there with every
+// batch): one pass over a row per monitor. Ticks are not sorted by insertion
+// any more (partitioned by day on PostgreSQL, without an id), and the
+// newest of a day's ticks would mean sorting millions of rows.
 func (s *store) newestTick(ctx context.Context) (time.Time, error) {
-	var rows []struct{ CheckedAt time.Time }
-	err := s.db.WithContext(ctx).Table("ticks").Select("checked_at").Order("id DESC").Limit(1).Scan(&rows).Error
+	var rows []struct{ LastCheckedAt time.Time }
+	err := s.db.WithContext(ctx).Raw("SELECT last_checked_at FROM monitor_state WHERE last_checked_at IS NOT NULL ORDER BY last_checked_at DESC LIMIT 1").
+		Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return time.Time{}, err
 	}
-	return rows[0].CheckedAt, nil
+	return rows[0].LastCheckedAt.UTC(), nil
 }
 
 // unscheduledKinds names the registered kinds workers never run
