@@ -40,6 +40,7 @@ type benchFlags struct {
 	https       bool
 	kind        string // one of benchKinds
 	cpuProfile  string // where to write a CPU profile of the measured window
+	warmup      time.Duration
 }
 
 func newBenchCmd() *cobra.Command {
@@ -63,6 +64,7 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.DurationVar(&f.duration, "duration", 60*time.Second, "measured time, after one interval of warm-up")
 	fl.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL admin URL (a bsbench_* database is created and dropped); empty = embedded SQLite")
 	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
+	fl.DurationVar(&f.warmup, "warmup", 0, "time before measuring (default: one interval); a large install's first checks each create their state rows, so its steady state comes later")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the measured window to this file")
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
 	fl.StringVar(&f.kind, "kind", "http", "what each monitor checks: http, http-conditions (three conditions on the JSON answer), tcp (a connect to the target's port) or null (no check at all: every check answers up at once, to measure the pipeline itself)")
@@ -71,6 +73,9 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 }
 
 func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
+	if f.warmup <= 0 {
+		f.warmup = f.interval
+	}
 	if f.monitors < 1 || f.interval < time.Second || f.duration < time.Second {
 		return errors.New("--monitors must be ≥ 1, --interval and --duration ≥ 1s")
 	}
@@ -135,7 +140,7 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 		return fmt.Errorf("seed monitors: %w", err)
 	}
 	fmt.Fprintf(out, "bench: %d %s monitors every %s, %s target, %s; warm-up %s, measuring %s\n",
-		f.monitors, f.kind, f.interval, map[bool]string{true: "HTTPS", false: "HTTP"}[f.https], backend, f.interval, f.duration)
+		f.monitors, f.kind, f.interval, map[bool]string{true: "HTTPS", false: "HTTP"}[f.https], backend, f.warmup, f.duration)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
@@ -145,7 +150,7 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	}
 	go func() { errc <- app.Run(runCtx) }()
 
-	from := start.Add(2*time.Second + f.interval)
+	from := start.Add(2*time.Second + f.warmup)
 	until := from.Add(f.duration)
 	// CPU is counted over the measured window only, as is wall time.
 	select {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,9 +46,9 @@ func seedBenchMonitors(b *testing.B, db *database.DB, n int) time.Time {
 		b.Fatal(err)
 	}
 	testenv.Workspace(b, db, 1)
-	for lo := 1; lo <= n; lo += 500 {
+	for lo := 1; lo <= n; lo += 50000 {
 		if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-			SELECT i, 1, 'm' || i, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ? FROM generate_series(CAST(? AS bigint), CAST(? AS bigint)) AS i`, now, now, lo, min(lo+499, n)).Error; err != nil {
+			SELECT i, 1, 'm' || i, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ? FROM generate_series(CAST(? AS bigint), CAST(? AS bigint)) AS i`, now, now, lo, min(lo+49999, n)).Error; err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,8 +56,14 @@ func seedBenchMonitors(b *testing.B, db *database.DB, n int) time.Time {
 }
 
 // benchStore stores b.N results in batches, `parallel` batches at a time on
-// disjoint monitors (as the alerter's loops or several alerters do).
+// disjoint monitors (as the alerter's loops or several alerters do). With
+// BENCH_MONITORS set (PostgreSQL), batches go round that many monitors
+// instead of storing the same 1,000 again and again.
 func benchStore(b *testing.B, backend string, parallel int) {
+	spread := 0
+	if v, err := strconv.Atoi(os.Getenv("BENCH_MONITORS")); err == nil && backend == "postgres" {
+		spread = v
+	}
 	ctx := context.Background()
 	db := testenv.MustDatabase(b, backend)
 	if backend == "sqlite" {
@@ -70,7 +78,7 @@ func benchStore(b *testing.B, backend string, parallel int) {
 			}
 		}
 	} else {
-		seedBenchMonitors(b, db, benchBatch*parallel)
+		seedBenchMonitors(b, db, max(benchBatch*parallel, spread))
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	svc := New(db, nil, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
@@ -82,8 +90,14 @@ func benchStore(b *testing.B, backend string, parallel int) {
 			slot := now
 			for done := 0; done < b.N/parallel; done += benchBatch {
 				slot = slot.Add(time.Second)
+				base := p * benchBatch
+				if spread > benchBatch*parallel {
+					// A large install: each batch is another 1,000 of
+					// its monitors, as a minute's results are.
+					base = (done/benchBatch*parallel + p) * benchBatch % spread
+				}
 				for i := range batch {
-					batch[i] = queue.Result{JobID: fmt.Sprint(i), MonitorID: int64(p*benchBatch + i + 1), Region: "eu", WorkerID: "w", ScheduledAt: slot,
+					batch[i] = queue.Result{JobID: fmt.Sprint(i), MonitorID: int64(base + i + 1), Region: "eu", WorkerID: "w", ScheduledAt: slot,
 						Result: probe.Result{Status: probe.StatusUp, StatusCode: 200, LatencyMS: 1.5, CheckedAt: slot}}
 				}
 				if err := svc.Store(ctx, batch); err != nil {
