@@ -158,3 +158,34 @@ func badgePath(t *testing.T, u string) string {
 	}
 	return p.Path
 }
+
+// TestOverviewSparklineAfterRename: the overview keeps each monitor's drawn
+// sparkline between renders while it has no new check; a rename (which is
+// not a check) must still show the new name in the line's title.
+func TestOverviewSparklineAfterRename(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg config.Config) {
+		f := newFixture(t, cfg)
+		spIngest(t, f.app, f.aliceMonitor, probe.StatusUp, 5, 0)
+		overview := func() string {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.AddCookie(&http.Cookie{Name: "bs_session", Value: f.alice})
+			rec := httptest.NewRecorder()
+			f.app.HTTP.Echo().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("overview: %d %.300s", rec.Code, rec.Body.String())
+			}
+			return rec.Body.String()
+		}
+		if body := overview(); !strings.Contains(body, "Response time of Alice API, last 24 hours") {
+			t.Fatalf("control: no sparkline titled with the name: %.2000s", body)
+		}
+		if r := do(t, f.app, "PATCH", fmt.Sprintf("/api/v1/monitors/%d", f.aliceMonitor), f.alice, `{"name":"Alice renamed"}`); r.Status != http.StatusOK {
+			t.Fatalf("rename: %d %s", r.Status, r.Body)
+		}
+		body := overview()
+		if !strings.Contains(body, "Response time of Alice renamed, last 24 hours") || strings.Contains(body, "Alice API") {
+			t.Errorf("after the rename the overview still says the old name or lacks the new one")
+		}
+	})
+}
