@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,6 +50,8 @@ Then it serves the api and dashboard roles on 127.0.0.1 and loads each page with
 requests per second. The status page's view cache is off, so every request renders, and
 the API's per-workspace request quota is off, so the SLA page is not answered 429.
 --concurrency takes a list (1,4): every page is loaded at each level on the same seeded data.
+cpu/req is this process's CPU time (server and clients, not PostgreSQL) per request: on a
+shared machine it moves far less than the latencies do.
 The load comes from this process, on the same cores as the server, as wrk would.
 
   betterstack bench web --database-url 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
@@ -155,22 +158,35 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	}
 	// Rows are printed as they are measured (a failure later keeps them);
 	// fixed widths stand in for a tabwriter, which prints only at the end.
-	fmt.Fprintf(out, "%-44s %7s %9s %9s %9s %7s %9s\n", "page", "clients", "p50", "p95", "p99", "req/s", "bytes")
+	fmt.Fprintf(out, "%-44s %7s %9s %9s %9s %7s %9s %9s\n", "page", "clients", "p50", "p95", "p99", "req/s", "bytes", "cpu/req")
 	for _, n := range f.concurrency {
 		for _, p := range pages {
 			if f.pages != "" && !strings.Contains(strings.ToLower(p.name), strings.ToLower(f.pages)) {
 				continue
 			}
 			app.dashboard.SetSummaryCache(!p.fresh)
+			cpu0 := processCPU()
 			r, err := loadPage(ctx, base+p.path, token, n, f.duration, f.gzip)
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
-			fmt.Fprintf(out, "%-44s %7d %9s %9s %9s %7.0f %9d\n", p.name, n, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes)
+			cpu := (processCPU() - cpu0) / time.Duration(max(r.count, 1))
+			fmt.Fprintf(out, "%-44s %7d %9s %9s %9s %7.0f %9d %9s\n", p.name, n, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes, ms(cpu))
 		}
 	}
 	cancel()
 	return <-done
+}
+
+// processCPU is the CPU time this process (server and load clients, not
+// PostgreSQL) has used: per request it is a figure the machine's other
+// load barely moves, unlike the latencies.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -203,6 +219,7 @@ type loadResult struct {
 	p50, p95, p99 time.Duration
 	rate          float64
 	bytes         int
+	count         int
 }
 
 // loadPage GETs url as the signed-in user from n clients for d and returns
@@ -264,5 +281,5 @@ func loadPage(ctx context.Context, url, token string, n int, d time.Duration, gz
 	}
 	slices.Sort(lats)
 	q := func(p float64) time.Duration { return lats[min(len(lats)-1, int(p*float64(len(lats))))] }
-	return loadResult{p50: q(.50), p95: q(.95), p99: q(.99), rate: float64(len(lats)) / d.Seconds(), bytes: bytes}, nil
+	return loadResult{p50: q(.50), p95: q(.95), p99: q(.99), rate: float64(len(lats)) / d.Seconds(), bytes: bytes, count: len(lats)}, nil
 }
