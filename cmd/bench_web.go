@@ -7,9 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
-	"text/tabwriter"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +30,10 @@ type webBenchFlags struct {
 	days        int
 	components  int
 	duration    time.Duration
-	concurrency int
+	concurrency []int
+	pages       string
+	cpuProfile  string
+	gzip        bool
 }
 
 func newBenchWebCmd() *cobra.Command {
@@ -41,8 +47,15 @@ the raw ticks of the last 24 hours of the first monitor, 90 days of daily rollup
 monitors of a status page of --components components, and 365 days for the first monitor.
 Then it serves the api and dashboard roles on 127.0.0.1 and loads each page with
 --concurrency clients over keep-alive HTTP for --duration, reporting p50/p95/p99 and
-requests per second. The status page's view cache is off, so every request renders.
-The load comes from this process, on the same cores as the server, as wrk would.`,
+requests per second. The status page's view cache is off, so every request renders, and
+the API's per-workspace request quota is off, so the SLA page is not answered 429.
+--concurrency takes a list (1,4): every page is loaded at each level on the same seeded data.
+cpu/req is this process's CPU time (server and clients, not PostgreSQL) per request: on a
+shared machine it moves far less than the latencies do.
+The load comes from this process, on the same cores as the server, as wrk would.
+
+  betterstack bench web --database-url 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
+      --monitors 5000 --concurrency 1,4 --pages overview --cpu-profile /tmp/web.pprof`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWebBench(cmd.Context(), cmd.OutOrStdout(), *f) },
 	}
@@ -52,7 +65,10 @@ The load comes from this process, on the same cores as the server, as wrk would.
 	fl.IntVar(&f.days, "days", 30, "days of rollups for every monitor")
 	fl.IntVar(&f.components, "components", 50, "components of the status page")
 	fl.DurationVar(&f.duration, "duration", 20*time.Second, "load time per page")
-	fl.IntVar(&f.concurrency, "concurrency", 4, "concurrent clients")
+	fl.IntSliceVar(&f.concurrency, "concurrency", []int{4}, "concurrent clients; a list (1,4) runs every page at each")
+	fl.StringVar(&f.pages, "pages", "", "only the pages whose name contains this (overview, monitor, status, SLA)")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of the load phase (server and clients) to this file")
+	fl.BoolVar(&f.gzip, "gzip", true, "ask for gzip (Accept-Encoding: gzip) as browsers do; bytes are what went over the wire")
 	return cmd
 }
 
@@ -60,7 +76,7 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	if f.databaseURL == "" {
 		return errors.New("--database-url: a PostgreSQL admin URL is required (the data is generated inside PostgreSQL)")
 	}
-	if f.monitors < f.components || f.components < 1 || f.days < 1 || f.concurrency < 1 {
+	if f.monitors < f.components || f.components < 1 || f.days < 1 || len(f.concurrency) == 0 || slices.Min(f.concurrency) < 1 {
 		return errors.New("--monitors must be at least --components, and --components, --days and --concurrency at least 1")
 	}
 	dbURL, drop, err := benchDatabase(ctx, f.databaseURL)
@@ -73,6 +89,7 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	cfg.DatabaseURL, cfg.JWTSecret, cfg.HTTPAddr = dbURL, randomHex(32), "127.0.0.1:0"
 	on := true
 	cfg.AutoMigrate = &on
+	cfg.MaxAPIRequests = 0 // the load is one workspace's: the quota would answer 429
 	app, err := NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{StatusPageCache: -1})
 	if err != nil {
 		return err
@@ -128,21 +145,48 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 		{fmt.Sprintf("status page, %d components, 90 days", len(ids)), "/status/" + slug, false},
 		{"SLA, 365 days, JSON", fmt.Sprintf("/api/v1/monitors/%d/sla?from=%s", ids[0], now.AddDate(-1, 0, 0).Format(time.RFC3339)), false},
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "page\tp50\tp95\tp99\treq/s\tbytes\t\n")
-	for _, p := range pages {
-		app.dashboard.SetSummaryCache(!p.fresh)
-		r, err := loadPage(ctx, base+p.path, token, f.concurrency, f.duration)
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
-			return fmt.Errorf("%s: %w", p.name, err)
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%d\t\n", p.name, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes)
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	// Rows are printed as they are measured (a failure later keeps them);
+	// fixed widths stand in for a tabwriter, which prints only at the end.
+	fmt.Fprintf(out, "%-44s %7s %9s %9s %9s %7s %9s %9s\n", "page", "clients", "p50", "p95", "p99", "req/s", "bytes", "cpu/req")
+	for _, n := range f.concurrency {
+		for _, p := range pages {
+			if f.pages != "" && !strings.Contains(strings.ToLower(p.name), strings.ToLower(f.pages)) {
+				continue
+			}
+			app.dashboard.SetSummaryCache(!p.fresh)
+			cpu0 := processCPU()
+			r, err := loadPage(ctx, base+p.path, token, n, f.duration, f.gzip)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.name, err)
+			}
+			cpu := (processCPU() - cpu0) / time.Duration(max(r.count, 1))
+			fmt.Fprintf(out, "%-44s %7d %9s %9s %9s %7.0f %9d %9s\n", p.name, n, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes, ms(cpu))
+		}
 	}
 	cancel()
-	if err := <-done; err != nil {
-		return err
+	return <-done
+}
+
+// processCPU is the CPU time this process (server and load clients, not
+// PostgreSQL) has used: per request it is a figure the machine's other
+// load barely moves, unlike the latencies.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
 	}
-	return tw.Flush()
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -175,12 +219,16 @@ type loadResult struct {
 	p50, p95, p99 time.Duration
 	rate          float64
 	bytes         int
+	count         int
 }
 
 // loadPage GETs url as the signed-in user from n clients for d and returns
 // the latency percentiles; any answer but 200 fails the run.
-func loadPage(ctx context.Context, url, token string, n int, d time.Duration) (loadResult, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}, Timeout: 30 * time.Second}
+// With gz the request asks for gzip and the body is read as sent (the
+// transport would otherwise ask and decompress behind our back, hiding the
+// wire size); without, it asks for identity.
+func loadPage(ctx context.Context, url, token string, n int, d time.Duration, gz bool) (loadResult, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}, Timeout: 30 * time.Second}
 	var (
 		mu    sync.Mutex
 		lats  []time.Duration
@@ -201,6 +249,9 @@ func loadPage(ctx context.Context, url, token string, n int, d time.Duration) (l
 				}
 				req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: token})
 				req.Header.Set("Authorization", "Bearer "+token)
+				if gz {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				var size int64
@@ -230,5 +281,5 @@ func loadPage(ctx context.Context, url, token string, n int, d time.Duration) (l
 	}
 	slices.Sort(lats)
 	q := func(p float64) time.Duration { return lats[min(len(lats)-1, int(p*float64(len(lats))))] }
-	return loadResult{p50: q(.50), p95: q(.95), p99: q(.99), rate: float64(len(lats)) / d.Seconds(), bytes: bytes}, nil
+	return loadResult{p50: q(.50), p95: q(.95), p99: q(.99), rate: float64(len(lats)) / d.Seconds(), bytes: bytes, count: len(lats)}, nil
 }

@@ -41,8 +41,8 @@ func seedDashboardData(ctx context.Context, db *database.DB, workspaceID int64, 
 	// buckets are UTC hours and days.
 	const hourNow = "(date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 	steps := []seedStep{
-		{"monitors", `INSERT INTO monitors (workspace_id, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-			SELECT ?, 'bench ' || lpad(g::text, 6, '0'), 'http', '{}', 'https://bench.example.com/' || g, 60, 10000,
+		{"monitors", `INSERT INTO monitors (workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+			SELECT ?, 'bench-' || lpad(g::text, 6, '0'), 'bench ' || lpad(g::text, 6, '0'), 'http', '{}', 'https://bench.example.com/' || g, 60, 10000,
 				now() - make_interval(days => ?), now()
 			FROM generate_series(1, ?) g`, []any{workspaceID, days, monitors}},
 		{"monitor state", `INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at)

@@ -138,13 +138,25 @@ func (r router) with(mw ...echo.MiddlewareFunc) router {
 // page returns the layout data for a signed-in page, with the workspace
 // switcher.
 func (h *Handler) page(c echo.Context, title, nav string) web.Page {
-	p := web.Page{Title: title, User: web.UserEmail(c), CSRF: web.CSRFToken(c), Flash: web.Flash(c), Nav: nav}
-	a := server.Access(c)
-	p.Role = string(a.Role)
-	ws, err := h.deps.Auth.Workspaces().ForUser(c.Request().Context(), a.UserID)
+	return h.pageWith(c, title, nav, h.workspaces(c.Request().Context(), server.Access(c).UserID))
+}
+
+// workspaces lists the switcher's workspaces; a failure costs the switcher,
+// not the page.
+func (h *Handler) workspaces(ctx context.Context, userID int64) []workspace.Workspace {
+	ws, err := h.deps.Auth.Workspaces().ForUser(ctx, userID)
 	if err != nil {
 		h.log.Warn("list workspaces", "err", err)
 	}
+	return ws
+}
+
+// pageWith is page with the switcher's workspaces already read (a page
+// that reads several things at once reads them alongside).
+func (h *Handler) pageWith(c echo.Context, title, nav string, ws []workspace.Workspace) web.Page {
+	p := web.Page{Title: title, User: web.UserEmail(c), CSRF: web.CSRFToken(c), Flash: web.Flash(c), Nav: nav}
+	a := server.Access(c)
+	p.Role = string(a.Role)
 	for _, w := range ws {
 		p.Workspaces = append(p.Workspaces, web.WorkspaceChoice{Key: w.Key, Name: w.Name, Current: w.ID == a.WorkspaceID})
 		if w.ID == a.WorkspaceID {

@@ -22,6 +22,7 @@ import (
 	"github.com/betterstack/betterstack/modules/server"
 	"github.com/betterstack/betterstack/modules/tick"
 	"github.com/betterstack/betterstack/modules/web"
+	"github.com/betterstack/betterstack/modules/workspace"
 )
 
 // monitorRoutes registers the monitors pages: the overview, a monitor's
@@ -96,11 +97,15 @@ func (h *Handler) overview(c echo.Context) error {
 	}
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	page = max(page, 1)
-	// The reads are independent: run them side by side (the page is polled).
+	// The reads are independent: run them side by side (the page is polled),
+	// the layout's workspace switcher too.
 	var ov monitor.Overview
 	var open string
 	var maint map[int64]monitor.Status
+	var ws []workspace.Workspace
 	g, gctx := errgroup.WithContext(ctx)
+	userID := server.Access(c).UserID
+	g.Go(func() error { ws = h.workspaces(gctx, userID); return nil })
 	g.Go(func() (err error) { maint, err = h.maintenanceStatuses(gctx, uid); return err })
 	g.Go(func() (err error) {
 		ov, err = h.deps.Monitors.Overview(gctx, uid, monitor.OverviewFilter{Query: q, Status: status,
@@ -111,7 +116,7 @@ func (h *Handler) overview(c echo.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	p := overviewPage{Page: h.page(c, "Monitors", "overview"), Q: q, Status: string(status), Statuses: statusOptions,
+	p := overviewPage{Page: h.pageWith(c, "Monitors", "overview", ws), Q: q, Status: string(status), Statuses: statusOptions,
 		Total: ov.Total, Self: overviewHref(q, string(status), page), Counts: countsOf(ov.Counts, open, maint),
 		Pages: pagination(q, string(status), page, ov.Total)}
 	p.NoMonitors = p.Counts.Up+p.Counts.Down+p.Counts.Degraded+p.Counts.Paused+p.Counts.Waiting+p.Counts.Maintenance == 0
@@ -240,11 +245,17 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		for _, r := range hours {
 			merged[r.MonitorID] = append(merged[r.MonitorID], r)
 		}
+		names := make(map[int64]string, len(ms))
+		for _, m := range ms {
+			names[m.ID] = m.Name
+		}
 		fresh := make(map[int64]rollupSummary, len(miss))
 		for _, id := range miss {
-			fresh[id] = rollupSummary{day: day[id], month: month[id], spark: sparkValues(merged[id], now, 24),
-				lastChecked: lastChecked[id], hour: now.Truncate(time.Hour), at: now}
-			sums[id] = fresh[id]
+			s := rollupSummary{day: day[id], month: month[id], spark: sparkValues(merged[id], now, 24),
+				lastChecked: lastChecked[id], hour: now.Truncate(time.Hour), at: now, sparkName: names[id]}
+			s.sparkSVG = sparkline(s.spark, s.sparkName)
+			fresh[id] = s
+			sums[id] = s
 		}
 		h.summaries.store(fresh)
 	}
@@ -263,9 +274,17 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		if !last.LastCheckedAt.IsZero() && last.Status != probe.StatusDown {
 			rows[i].LatencyMS = last.LatencyMS
 		}
-		rows[i].Spark = chart.Sparkline(sum.spark, 0, 0, "Response time of "+m.Name+", last 24 hours")
+		rows[i].Spark = sum.sparkSVG
+		if sum.sparkName != m.Name { // renamed since the sums were read: the title says the name
+			rows[i].Spark = sparkline(sum.spark, m.Name)
+		}
 	}
 	return rows, nil
+}
+
+// sparkline draws a monitor's 24-hour latency line for the overview.
+func sparkline(values []float64, name string) template.HTML {
+	return chart.Sparkline(values, 0, 0, "Response time of "+name+", last 24 hours")
 }
 
 // regionsLabel names where a monitor is checked from: its regions, or when

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"html/template"
 	"sync"
 	"time"
 
@@ -8,10 +9,14 @@ import (
 )
 
 // rollupSummary is what the overview shows of one monitor's rollups: its
-// 24-hour and 30-day totals and its hourly 24-hour latency line.
+// 24-hour and 30-day totals and its hourly 24-hour latency line, drawn
+// (sparkSVG, titled with sparkName; drawing 100 lines was a tenth of a
+// render's CPU).
 type rollupSummary struct {
 	day, month  tick.Rollup
 	spark       []float64
+	sparkSVG    template.HTML
+	sparkName   string
 	lastChecked time.Time // the monitor's last check when it was read
 	hour        time.Time // the UTC hour the sparkline ends in
 	at          time.Time

@@ -57,13 +57,16 @@ func (s *Service) StatusCounts(ctx context.Context, workspaceID int64) (map[Stat
 // Overview returns one page of the user's monitors, the ones that need
 // attention first, and how many they have of each status. Ordering, paging
 // and counting happen in the database, so the cost does not grow with the
-// number of monitors beyond one indexed scan of the user's rows.
+// number of monitors beyond one scan of the user's rows: one statement
+// counts and picks the page's ids from narrow rows (id, name, target,
+// status), a second reads those monitors whole. Sorting the full rows of
+// every monitor to keep 100 took twice as long at 5,000 monitors.
 func (s *Service) Overview(ctx context.Context, workspaceID int64, f OverviewFilter) (Overview, error) {
 	if f.Limit < 1 || f.Limit > MaxPage {
 		f.Limit = 100
 	}
 	f.Offset = max(f.Offset, 0)
-	counts, err := s.store.statusCounts(ctx, workspaceID)
+	counts, ids, err := s.store.overviewIDs(ctx, workspaceID, f)
 	if err != nil {
 		return Overview{}, err
 	}
@@ -80,11 +83,11 @@ func (s *Service) Overview(ctx context.Context, workspaceID int64, f OverviewFil
 			out.Total += n
 		}
 	}
-	if out.Total == 0 || f.Offset >= out.Total {
+	if len(ids) == 0 {
 		out.Monitors = []Monitor{}
 		return out, nil
 	}
-	out.Monitors, err = s.store.overviewPage(ctx, workspaceID, f)
+	out.Monitors, err = s.store.overviewPage(ctx, workspaceID, ids)
 	return out, err
 }
 
@@ -93,10 +96,11 @@ func (s *Service) Overview(ctx context.Context, workspaceID int64, f OverviewFil
 const effectiveStatus = "(CASE WHEN monitors.paused THEN 'paused' " +
 	"WHEN monitor_state.status IS NULL OR monitor_state.status = '' THEN 'pending' ELSE monitor_state.status END)"
 
-// attentionRank sorts statuses in AttentionOrder; anything else goes last.
+// attentionRank sorts statuses (the column st of overviewIDs) in
+// AttentionOrder; anything else goes last.
 var attentionRank = func() string {
 	var b strings.Builder
-	b.WriteString("(CASE " + effectiveStatus)
+	b.WriteString("(CASE st")
 	for i, st := range AttentionOrder {
 		b.WriteString(" WHEN '" + string(st) + "' THEN " + strconv.Itoa(i))
 	}
@@ -124,18 +128,70 @@ func overviewWhere(q *gorm.DB, workspaceID int64, f OverviewFilter) *gorm.DB {
 	return q
 }
 
-func (s *store) overviewPage(ctx context.Context, workspaceID int64, f OverviewFilter) ([]Monitor, error) {
+// overviewIDs counts all of the user's monitors by status and returns the
+// ids of the page f asks for, in AttentionOrder then by name, from one scan
+// of narrow rows (s): the first part of the union is the counts, the second
+// the page.
+func (s *store) overviewIDs(ctx context.Context, workspaceID int64, f OverviewFilter) (map[Status]int, []int64, error) {
+	conds, args := []string{"TRUE"}, []any{workspaceID}
+	if f.Status != "" {
+		conds, args = append(conds, "st = ?"), append(args, string(f.Status))
+	}
+	if f.Query != "" {
+		p := likePattern(f.Query)
+		conds = append(conds, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(target) LIKE ? ESCAPE '\')`)
+		args = append(args, p, p)
+	}
+	where := " WHERE " + strings.Join(conds, " AND ")
+	args = append(args, f.Limit, f.Offset)
+	var rows []struct {
+		Part int
+		St   string
+		N    int
+		ID   int64
+	}
+	err := s.db.WithContext(ctx).Raw(`WITH s AS MATERIALIZED (
+			SELECT monitors.id, monitors.name, monitors.target, `+effectiveStatus+` AS st FROM monitors
+			LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id
+			WHERE monitors.workspace_id = ?)
+		SELECT * FROM (SELECT 0 AS part, st, COUNT(*) AS n, 0 AS id, 0 AS rk, '' AS lname FROM s GROUP BY st) c
+		UNION ALL
+		SELECT * FROM (SELECT 1 AS part, st, 0 AS n, id, `+attentionRank+` AS rk, LOWER(name) AS lname FROM s`+where+`
+			ORDER BY rk, lname, id LIMIT ? OFFSET ?) p
+		ORDER BY part, rk, lname, id`, args...).Scan(&rows).Error
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := make(map[Status]int, len(AttentionOrder))
+	var ids []int64
+	for _, r := range rows {
+		if r.Part == 0 {
+			counts[Status(r.St)] += r.N
+		} else {
+			ids = append(ids, r.ID)
+		}
+	}
+	return counts, ids, nil
+}
+
+// overviewPage reads the monitors of ids, in the order of ids.
+func (s *store) overviewPage(ctx context.Context, workspaceID int64, ids []int64) ([]Monitor, error) {
 	var rows []row
-	err := overviewWhere(s.withState(ctx), workspaceID, f).
-		Order(attentionRank + ", LOWER(monitors.name), monitors.id").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
+	err := s.withState(ctx).Where("monitors.workspace_id = ? AND monitors.id IN ?", workspaceID, ids).Find(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Monitor, 0, len(rows))
+	byID := make(map[int64]Monitor, len(rows))
 	for _, r := range rows {
 		m := r.monitor()
 		m.ChannelIDs = []int64{}
-		out = append(out, m)
+		byID[m.ID] = m
+	}
+	out := make([]Monitor, 0, len(ids))
+	for _, id := range ids {
+		if m, ok := byID[id]; ok { // deleted between the two reads: left out
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }

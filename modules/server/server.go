@@ -2,7 +2,8 @@
 //
 // It builds the echo instance, serves /healthz, /readyz and /metrics whatever
 // the roles, turns every error into one response shape (JSON under /api, an
-// HTML page elsewhere) and shuts down gracefully. Modules add their routes
+// HTML page elsewhere), gzips text answers for clients that accept it
+// (compress.go) and shuts down gracefully. Modules add their routes
 // through RegisterAPI/RegisterWeb functions of their own; handlers decode
 // bodies with DecodeJSON and read the signed-in user with UserID.
 package server
@@ -71,7 +72,9 @@ func New(cfg Config) *Server {
 	cfg.Registry.MustRegister(s.reqs, s.dur)
 
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recover, s.observe, s.limitBody)
+	// compress sits outside observe, so the error pages observe writes are
+	// compressed too; recover stays outermost.
+	e.Use(s.recover, compress(CompressMinLength), s.observe, s.limitBody)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
