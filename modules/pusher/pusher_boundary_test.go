@@ -19,6 +19,11 @@ import (
 //     onPhase returns false and continueAfter still returns false.
 //   - the constant recentSlack (5 * time.Second) is folded at compile time
 //     and shows as NOT COVERED; continueAfter's boundary below pins it.
+//
+// These three equivalent mutants are all that lives (gremlins v0.6.0: 43
+// killed, 3 lived, 93.48%), below .ci/mutation's 95% gate; gremlins has no
+// way to mark a mutant equivalent, so only rewriting those guards in
+// pusher.go (or a per-package threshold) gets the package through.
 
 func TestNoIntervalMeansNoPhase(t *testing.T) {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
