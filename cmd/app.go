@@ -118,6 +118,11 @@ type runner struct {
 	run  func(ctx context.Context) error
 }
 
+// checker runs one check; *probe.Prober is the real one.
+type checker interface {
+	Check(ctx context.Context, req probe.Request) probe.Result
+}
+
 // Options are the App's injectable parts; production leaves them zero.
 type Options struct {
 	// PasswordMemoryKiB lowers argon2id's cost (tests).
@@ -126,9 +131,7 @@ type Options struct {
 	Probe *probe.Prober
 	// Checker replaces the worker's checks altogether: `bench --kind null`
 	// measures the pipeline around checks with one that answers at once.
-	Checker interface {
-		Check(ctx context.Context, req probe.Request) probe.Result
-	}
+	Checker checker
 	// WorkerClaimIdle overrides how soon a dead worker's jobs are taken over.
 	WorkerClaimIdle time.Duration
 	// NotifyBackoff overrides the first notification retry delay.
@@ -338,9 +341,7 @@ func (a *App) buildPipeline(opts Options) (err error) {
 		a.runners = append(a.runners, runner{name: "pusher", run: a.Pusher.Run})
 	}
 	if cfg.HasRole(config.RoleWorker) {
-		var c interface {
-			Check(ctx context.Context, req probe.Request) probe.Result
-		}
+		var c checker
 		switch {
 		case opts.Checker != nil:
 			c = opts.Checker

@@ -191,16 +191,9 @@ func (m *Memory) PublishResults(_ context.Context, region string, rs []Result) (
 	if err := validateRegion(region); err != nil {
 		return 0, err
 	}
-	payloads := make([][]byte, len(rs))
-	for i, res := range rs {
-		if res.JobID == "" {
-			return 0, fmt.Errorf("%w: result %d has no job id", ErrInvalid, i)
-		}
-		b, err := json.Marshal(res)
-		if err != nil {
-			return 0, fmt.Errorf("queue: encode result of %q: %w", res.JobID, err)
-		}
-		payloads[i] = b
+	payloads, err := encodeResults(rs)
+	if err != nil {
+		return 0, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

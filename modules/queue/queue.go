@@ -379,3 +379,20 @@ func decodeResults(raw []rawEntry) ([]ResultDelivery, []string) {
 	}
 	return out, bad
 }
+
+// encodeResults checks and encodes results published without a job
+// (PublishResults on both backends).
+func encodeResults(rs []Result) ([][]byte, error) {
+	payloads := make([][]byte, len(rs))
+	for i, res := range rs {
+		if res.JobID == "" {
+			return nil, fmt.Errorf("%w: result %d has no job id", ErrInvalid, i)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			return nil, fmt.Errorf("queue: encode result of %q: %w", res.JobID, err)
+		}
+		payloads[i] = b
+	}
+	return payloads, nil
+}

@@ -323,16 +323,9 @@ func (r *Redis) PublishResults(ctx context.Context, region string, rs []Result) 
 	if len(rs) == 0 {
 		return 0, nil
 	}
-	payloads := make([][]byte, len(rs))
-	for i, res := range rs {
-		if res.JobID == "" {
-			return 0, fmt.Errorf("%w: result %d has no job id", ErrInvalid, i)
-		}
-		b, err := json.Marshal(res)
-		if err != nil {
-			return 0, fmt.Errorf("queue: encode result of %q: %w", res.JobID, err)
-		}
-		payloads[i] = b
+	payloads, err := encodeResults(rs)
+	if err != nil {
+		return 0, err
 	}
 	if err := r.registerResults(ctx, region); err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,36 +152,28 @@ func BenchmarkRawTicks(b *testing.B) {
 }
 
 func rawInsert(ctx context.Context, conn *sql.Conn, st *store, how string, rows [][]any) error {
-	switch how {
-	case "copy":
+	if how == "copy" {
 		return conn.Raw(func(dc any) error {
-			cols := []string{"monitor_id", "region", "worker_id", "scheduled_at", "checked_at", "status", "status_code", "error_class", "error",
-				"latency_ms", "dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "transfer_ms", "cert_expiry", "resolved_ip"}
+			cols := strings.Split(tickColumns, ", ")
 			_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"ticks"}, cols, pgx.CopyFromRows(rows))
 			return err
 		})
-	case "values":
-		var args []any
-		for _, r := range rows {
-			args = append(args, r...)
-		}
-		q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", types: tickTypes, args: args}.render(database.SQLite)
-		if err != nil {
-			return err
-		}
-		_, err = conn.ExecContext(ctx, st.rebind(q), params...)
-		return err
-	default:
-		var args []any
-		for _, r := range rows {
-			args = append(args, r...)
-		}
-		q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", types: tickTypes, args: args,
-			tail: "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING"}.render(database.Postgres)
-		if err != nil {
-			return err
-		}
-		_, err = conn.ExecContext(ctx, st.rebind(q), params...)
+	}
+	// "values" renders as SQLite's one placeholder per value (which
+	// PostgreSQL takes as well), "unnest" as ingest's arrays.
+	var args []any
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	b := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", types: tickTypes, args: args}
+	dialect := database.SQLite
+	if how == "unnest" {
+		b.tail, dialect = "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING", database.Postgres
+	}
+	q, params, err := b.render(dialect)
+	if err != nil {
 		return err
 	}
+	_, err = conn.ExecContext(ctx, st.rebind(q), params...)
+	return err
 }
