@@ -30,7 +30,7 @@ func TestSettingsPipelineNotice(t *testing.T) {
 		}
 
 		// Due 31 s ago: just above the 30 s threshold.
-		if err := app.DB.Exec("UPDATE monitors SET next_run_at = ?", time.Now().UTC().Add(-31*time.Second)).Error; err != nil {
+		if err := app.DB.Exec("UPDATE monitor_schedule SET next_run_at = ?", time.Now().UTC().Add(-31*time.Second)).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, path := range []string{"/settings", "/settings/regions"} {

@@ -286,7 +286,7 @@ func TestWebMonitorPages(t *testing.T) {
 
 		// Actions: check now, pause, check while paused, resume, delete.
 		before := time.Now().Add(-time.Second)
-		if err := app.DB.Exec("UPDATE monitors SET next_run_at = ? WHERE id = ?", time.Now().Add(time.Hour), xss).Error; err != nil {
+		if err := app.DB.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", time.Now().Add(time.Hour), xss).Error; err != nil {
 			t.Fatal(err)
 		}
 		b.get(path)

@@ -1,8 +1,7 @@
 -- PostgreSQL's fill factor for in-place updates of state and rollup rows
--- (issue 17); SQLite has no such setting. This file keeps the version
--- numbers of both backends in step.
+-- (issue 17) has no SQLite counterpart; the heartbeat judge's index does.
 -- +goose Up
-SELECT 1;
+CREATE INDEX monitors_heartbeat_idx ON monitors (id) WHERE kind = 'heartbeat';
 
 -- +goose Down
-SELECT 1;
+DROP INDEX monitors_heartbeat_idx;

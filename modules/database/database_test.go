@@ -264,8 +264,11 @@ func TestSQLiteTimes(t *testing.T) {
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for i, ts := range times {
-		err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
-			VALUES (?, 1, ?, 'm', 'http', '{}', 'https://example.com', 60, 1000, ?, ?, ?)`, i+1, fmt.Sprint("m", i+1), ts, ts, ts).Error
+		err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+			VALUES (?, 1, ?, 'm', 'http', '{}', 'https://example.com', 60, 1000, ?, ?)`, i+1, fmt.Sprint("m", i+1), ts, ts).Error
+		if err == nil {
+			err = db.Exec("INSERT INTO monitor_schedule (monitor_id, next_run_at) VALUES (?, ?)", i+1, ts).Error
+		}
 		if err != nil {
 			t.Fatalf("insert monitor %d: %v", i+1, err)
 		}
@@ -274,7 +277,7 @@ func TestSQLiteTimes(t *testing.T) {
 	t.Run("round trip", func(t *testing.T) {
 		for i, ts := range times {
 			var got time.Time
-			if err := db.Raw("SELECT next_run_at FROM monitors WHERE id = ?", i+1).Row().Scan(&got); err != nil {
+			if err := db.Raw("SELECT next_run_at FROM monitor_schedule WHERE monitor_id = ?", i+1).Row().Scan(&got); err != nil {
 				t.Fatalf("read monitor %d: %v", i+1, err)
 			}
 			if want := ts.Truncate(time.Microsecond); !got.Equal(want) {
@@ -303,14 +306,14 @@ func TestSQLiteTimes(t *testing.T) {
 				}
 			}
 			var got []int64
-			if err := db.Raw("SELECT id FROM monitors WHERE next_run_at <= ? ORDER BY id", cut).Scan(&got).Error; err != nil {
+			if err := db.Raw("SELECT monitor_id FROM monitor_schedule WHERE next_run_at <= ? ORDER BY monitor_id", cut).Scan(&got).Error; err != nil {
 				t.Fatal(err)
 			}
 			if !equalIDs(got, want) {
 				t.Errorf("next_run_at <= %s: got %v, want %v", cut.Format(time.RFC3339Nano), got, want)
 			}
 			var order []int64
-			if err := db.Raw("SELECT id FROM monitors ORDER BY next_run_at, id").Scan(&order).Error; err != nil {
+			if err := db.Raw("SELECT monitor_id FROM monitor_schedule ORDER BY next_run_at, monitor_id").Scan(&order).Error; err != nil {
 				t.Fatal(err)
 			}
 			if !equalIDs(order, wantOrder) {

@@ -136,7 +136,7 @@ func TestCheckNowAndValidate(t *testing.T) {
 			ctx := context.Background()
 			owner, stranger := mustUser(t, db, "owner@example.com"), mustUser(t, db, "stranger@example.com")
 			m := mustMonitor(t, db, svc, owner, "site", "up")
-			if err := db.Exec("UPDATE monitors SET next_run_at = ? WHERE id = ?", now.Add(time.Hour), m.ID).Error; err != nil {
+			if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", now.Add(time.Hour), m.ID).Error; err != nil {
 				t.Fatal(err)
 			}
 			if err := svc.CheckNow(ctx, stranger, m.ID); !errors.Is(err, monitor.ErrNotFound) {

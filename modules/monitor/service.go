@@ -211,7 +211,7 @@ func (s *Service) CheckNow(ctx context.Context, workspaceID, id int64) error {
 	if m.Paused {
 		return ErrPaused
 	}
-	return s.store.schedule(ctx, workspaceID, id, s.now())
+	return s.store.schedule(ctx, m.ID, s.now())
 }
 
 // Validate checks in as Create (id 0) or Update of monitor id would, without

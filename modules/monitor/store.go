@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
@@ -39,7 +38,7 @@ type row struct {
 	DegradedAfterMS    int `gorm:"column:degraded_after_ms"`
 	RemindEverySeconds int
 	Paused             bool
-	NextRunAt          *time.Time
+	NextRunAt          *time.Time `gorm:"column:next_run_at;->"` // monitor_schedule's (read-only here; setSchedule writes it)
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 
@@ -53,13 +52,14 @@ func (row) TableName() string { return "monitors" }
 
 // stateColumns are the monitor_state columns read with a monitor.
 const stateColumns = "monitor_state.status AS state_status, monitor_state.status_since AS status_since, " +
-	"monitor_state.last_checked_at AS last_checked_at"
+	"monitor_state.last_checked_at AS last_checked_at, monitor_schedule.next_run_at AS next_run_at"
 
 // withState selects monitors with their current state.
 func (s *store) withState(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("monitors").
 		Select("monitors.*, " + stateColumns).
-		Joins("LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id")
+		Joins("LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id").
+		Joins("LEFT JOIN monitor_schedule ON monitor_schedule.monitor_id = monitors.id")
 }
 
 func toRow(m Monitor) row {
@@ -103,15 +103,45 @@ func (r row) monitor() Monitor {
 	return m
 }
 
+// scheduled reports whether the pusher hands m's checks to workers: not
+// paused, and of a kind the workers run (heartbeats are fed by pings).
+func scheduled(m Monitor) bool {
+	if m.Paused {
+		return false
+	}
+	k, err := probe.LookupKind(m.Check.Kind)
+	return err != nil || k.Scheduled
+}
+
+// setSchedule writes the monitor's row of monitor_schedule: next when the
+// pusher schedules it (nil keeps the slot it has), NULL when it must not.
+// The pusher claims from that narrow table alone (migration 00012).
+func setSchedule(tx *gorm.DB, m Monitor, next *time.Time) error {
+	if !scheduled(m) {
+		return tx.Exec("INSERT INTO monitor_schedule (monitor_id, next_run_at) VALUES (?, NULL) "+
+			"ON CONFLICT (monitor_id) DO UPDATE SET next_run_at = NULL", m.ID).Error
+	}
+	if next == nil {
+		return tx.Exec("INSERT INTO monitor_schedule (monitor_id, next_run_at) VALUES (?, ?) "+
+			"ON CONFLICT (monitor_id) DO NOTHING", m.ID, m.UpdatedAt.UTC()).Error
+	}
+	return tx.Exec("INSERT INTO monitor_schedule (monitor_id, next_run_at) VALUES (?, ?) "+
+		"ON CONFLICT (monitor_id) DO UPDATE SET next_run_at = excluded.next_run_at", m.ID, next.UTC()).Error
+}
+
 func (s *store) create(ctx context.Context, m Monitor, nextRun time.Time) (Monitor, error) {
 	r := toRow(m)
-	r.NextRunAt = &nextRun
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
 			return key.Duplicate(err)
 		}
+		m.ID = r.ID
+		if err := setSchedule(tx, m, &nextRun); err != nil {
+			return err
+		}
 		return setChannels(tx, r.ID, m.ChannelIDs)
 	})
+	r.NextRunAt = &nextRun
 	if err != nil {
 		return Monitor{}, err
 	}
@@ -212,9 +242,6 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 		"quorum": r.Quorum, "degraded_after_ms": r.DegradedAfterMS, "remind_every_seconds": r.RemindEverySeconds,
 		"paused": r.Paused, "updated_at": r.UpdatedAt,
 	}
-	if nextRun != nil {
-		cols["next_run_at"] = *nextRun
-	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&row{}).Where("id = ? AND workspace_id = ?", m.ID, m.WorkspaceID).Updates(cols)
 		if res.Error != nil {
@@ -222,6 +249,9 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
+		}
+		if err := setSchedule(tx, m, nextRun); err != nil {
+			return err
 		}
 		return setChannels(tx, m.ID, m.ChannelIDs)
 	})
@@ -232,15 +262,12 @@ func (s *store) update(ctx context.Context, m Monitor, nextRun *time.Time) (Moni
 }
 
 // schedule sets when the monitor's next check is due.
-func (s *store) schedule(ctx context.Context, workspaceID, id int64, at time.Time) error {
-	res := s.db.WithContext(ctx).Model(&row{}).Where("id = ? AND workspace_id = ?", id, workspaceID).UpdateColumn("next_run_at", at)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+// schedule makes the monitor due at at. One the pusher does not schedule
+// (paused, or a heartbeat) is left as it is; the caller checked that the
+// monitor is the workspace's.
+func (s *store) schedule(ctx context.Context, id int64, at time.Time) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE monitor_schedule SET next_run_at = ?
+		WHERE monitor_id = ? AND next_run_at IS NOT NULL`, at.UTC(), id).Error
 }
 
 func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
@@ -254,48 +281,82 @@ func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
 	return nil
 }
 
-// claimDue runs fn on up to limit due, unpaused monitors inside one
-// transaction and stores the next due time fn returns for each. On PostgreSQL
-// the rows are locked FOR UPDATE SKIP LOCKED, so concurrent pushers claim
+// claimDue runs fn on up to limit due monitors inside one transaction and
+// stores the next due time fn returns for each. The claim reads and writes
+// monitor_schedule alone, a narrow table (migration 00012), and reads the
+// claimed monitors' rows without writing them. On PostgreSQL the schedule
+// rows are locked FOR UPDATE SKIP LOCKED, so concurrent pushers claim
 // disjoint sets and a slot is handed out once; on SQLite the transaction
 // takes the database's write lock (_txlock=immediate) for the same effect.
 func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Where("NOT paused AND next_run_at <= ?", now).Order("next_run_at").Limit(limit)
-		if skip := unscheduledKinds(); len(skip) > 0 {
-			// Heartbeats are fed by their pings: never published as jobs.
-			q = q.Where("kind NOT IN ?", skip)
-		}
+		q := "SELECT monitor_id, next_run_at FROM monitor_schedule WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?"
 		if s.db.Dialect == database.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+			q += " FOR UPDATE SKIP LOCKED"
 		}
-		var rows []row
-		if err := q.Find(&rows).Error; err != nil {
+		var due []struct {
+			MonitorID int64
+			NextRunAt time.Time
+		}
+		if err := tx.Raw(q, now.UTC(), limit).Scan(&due).Error; err != nil {
 			return err
 		}
-		if len(rows) == 0 {
+		if len(due) == 0 {
 			return nil
 		}
-		ms := make([]Monitor, len(rows))
-		for i, r := range rows {
-			ms[i] = r.monitor()
+		ids := make([]int64, len(due))
+		for i, d := range due {
+			ids[i] = d.MonitorID
+		}
+		var rows []row
+		if err := tx.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+			return err
+		}
+		byID := make(map[int64]row, len(rows))
+		for _, r := range rows {
+			byID[r.ID] = r
+		}
+		ms := make([]Monitor, 0, len(due))
+		var off []int64
+		for _, d := range due {
+			r, ok := byID[d.MonitorID]
+			if ok {
+				r.NextRunAt = &d.NextRunAt
+				m := r.monitor()
+				if scheduled(m) {
+					ms = append(ms, m)
+					continue
+				}
+			}
+			// Not the pusher's (paused or a heartbeat by a write that did
+			// not go through this package): off the schedule, not claimed
+			// again every tick.
+			off = append(off, d.MonitorID)
+		}
+		if len(off) > 0 {
+			if err := tx.Exec("UPDATE monitor_schedule SET next_run_at = NULL WHERE monitor_id IN ?", off).Error; err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		if len(ms) == 0 {
+			return nil
 		}
 		next, err := fn(ms)
 		if err != nil {
 			return err
 		}
-		n = len(rows)
 		if len(next) == 0 {
 			return nil
 		}
-		ids := make([]int64, 0, len(next))
+		nids := make([]int64, 0, len(next))
 		for id := range next {
-			ids = append(ids, id)
+			nids = append(nids, id)
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-		times := make([]time.Time, len(ids))
-		for i, id := range ids {
+		sort.Slice(nids, func(i, j int) bool { return nids[i] < nids[j] })
+		times := make([]time.Time, len(nids))
+		for i, id := range nids {
 			times[i] = next[id].UTC()
 		}
 		if s.db.Dialect == database.Postgres {
@@ -303,27 +364,47 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 			// evaluated for every row (quadratic in the batch).
 			// Straight to the connection: gorm would spread the slices
 			// into lists.
-			_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `UPDATE monitors SET next_run_at = u.t
-				FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, t) WHERE monitors.id = u.id`, ids, times)
+			_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `UPDATE monitor_schedule SET next_run_at = u.t
+				FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, t) WHERE monitor_schedule.monitor_id = u.id`, nids, times)
 			return err
 		}
 		var sql strings.Builder
-		args := make([]any, 0, 3*len(ids))
-		sql.WriteString("UPDATE monitors SET next_run_at = CASE id")
-		for i, id := range ids {
+		args := make([]any, 0, 3*len(nids))
+		sql.WriteString("UPDATE monitor_schedule SET next_run_at = CASE monitor_id")
+		for i, id := range nids {
 			sql.WriteString(" WHEN ? THEN ?")
 			args = append(args, id, times[i])
 		}
-		sql.WriteString(" END WHERE id IN ?")
-		args = append(args, ids)
+		sql.WriteString(" END WHERE monitor_id IN ?")
+		args = append(args, nids)
 		return tx.Exec(sql.String(), args...).Error
 	})
 	return n, err
 }
 
-// seed inserts rows in batches of 500.
+// seed inserts rows, and their schedule, in batches of 500.
 func (s *store) seed(ctx context.Context, rows []row) error {
-	return s.db.WithContext(ctx).CreateInBatches(rows, 500).Error
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+			return err
+		}
+		type sched struct {
+			MonitorID int64
+			NextRunAt *time.Time
+		}
+		out := make([]sched, len(rows))
+		for i, r := range rows {
+			out[i] = sched{MonitorID: r.ID}
+			if m := r.monitor(); scheduled(m) {
+				at := r.CreatedAt.UTC()
+				if r.NextRunAt != nil {
+					at = r.NextRunAt.UTC()
+				}
+				out[i].NextRunAt = &at
+			}
+		}
+		return tx.Table("monitor_schedule").CreateInBatches(out, 500).Error
+	})
 }
 
 // count counts the user's monitors.
@@ -333,13 +414,3 @@ func (s *store) count(ctx context.Context, workspaceID int64) (int64, error) {
 	return n, err
 }
 
-// unscheduledKinds names the registered kinds workers never run.
-func unscheduledKinds() []string {
-	var out []string
-	for _, k := range probe.Kinds() {
-		if !k.Scheduled {
-			out = append(out, k.Name)
-		}
-	}
-	return out
-}

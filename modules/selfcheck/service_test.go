@@ -47,8 +47,11 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	testenv.Workspace(t, r.db, 1)
-	if err := r.db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, next_run_at, created_at, updated_at)
-		VALUES (1, 1, 'shop', 'shop', 'http', '{}', 'https://shop.example', 30, 1000, ?, ?, ?)`, now.Add(time.Hour), now, now).Error; err != nil {
+	if err := r.db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+		VALUES (1, 1, 'shop', 'shop', 'http', '{}', 'https://shop.example', 30, 1000, ?, ?)`, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.Exec("INSERT INTO monitor_schedule (monitor_id, next_run_at) VALUES (1, ?)", now.Add(time.Hour)).Error; err != nil {
 		t.Fatal(err)
 	}
 	r.channels = channel.New(r.db, channel.Config{AllowPrivate: true, Now: r.now, BaseBackoff: 50 * time.Millisecond}, r.log, nil)

@@ -30,28 +30,22 @@ type due struct {
 // the lag tells the story.
 const overdueCap = 100000
 
-// pusherDue reads the due index (next_run_at WHERE NOT paused).
+// pusherDue reads the schedule's due index (monitor_schedule.next_run_at,
+// NULL for a monitor the pusher does not schedule).
 func (s *store) pusherDue(ctx context.Context, now time.Time) (due, error) {
 	var d due
 	db := s.db.WithContext(ctx)
-	skip := unscheduledKinds()
-	q := db.Table("monitors").Select("next_run_at").Where("NOT paused AND next_run_at <= ?", now.UTC())
-	if len(skip) > 0 {
-		q = q.Where("kind NOT IN ?", skip)
-	}
 	var first []struct{ NextRunAt time.Time }
-	if err := q.Order("next_run_at").Limit(1).Scan(&first).Error; err != nil {
+	if err := db.Raw("SELECT next_run_at FROM monitor_schedule WHERE next_run_at <= ? ORDER BY next_run_at LIMIT 1", now.UTC()).
+		Scan(&first).Error; err != nil {
 		return d, err
 	}
 	if len(first) == 0 {
 		return d, nil
 	}
 	d.Oldest = first[0].NextRunAt
-	sub := db.Table("monitors").Select("1").Where("NOT paused AND next_run_at <= ?", now.Add(-PusherGrace).UTC())
-	if len(skip) > 0 {
-		sub = sub.Where("kind NOT IN ?", skip)
-	}
-	err := db.Raw("SELECT COUNT(*) FROM (?) AS overdue", sub.Limit(overdueCap)).Scan(&d.Overdue).Error
+	err := db.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM monitor_schedule WHERE next_run_at <= ? LIMIT ?) AS overdue",
+		now.Add(-PusherGrace).UTC(), overdueCap).Scan(&d.Overdue).Error
 	return d, err
 }
 

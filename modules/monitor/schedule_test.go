@@ -1,0 +1,247 @@
+package monitor_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/betterstack/betterstack/migrations"
+	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/testenv"
+)
+
+// nextRun reads a monitor's row of monitor_schedule: ok is false when it
+// has none, at is nil when the pusher does not schedule it.
+func nextRun(t *testing.T, db *database.DB, id int64) (at *time.Time, ok bool) {
+	t.Helper()
+	var rows []struct{ NextRunAt *time.Time }
+	if err := db.Raw("SELECT next_run_at FROM monitor_schedule WHERE monitor_id = ?", id).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		return nil, false
+	}
+	return rows[0].NextRunAt, true
+}
+
+func wantNextRun(t *testing.T, db *database.DB, what string, id int64, want *time.Time) {
+	t.Helper()
+	got, ok := nextRun(t, db, id)
+	switch {
+	case !ok:
+		t.Errorf("%s: monitor %d has no schedule row", what, id)
+	case want == nil && got != nil:
+		t.Errorf("%s: next run %v, want none (not scheduled)", what, got.UTC())
+	case want != nil && (got == nil || !got.Equal(*want)):
+		t.Errorf("%s: next run %v, want %v", what, got, want.UTC())
+	}
+}
+
+// TestScheduleFollowsTheMonitor: the pusher's schedule (monitor_schedule)
+// is kept in step with every write of a monitor: a new one is due at once,
+// a heartbeat and a paused one are not scheduled, an edit that does not
+// touch the check keeps the slot, one that does (or a resume, or check
+// now) makes it due at once, and deleting the monitor deletes its row.
+func TestScheduleFollowsTheMonitor(t *testing.T) {
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := testenv.MustDatabase(t, backend)
+			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			svc := monitor.New(db, monitor.Config{MinInterval: time.Second, Now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
+			ws := mustUser(t, db, "owner@example.com")
+
+			site := mustMonitor(t, db, svc, ws, "site", "")
+			wantNextRun(t, db, "created", site.ID, &now)
+
+			hbName := "cron"
+			hb, err := svc.Create(ctx, ws, monitor.Input{Name: &hbName,
+				Check: &probe.Spec{Kind: "heartbeat", Config: json.RawMessage(`{"period":"1h","grace":"5m"}`)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "heartbeat created", hb.ID, nil)
+			if err := svc.CheckNow(ctx, ws, hb.ID); err != nil {
+				t.Errorf("check now of a heartbeat: %v", err)
+			}
+			wantNextRun(t, db, "heartbeat after check now", hb.ID, nil)
+
+			// The pusher moved the slot on; a rename keeps it.
+			later := now.Add(time.Minute)
+			if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", later, site.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Second)
+			renamed := "site renamed"
+			if _, err := svc.Update(ctx, ws, site.ID, monitor.Input{Name: &renamed}); err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "renamed", site.ID, &later)
+			interval := 30
+			if _, err := svc.Update(ctx, ws, site.ID, monitor.Input{IntervalSeconds: &interval}); err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "interval changed", site.ID, &now)
+
+			now = now.Add(time.Second)
+			if _, err := svc.Pause(ctx, ws, site.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "paused", site.ID, nil)
+			if err := svc.CheckNow(ctx, ws, site.ID); !errors.Is(err, monitor.ErrPaused) {
+				t.Errorf("check now while paused = %v, want ErrPaused", err)
+			}
+			wantNextRun(t, db, "check now while paused", site.ID, nil)
+			now = now.Add(time.Second)
+			if _, err := svc.Update(ctx, ws, site.ID, monitor.Input{Name: &renamed}); err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "edited while paused", site.ID, nil)
+			if _, err := svc.Resume(ctx, ws, site.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "resumed", site.ID, &now)
+
+			if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", now.Add(time.Hour), site.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Second)
+			if err := svc.CheckNow(ctx, ws, site.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantNextRun(t, db, "check now", site.ID, &now)
+
+			if err := svc.Delete(ctx, ws, site.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := nextRun(t, db, site.ID); ok {
+				t.Error("a deleted monitor keeps its schedule row")
+			}
+		})
+	}
+}
+
+// TestClaimDueBoundaries: a slot due exactly at the claim's horizon is
+// claimed and one a microsecond later is not; the claim hands over the
+// schedule's slot as the monitor's NextRunAt and stores the next one fn
+// returns; a due row whose monitor was paused behind the service's back is
+// taken off the schedule instead of being published or claimed again.
+func TestClaimDueBoundaries(t *testing.T) {
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := testenv.MustDatabase(t, backend)
+			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			svc := monitor.New(db, monitor.Config{MinInterval: time.Second, Now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
+			ws := mustUser(t, db, "owner@example.com")
+			at := mustMonitor(t, db, svc, ws, "at", "")
+			after := mustMonitor(t, db, svc, ws, "after", "")
+			sneaky := mustMonitor(t, db, svc, ws, "sneaky", "")
+			horizon := now.Add(time.Minute)
+			for id, t0 := range map[int64]time.Time{at.ID: horizon, after.ID: horizon.Add(time.Microsecond), sneaky.ID: now} {
+				if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", t0, id).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Exec("UPDATE monitors SET paused = ? WHERE id = ?", true, sneaky.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			var got []monitor.Monitor
+			n, err := svc.ClaimDue(ctx, horizon, 10, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+				got = ms
+				next := map[int64]time.Time{}
+				for _, m := range ms {
+					next[m.ID] = m.NextRunAt.Add(time.Minute)
+				}
+				return next, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 2 {
+				t.Errorf("claimed %d rows, want 2 (the one due at the horizon and the paused one)", n)
+			}
+			if len(got) != 1 || got[0].ID != at.ID || got[0].NextRunAt == nil || !got[0].NextRunAt.Equal(horizon) {
+				t.Fatalf("handed to the pusher: %+v, want only monitor %d due at %v", got, at.ID, horizon)
+			}
+			if got[0].Target == "" || got[0].IntervalSeconds != 60 {
+				t.Errorf("the claimed monitor comes without its settings: %+v", got[0])
+			}
+			next := horizon.Add(time.Minute)
+			wantNextRun(t, db, "claimed", at.ID, &next)
+			due := horizon.Add(time.Microsecond)
+			wantNextRun(t, db, "not yet due", after.ID, &due)
+			wantNextRun(t, db, "paused behind the service's back", sneaky.ID, nil)
+		})
+	}
+}
+
+// TestMigrationMovesTheSchedule: migration 00012 moves next_run_at out of
+// monitors: an unpaused monitor keeps its slot, one without a slot becomes
+// due, paused monitors and heartbeats are not scheduled; down and up again
+// keeps the slots.
+func TestMigrationMovesTheSchedule(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.MustDatabase(t, "postgres")
+	sub, err := fs.Sub(migrations.FS, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := db.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	ws := mustUser(t, db, "old@example.com")
+	slot := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, m := range []struct {
+		id     int64
+		kind   string
+		paused bool
+		next   *time.Time
+	}{{1, "http", false, &slot}, {2, "http", true, &slot}, {3, "heartbeat", false, nil}, {4, "tcp", false, nil}} {
+		if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, paused, next_run_at)
+			VALUES (?, ?, ?, 'm', ?, '{}', 'x', 60, 1000, ?, ?)`, m.id, ws, m.kind+string(rune('0'+m.id)), m.kind, m.paused, m.next).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := time.Now().Add(-time.Minute)
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantNextRun(t, db, "unpaused with a slot", 1, &slot)
+	wantNextRun(t, db, "paused", 2, nil)
+	wantNextRun(t, db, "heartbeat", 3, nil)
+	if got, ok := nextRun(t, db, 4); !ok || got == nil || got.Before(before) {
+		t.Errorf("unpaused without a slot: next run %v (row %v), want about now", got, ok)
+	}
+	if err := db.Exec("SELECT next_run_at FROM monitors LIMIT 1").Error; err == nil {
+		t.Error("monitors.next_run_at is still there after the migration")
+	}
+
+	if _, err := p.DownTo(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	var back *time.Time
+	if err := db.Raw("SELECT next_run_at FROM monitors WHERE id = 1").Row().Scan(&back); err != nil || back == nil || !back.Equal(slot) {
+		t.Errorf("after down: monitor 1 next_run_at %v (%v), want %v", back, err, slot)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantNextRun(t, db, "down and up again", 1, &slot)
+}
