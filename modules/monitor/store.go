@@ -413,4 +413,3 @@ func (s *store) count(ctx context.Context, workspaceID int64) (int64, error) {
 	err := s.db.WithContext(ctx).Model(&row{}).Where("workspace_id = ?", workspaceID).Count(&n).Error
 	return n, err
 }
-
