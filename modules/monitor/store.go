@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -310,7 +311,12 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 			ids[i] = d.MonitorID
 		}
 		var rows []row
-		if err := tx.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		read := tx.Where("id IN ?", ids)
+		if s.db.Dialect == database.Postgres {
+			// One array parameter, not a thousand.
+			read = tx.Where("id = ANY(CAST(? AS bigint[]))", pgArray(ids))
+		}
+		if err := read.Find(&rows).Error; err != nil {
 			return err
 		}
 		byID := make(map[int64]row, len(rows))
@@ -380,6 +386,19 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func(
 		return tx.Exec(sql.String(), args...).Error
 	})
 	return n, err
+}
+
+// pgArray is ids as a PostgreSQL array literal.
+func pgArray(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '{')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, '}'))
 }
 
 // seed inserts rows, and their schedule, in batches of 500.
