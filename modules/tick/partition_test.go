@@ -200,7 +200,17 @@ func TestMigrationPartitionsExistingTicks(t *testing.T) {
 	if err := db.MigrateTo(ctx, 9); err != nil {
 		t.Fatal(err)
 	}
-	ids := MustMonitors(t, db, 1)
+	// A monitor as the 00009 schema holds it (the service writes today's).
+	var uid int64
+	if err := db.Raw("INSERT INTO users (email, password_hash) VALUES ('old@example.com', 'x') RETURNING id").Scan(&uid).Error; err != nil {
+		t.Fatal(err)
+	}
+	ws := testenv.Workspace(t, db, uid)
+	ids := []int64{1}
+	if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms)
+		VALUES (1, ?, 'm0', 'm0', 'http', '{"url":"http://127.0.0.1:9/m/0"}', 'http://127.0.0.1:9/m/0', 60, 1000)`, ws).Error; err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now().UTC()
 	var old []time.Time
 	for d := -5; d <= 0; d++ {

@@ -41,7 +41,10 @@ type Config struct {
 	Batch     int           // results per transaction (default 1000)
 	Parallel  int           // batches stored at once (default 2)
 	ClaimIdle time.Duration // results pending this long are a dead alerter's (default 30s)
-	Now       func() time.Time
+	// StateCache is how many monitors' region states ingest keeps between
+	// batches (default 250,000; negative: none). See stateCache.
+	StateCache int
+	Now        func() time.Time
 }
 
 // Service stores results and serves ticks.
@@ -55,6 +58,7 @@ type Service struct {
 	orphans   prometheus.Counter
 	failures  prometheus.Counter
 	batchDur  prometheus.Histogram
+	cache     *stateCache
 }
 
 // New returns the tick service. incidents may be nil (no incident logic).
@@ -65,13 +69,16 @@ func New(db *database.DB, incidents reconciler, cfg Config, log *slog.Logger, re
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 2
 	}
+	if cfg.StateCache == 0 {
+		cfg.StateCache = 250000
+	}
 	if cfg.ClaimIdle <= 0 {
 		cfg.ClaimIdle = 30 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, store: &store{db: db}, incidents: incidents, log: log.With("module", "tick"),
+	s := &Service{cfg: cfg, store: &store{db: db}, incidents: incidents, cache: newStateCache(cfg.StateCache), log: log.With("module", "tick"),
 		stored:   prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_ticks_stored_total", Help: "Ticks inserted."}),
 		dupes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_duplicates_total", Help: "Results already stored (redelivered)."}),
 		orphans:  prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_ingest_orphans_total", Help: "Results of monitors deleted meanwhile."}),
@@ -175,8 +182,10 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 	// Counted only once the transaction commits: a batch that rolls back is
 	// retried and must not be counted twice.
 	var stored, dupes, orphans int
+	var cacheable map[int64]cachedRegions // region states as of the commit
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		stored, dupes, orphans = 0, 0, 0
+		cacheable = map[int64]cachedRegions{}
 		ids := uniqueMonitorIDs(results)
 		settings, err := s.store.monitors(tx, ids)
 		if err != nil {
@@ -201,9 +210,28 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		for id := range settings {
 			present = append(present, id)
 		}
-		states, regions, err := s.store.lockStates(tx, present, now)
+		states, err := s.store.lockStates(tx, present, now)
 		if err != nil {
 			return fmt.Errorf("lock monitor state: %w", err)
+		}
+		// Region states as this process last wrote them, where nothing
+		// wrote them since (the locked version proves it); read the rest.
+		regions := make(map[int64][]RegionState, len(present))
+		var miss []int64
+		for _, id := range present {
+			if rs, ok := s.cache.get(id, states[id].Version); ok {
+				regions[id] = rs
+			} else {
+				miss = append(miss, id)
+			}
+		}
+		read, err := s.store.readRegionStates(tx, miss)
+		if err != nil {
+			return fmt.Errorf("read region state: %w", err)
+		}
+		for _, id := range miss {
+			regions[id] = read[id]
+			cacheable[id] = cachedRegions{version: states[id].Version, regions: read[id]}
 		}
 		// Apply in slot order so consecutive counts follow time.
 		sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].ScheduledAt.Before(ticks[j].ScheduledAt) })
@@ -310,6 +338,8 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				st.Status, st.StatusSince = string(status), at
 			}
 			st.MonitorID, st.UpdatedAt = id, now
+			st.Version++
+			cacheable[id] = cachedRegions{version: st.Version, regions: all}
 			if !last.IsZero() {
 				st.LastCheckedAt = &last
 			}
@@ -330,6 +360,9 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		return nil
 	})
 	if err == nil {
+		for id, c := range cacheable {
+			s.cache.put(id, c.version, c.regions)
+		}
 		s.stored.Add(float64(stored))
 		s.dupes.Add(float64(dupes))
 		s.orphans.Add(float64(orphans))

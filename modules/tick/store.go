@@ -183,11 +183,12 @@ type stateRow struct {
 	StatusSince   time.Time
 	LastCheckedAt *time.Time
 	UpdatedAt     time.Time
+	Version       int64 // one more with every write (migration 00013; see stateCache)
 }
 
 // lockStates makes sure each monitor has a monitor_state row and locks them
-// in id order, then returns them with the monitors' region states.
-func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]stateRow, map[int64][]RegionState, error) {
+// in id order, then returns them.
+func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]stateRow, error) {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	args := make([]any, 0, len(ids)*4)
 	for _, id := range ids {
@@ -195,49 +196,55 @@ func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]s
 	}
 	if err := s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, updated_at)",
 		types: []pgType{pgBigint, pgText, pgTime, pgTime}, args: args, tail: "ON CONFLICT (monitor_id) DO NOTHING"}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	in, inArgs := s.inList(ids)
-	q := "SELECT monitor_id, status, status_since, last_checked_at, updated_at FROM monitor_state WHERE monitor_id " + in + " ORDER BY monitor_id"
+	q := "SELECT monitor_id, status, status_since, last_checked_at, updated_at, version FROM monitor_state WHERE monitor_id " + in + " ORDER BY monitor_id"
 	if s.db.Dialect == database.Postgres {
 		q += " FOR UPDATE"
 	}
 	rows, err := s.query(tx, q, inArgs...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	defer rows.Close()
 	byID := make(map[int64]stateRow, len(ids))
 	for rows.Next() {
 		var st stateRow
-		if err := rows.Scan(&st.MonitorID, &st.Status, &st.StatusSince, &st.LastCheckedAt, &st.UpdatedAt); err != nil {
-			rows.Close()
-			return nil, nil, err
+		if err := rows.Scan(&st.MonitorID, &st.Status, &st.StatusSince, &st.LastCheckedAt, &st.UpdatedAt, &st.Version); err != nil {
+			return nil, err
 		}
 		byID[st.MonitorID] = st
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
+	return byID, rows.Err()
+}
+
+// readRegionStates returns the region states of ids, by monitor. Call it
+// with the monitors' state rows locked (lockStates).
+func (s *store) readRegionStates(tx *gorm.DB, ids []int64) (map[int64][]RegionState, error) {
+	rs := map[int64][]RegionState{}
+	if len(ids) == 0 {
+		return rs, nil
 	}
-	rows, err = s.query(tx, `SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
+	in, inArgs := s.inList(ids)
+	rows, err := s.query(tx, `SELECT monitor_id, region, status, status_code, error_class, error, latency_ms, consecutive_failures,
 		consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details FROM monitor_region_state WHERE monitor_id `+in,
 		inArgs...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer rows.Close()
-	rs := map[int64][]RegionState{}
 	for rows.Next() {
 		var r RegionState
 		var status string
 		if err := rows.Scan(&r.MonitorID, &r.Region, &status, &r.StatusCode, &r.ErrorClass, &r.Error, &r.LatencyMS,
 			&r.ConsecutiveFailures, &r.ConsecutiveSuccesses, &r.Failing, &r.LastScheduledAt, &r.LastCheckedAt, &r.Evidence, &r.Details); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		r.Status = probe.Status(status)
 		rs[r.MonitorID] = append(rs[r.MonitorID], r)
 	}
-	return byID, rs, rows.Err()
+	return rs, rows.Err()
 }
 
 func (s *store) saveRegionStates(tx *gorm.DB, states []RegionState) error {
@@ -264,18 +271,18 @@ func (s *store) saveStates(tx *gorm.DB, states []stateRow) error {
 	if len(states) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(states)*5)
+	args := make([]any, 0, len(states)*6)
 	for _, st := range states {
 		var last any
 		if st.LastCheckedAt != nil {
 			last = st.LastCheckedAt.UTC()
 		}
-		args = append(args, st.MonitorID, st.Status, st.StatusSince.UTC(), last, st.UpdatedAt.UTC())
+		args = append(args, st.MonitorID, st.Status, st.StatusSince.UTC(), last, st.UpdatedAt.UTC(), st.Version)
 	}
-	return s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at)",
-		types: []pgType{pgBigint, pgText, pgTime, pgTime, pgTime}, args: args,
+	return s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at, version)",
+		types: []pgType{pgBigint, pgText, pgTime, pgTime, pgTime, pgBigint}, args: args,
 		tail: `ON CONFLICT (monitor_id) DO UPDATE SET status = excluded.status, status_since = excluded.status_since,
-		last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at`})
+		last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at, version = excluded.version`})
 }
 
 // TickFilter selects a monitor's ticks.
