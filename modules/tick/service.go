@@ -418,17 +418,21 @@ func uniqueMonitorIDs(rs []queue.Result) []int64 {
 }
 
 // RunSweep marks monitors unknown when every region stopped reporting, every
-// `every`, until ctx is done.
+// `every`, until ctx is done. The sweep reads every monitor's state, so at
+// a few hundred thousand monitors it takes a second or so of the
+// database's time: the pause after a sweep grows with it (sweepPause), and
+// the sweep takes at most a twentieth of that time.
 func (s *Service) RunSweep(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	pause := every
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-time.After(pause):
 		}
+		started := time.Now()
 		n, err := s.store.markSilent(ctx, s.cfg.Now().UTC().Truncate(time.Microsecond))
+		pause = sweepPause(every, time.Since(started))
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.log.Error("mark silent monitors", "err", err)
@@ -436,6 +440,14 @@ func (s *Service) RunSweep(ctx context.Context, every time.Duration) error {
 			s.log.Warn("monitors without results from any region", "count", n)
 		}
 	}
+}
+
+// sweepPause is the wait after a sweep that took took: every, or twenty
+// times took when that is longer, but never more than six times every (a
+// minute at the alerter's 10 s), so a silent monitor is marked at most that
+// late after its 2 × interval + 30 s.
+func sweepPause(every, took time.Duration) time.Duration {
+	return min(max(every, 20*took), 6*every)
 }
 
 // Page is one page of ticks.

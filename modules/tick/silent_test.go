@@ -59,3 +59,24 @@ func TestMarkSilent(t *testing.T) {
 		})
 	}
 }
+
+// TestSweepPause: the pause after a sweep is every until the sweep takes a
+// twentieth of it, then twenty times the sweep, capped at six times every.
+func TestSweepPause(t *testing.T) {
+	every := 10 * time.Second
+	for _, c := range []struct{ took, want time.Duration }{
+		{0, every},
+		{499 * time.Millisecond, every},
+		{500 * time.Millisecond, every},
+		{501 * time.Millisecond, 10020 * time.Millisecond},
+		{time.Second, 20 * time.Second},
+		{2999 * time.Millisecond, 59980 * time.Millisecond},
+		{3 * time.Second, time.Minute},
+		{3001 * time.Millisecond, time.Minute},
+		{time.Hour, time.Minute},
+	} {
+		if got := sweepPause(every, c.took); got != c.want {
+			t.Errorf("sweepPause(%v, %v) = %v, want %v", every, c.took, got, c.want)
+		}
+	}
+}
