@@ -1,10 +1,11 @@
 // Package pusher schedules checks: it finds monitors whose next check is due
 // and publishes one job per target region to the queue.
 //
-// Data enters from the monitors table (monitor.Service.ClaimDue) and the
-// queue's worker heartbeats (which regions are live); it leaves as queue
-// jobs. The pusher owns no table of its own: the schedule is the monitors'
-// next_run_at column.
+// Data enters from the schedule (monitor.Service.ClaimDue: the narrow
+// monitor_schedule table, which the monitor service keeps in step with
+// every monitor) and the queue's worker heartbeats (which regions are
+// live); it leaves as queue jobs. A claim writes only the schedule's row,
+// never the monitor's own (migration 00012 says why).
 //
 // How a slot is enqueued exactly once with several pushers: each pusher
 // claims due monitors in a transaction with SELECT ... FOR UPDATE SKIP
