@@ -19,6 +19,7 @@ import (
 
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/dashboard"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/web"
 )
@@ -47,7 +48,10 @@ the raw ticks of the last 24 hours of the first monitor, 90 days of daily rollup
 monitors of a status page of --components components, and 365 days for the first monitor.
 Then it serves the api and dashboard roles on 127.0.0.1 and loads each page with
 --concurrency clients over keep-alive HTTP for --duration, reporting p50/p95/p99 and
-requests per second. The status page's view cache is off, so every request renders, and
+requests per second. The overview is loaded three ways: as if every monitor had a new check
+since the last render (its sums of the current and previous hour and day are read again), with
+no new checks (its sums are kept), and with nothing kept (every render reads all of them, as the
+first one in an hour does). The status page's view cache is off, so every request renders, and
 the API's per-workspace request quota is off, so the SLA page is not answered 429.
 --concurrency takes a list (1,4): every page is loaded at each level on the same seeded data.
 cpu/req is this process's CPU time (server and clients, not PostgreSQL) per request: on a
@@ -136,14 +140,18 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	now := time.Now().UTC()
 	pages := []struct {
 		name, path string
-		fresh      bool // render as if every monitor had a new check since the last render
+		sums       dashboard.SummaryCache // what the overview keeps of its rollup sums between renders
 	}{
-		{"overview, every monitor newly checked", "/", true},
-		{"overview, no new checks (cached sums)", "/", false},
-		{"monitor page, 24 h chart", fmt.Sprintf("/monitors/%d", ids[0]), false},
-		{"monitor page, 30 d chart", fmt.Sprintf("/monitors/%d?range=30d", ids[0]), false},
-		{fmt.Sprintf("status page, %d components, 90 days", len(ids)), "/status/" + slug, false},
-		{"SLA, 365 days, JSON", fmt.Sprintf("/api/v1/monitors/%d/sla?from=%s", ids[0], now.AddDate(-1, 0, 0).Format(time.RFC3339)), false},
+		// As if every monitor had a new check since the last render: the
+		// sums of the current and previous hour and day are read each time.
+		{"overview, every monitor newly checked", "/", dashboard.SummaryCacheLiveOnly},
+		{"overview, no new checks (cached sums)", "/", dashboard.SummaryCacheOn},
+		// Every render reads all the sums, as the first one in an hour does.
+		{"overview, nothing cached (hour's first)", "/", dashboard.SummaryCacheOff},
+		{"monitor page, 24 h chart", fmt.Sprintf("/monitors/%d", ids[0]), dashboard.SummaryCacheOn},
+		{"monitor page, 30 d chart", fmt.Sprintf("/monitors/%d?range=30d", ids[0]), dashboard.SummaryCacheOn},
+		{fmt.Sprintf("status page, %d components, 90 days", len(ids)), "/status/" + slug, dashboard.SummaryCacheOn},
+		{"SLA, 365 days, JSON", fmt.Sprintf("/api/v1/monitors/%d/sla?from=%s", ids[0], now.AddDate(-1, 0, 0).Format(time.RFC3339)), dashboard.SummaryCacheOn},
 	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
@@ -164,7 +172,7 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 			if f.pages != "" && !strings.Contains(strings.ToLower(p.name), strings.ToLower(f.pages)) {
 				continue
 			}
-			app.dashboard.SetSummaryCache(!p.fresh)
+			app.dashboard.SetSummaryCache(p.sums)
 			cpu0 := processCPU()
 			r, err := loadPage(ctx, base+p.path, token, n, f.duration, f.gzip)
 			if err != nil {

@@ -197,10 +197,11 @@ func (h *Handler) openIncidents(ctx context.Context, uid int64) (string, error) 
 
 // overviewRows adds to a page of monitors what the table shows of their
 // checks. Everything comes from rollups and the per-region state, never
-// from raw ticks, summed by the database: one hourly read gives the 24-hour
-// uptime and sparkline, DaySums the 30-day uptime (the last 30 UTC days)
-// from daily rows. Those sums are kept between renders while a monitor has
-// no new check (summaryCache); its state and latency are read every time.
+// from raw ticks, summed by the database: hourly rows give the 24-hour
+// uptime and sparkline, daily rows the 30-day uptime (the last 30 UTC
+// days). Those sums are kept between renders (summaryCache): a monitor
+// with a new check has only its live part read again, the previous and
+// current hour and day. Its state and latency are read every time.
 func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]overviewRow, error) {
 	if len(ms) == 0 {
 		return nil, nil
@@ -214,24 +215,23 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		}
 	}
 	now := h.cfg.Now().UTC()
-	sums, miss := h.summaries.lookup(ids, lastChecked, now)
+	w := windowsAt(now)
+	sums, live, cold := h.summaries.lookup(ids, lastChecked, now)
+	stale := append(slices.Collect(maps.Keys(live)), cold...)
 	var (
-		hours  []tick.Rollup
-		month  map[int64]tick.Rollup
-		states map[int64][]tick.RegionState
+		settled, fresh map[int64]summaryPart
+		states         map[int64][]tick.RegionState
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	if len(miss) > 0 {
+	if len(cold) > 0 {
 		g.Go(func() (err error) {
-			// The hours tick.Service.Window(24h) reads, kept per hour for the sparkline.
-			hours, err = h.deps.Ticks.HourlyMerged(gctx, miss, now.Add(-24*time.Hour), now.Truncate(time.Hour).Add(time.Hour))
+			settled, err = h.readSummaries(gctx, cold, now, w.hoursFrom, w.liveHours, w.daysFrom, w.liveDays)
 			return err
 		})
+	}
+	if len(stale) > 0 {
 		g.Go(func() (err error) {
-			// 30 d is the last 30 UTC days including today, from daily rows
-			// alone: a third of the rows hour-exact edges would read.
-			today := now.Truncate(24 * time.Hour)
-			month, err = h.deps.Ticks.DaySums(gctx, miss, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1))
+			fresh, err = h.readSummaries(gctx, stale, now, w.liveHours, w.hoursTo, w.liveDays, w.daysTo)
 			return err
 		})
 	}
@@ -239,25 +239,25 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if len(miss) > 0 {
-		day := tick.Totals(hours)
-		merged := map[int64][]tick.Rollup{}
-		for _, r := range hours {
-			merged[r.MonitorID] = append(merged[r.MonitorID], r)
-		}
+	if len(stale) > 0 {
 		names := make(map[int64]string, len(ms))
 		for _, m := range ms {
 			names[m.ID] = m.Name
 		}
-		fresh := make(map[int64]rollupSummary, len(miss))
-		for _, id := range miss {
-			s := rollupSummary{day: day[id], month: month[id], spark: sparkValues(merged[id], now, 24),
-				lastChecked: lastChecked[id], hour: now.Truncate(time.Hour), at: now, sparkName: names[id]}
+		read := make(map[int64]rollupSummary, len(stale))
+		for _, id := range stale {
+			s := live[id] // the zero summary when cold
+			if p, ok := settled[id]; ok {
+				s.settled, s.at = p, now
+			}
+			s.lastChecked, s.hour, s.sparkName = lastChecked[id], now.Truncate(time.Hour), names[id]
+			all := s.settled.plus(fresh[id])
+			s.day, s.month, s.spark = all.day, all.month, all.spark
 			s.sparkSVG = sparkline(s.spark, s.sparkName)
-			fresh[id] = s
+			read[id] = s
 			sums[id] = s
 		}
-		h.summaries.store(fresh)
+		h.summaries.store(read)
 	}
 	rows := make([]overviewRow, len(ms))
 	for i, m := range ms {
@@ -280,6 +280,29 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		}
 	}
 	return rows, nil
+}
+
+// readSummaries reads one part of the overview's sums for ids: their
+// hourly rollups in [hoursFrom, hoursTo) merged across regions and their
+// daily ones in [daysFrom, daysTo), in one statement.
+func (h *Handler) readSummaries(ctx context.Context, ids []int64, now, hoursFrom, hoursTo, daysFrom, daysTo time.Time) (map[int64]summaryPart, error) {
+	hours, days, err := h.deps.Ticks.HoursAndDays(ctx, ids, hoursFrom, hoursTo, daysFrom, daysTo)
+	if err != nil {
+		return nil, err
+	}
+	byMonitor := make(map[int64][]tick.Rollup, len(ids))
+	for _, r := range hours {
+		byMonitor[r.MonitorID] = append(byMonitor[r.MonitorID], r)
+	}
+	out := make(map[int64]summaryPart, len(ids))
+	for _, id := range ids {
+		p := summaryPart{month: days[id], spark: sparkValues(byMonitor[id], now, 24)}
+		for _, r := range byMonitor[id] {
+			p.day.Add(r)
+		}
+		out[id] = p
+	}
+	return out, nil
 }
 
 // sparkline draws a monitor's 24-hour latency line for the overview.
