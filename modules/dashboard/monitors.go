@@ -200,8 +200,8 @@ func (h *Handler) openIncidents(ctx context.Context, uid int64) (string, error) 
 // from raw ticks, summed by the database: hourly rows give the 24-hour
 // uptime and sparkline, daily rows the 30-day uptime (the last 30 UTC
 // days). Those sums are kept between renders (summaryCache): a monitor
-// with a new check has only its live part read again, the previous and
-// current hour and day. Its state and latency are read every time.
+// with a new check has only its live hours read again, the previous and
+// the current one. Its state and latency are read every time.
 func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]overviewRow, error) {
 	if len(ms) == 0 {
 		return nil, nil
@@ -217,21 +217,21 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	now := h.cfg.Now().UTC()
 	w := windowsAt(now)
 	sums, live, cold := h.summaries.lookup(ids, lastChecked, now)
-	stale := append(slices.Collect(maps.Keys(live)), cold...)
 	var (
-		settled, fresh map[int64]summaryPart
-		states         map[int64][]tick.RegionState
+		whole, liveHours []tick.Rollup
+		month            map[int64]tick.Rollup
+		states           map[int64][]tick.RegionState
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	if len(cold) > 0 {
 		g.Go(func() (err error) {
-			settled, err = h.readSummaries(gctx, cold, now, w.hoursFrom, w.liveHours, w.daysFrom, w.liveDays)
+			whole, month, err = h.deps.Ticks.HoursAndDays(gctx, cold, w.hoursFrom, w.hoursTo, w.daysFrom, w.daysTo)
 			return err
 		})
 	}
-	if len(stale) > 0 {
+	if len(live) > 0 {
 		g.Go(func() (err error) {
-			fresh, err = h.readSummaries(gctx, stale, now, w.liveHours, w.hoursTo, w.liveDays, w.daysTo)
+			liveHours, err = h.deps.Ticks.HourlyMerged(gctx, slices.Collect(maps.Keys(live)), w.liveHours, w.hoursTo)
 			return err
 		})
 	}
@@ -239,20 +239,24 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if len(stale) > 0 {
+	if len(live)+len(cold) > 0 {
+		wholeOf, liveOf := byMonitor(whole), byMonitor(liveHours)
 		names := make(map[int64]string, len(ms))
 		for _, m := range ms {
 			names[m.ID] = m.Name
 		}
-		read := make(map[int64]rollupSummary, len(stale))
-		for _, id := range stale {
-			s := live[id] // the zero summary when cold
-			if p, ok := settled[id]; ok {
-				s.settled, s.at = p, now
-			}
+		read := make(map[int64]rollupSummary, len(live)+len(cold))
+		for _, id := range cold {
+			s := rollupSummary{at: now}
+			s.settled, liveOf[id] = settle(wholeOf[id], month[id], w, now)
+			read[id] = s
+		}
+		for id, s := range live {
+			read[id] = s // the settled part is kept
+		}
+		for id, s := range read {
 			s.lastChecked, s.hour, s.sparkName = lastChecked[id], now.Truncate(time.Hour), names[id]
-			all := s.settled.plus(fresh[id])
-			s.day, s.month, s.spark = all.day, all.month, all.spark
+			s.day, s.month, s.spark = s.settled.withLive(liveOf[id], now)
 			s.sparkSVG = sparkline(s.spark, s.sparkName)
 			read[id] = s
 			sums[id] = s
@@ -263,7 +267,7 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	for i, m := range ms {
 		sum := sums[m.ID]
 		rows[i] = overviewRow{ID: m.ID, Name: m.Name, URL: m.Target, Kind: m.Check.Kind, Status: string(m.Status), LastChecked: m.LastCheckedAt,
-			Uptime24h: sum.day.Uptime(), Uptime30d: sum.month.Uptime(), LatencyMS: math.NaN(),
+			Uptime24h: sum.day.uptime(), Uptime30d: sum.month.uptime(), LatencyMS: math.NaN(),
 			Regions: regionsLabel(m.Regions, states[m.ID])}
 		var last tick.RegionState
 		for _, rs := range states[m.ID] {
@@ -282,27 +286,13 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	return rows, nil
 }
 
-// readSummaries reads one part of the overview's sums for ids: their
-// hourly rollups in [hoursFrom, hoursTo) merged across regions and their
-// daily ones in [daysFrom, daysTo), in one statement.
-func (h *Handler) readSummaries(ctx context.Context, ids []int64, now, hoursFrom, hoursTo, daysFrom, daysTo time.Time) (map[int64]summaryPart, error) {
-	hours, days, err := h.deps.Ticks.HoursAndDays(ctx, ids, hoursFrom, hoursTo, daysFrom, daysTo)
-	if err != nil {
-		return nil, err
+// byMonitor groups rollups by monitor, keeping their order.
+func byMonitor(rs []tick.Rollup) map[int64][]tick.Rollup {
+	out := map[int64][]tick.Rollup{}
+	for _, r := range rs {
+		out[r.MonitorID] = append(out[r.MonitorID], r)
 	}
-	byMonitor := make(map[int64][]tick.Rollup, len(ids))
-	for _, r := range hours {
-		byMonitor[r.MonitorID] = append(byMonitor[r.MonitorID], r)
-	}
-	out := make(map[int64]summaryPart, len(ids))
-	for _, id := range ids {
-		p := summaryPart{month: days[id], spark: sparkValues(byMonitor[id], now, 24)}
-		for _, r := range byMonitor[id] {
-			p.day.Add(r)
-		}
-		out[id] = p
-	}
-	return out, nil
+	return out
 }
 
 // sparkline draws a monitor's 24-hour latency line for the overview.

@@ -10,70 +10,111 @@ import (
 )
 
 // rollupSummary is what the overview shows of one monitor's rollups: its
-// 24-hour and 30-day totals and its hourly 24-hour latency line, drawn
+// 24-hour and 30-day uptime and its hourly 24-hour latency line, drawn
 // (sparkSVG, titled with sparkName; drawing 100 lines was a tenth of a
 // render's CPU).
 //
-// It is the sum of two parts over disjoint ranges (summaryWindows): the
-// settled part, hours before the previous one and days before yesterday,
-// which only a result more than an hour late changes, and the live part,
-// the previous and current hour and day, where new checks land. A new
-// check costs a read of the live part only: four rollup rows per region
-// and monitor instead of 55.
+// It is kept as a settled part, read once an hour, plus the live hours,
+// the previous and the current one, where new checks land (a result late
+// by less than an hour included): after a new check only the live hours
+// are read again, two rollup rows per region and monitor instead of 55.
 type rollupSummary struct {
-	settled     summaryPart
-	day, month  tick.Rollup // settled plus live
+	settled     settledSums
+	day, month  checkCounts
 	spark       []float64
 	sparkSVG    template.HTML
 	sparkName   string
-	lastChecked time.Time // the monitor's last check when the live part was read
+	lastChecked time.Time // the monitor's last check when the live hours were read
 	hour        time.Time // the UTC hour the windows end in
 	at          time.Time // when the settled part was read
 }
 
-// summaryPart is a monitor's sums over one part of the overview's windows:
-// the hours' total, the days' total and the hours' mean latencies placed
-// on the 24-hour line (NaN outside the part).
-type summaryPart struct {
-	day, month tick.Rollup
-	spark      []float64
+// settledSums is the part of a monitor's sums that new checks leave alone:
+// the 24-hour window's checks and latency line before the live hours, and
+// the 30 days' checks less those of the live hours, read from one snapshot
+// (tick.Service.HoursAndDays). The ingest adds each check to its hour's and
+// its day's rows in one transaction, so the 30 days' checks at any later
+// moment are these plus the live hours' checks then: exact, without
+// reading daily rows again.
+type settledSums struct {
+	day, month checkCounts
+	spark      []float64 // NaN in the live hours
 }
 
-// plus is the summary of two parts over disjoint ranges. Counts add up
-// exactly, and each hour of the line comes from the one part that read it,
-// so the sum equals one read of the whole windows.
-func (p summaryPart) plus(o summaryPart) summaryPart {
-	out := summaryPart{day: p.day, month: p.month, spark: make([]float64, max(len(p.spark), len(o.spark)))}
-	out.day.Add(o.day)
-	out.month.Add(o.month)
-	for i := range out.spark {
-		out.spark[i] = math.NaN()
-		if i < len(p.spark) {
-			out.spark[i] = p.spark[i]
+// checkCounts is what an uptime is made of; counts add and subtract
+// exactly.
+type checkCounts struct{ checks, failures int64 }
+
+func checkCountsOf(r tick.Rollup) checkCounts { return checkCounts{r.Checks, r.Failures} }
+
+func (c checkCounts) plus(o checkCounts) checkCounts {
+	return checkCounts{c.checks + o.checks, c.failures + o.failures}
+}
+
+func (c checkCounts) minus(o checkCounts) checkCounts {
+	return checkCounts{c.checks - o.checks, c.failures - o.failures}
+}
+
+// uptime is tick.Rollup.Uptime of the counts: the share of checks that did
+// not fail, NaN without checks.
+func (c checkCounts) uptime() float64 {
+	if c.checks == 0 {
+		return math.NaN()
+	}
+	return float64(c.checks-c.failures) / float64(c.checks)
+}
+
+// settle makes the settled part of a monitor's sums from one snapshot of
+// its hourly rollups over the whole 24-hour window (merged across regions)
+// and its checks over the 30 days; it returns the live hours' rollups too.
+func settle(hours []tick.Rollup, days tick.Rollup, w summaryWindows, now time.Time) (settledSums, []tick.Rollup) {
+	var before, live []tick.Rollup
+	s := settledSums{month: checkCountsOf(days)}
+	for _, r := range hours {
+		if r.Start.Before(w.liveHours) {
+			before = append(before, r)
+			s.day = s.day.plus(checkCountsOf(r))
+			continue
 		}
-		if math.IsNaN(out.spark[i]) && i < len(o.spark) {
-			out.spark[i] = o.spark[i]
+		live = append(live, r)
+		s.month = s.month.minus(checkCountsOf(r))
+	}
+	s.spark = sparkValues(before, now, 24)
+	return s, live
+}
+
+// withLive is a monitor's summary from its settled part and its live hours'
+// rollups (merged across regions) as they are now.
+func (s settledSums) withLive(live []tick.Rollup, now time.Time) (day, month checkCounts, spark []float64) {
+	day, month = s.day, s.month
+	for _, r := range live {
+		day, month = day.plus(checkCountsOf(r)), month.plus(checkCountsOf(r))
+	}
+	spark = make([]float64, len(s.spark))
+	for i, v := range sparkValues(live, now, len(s.spark)) {
+		spark[i] = s.spark[i]
+		if math.IsNaN(spark[i]) {
+			spark[i] = v
 		}
 	}
-	return out
+	return day, month, spark
 }
 
-// summaryWindows are the ranges the overview sums at a moment, each split
-// where the live part starts: hours [hoursFrom, hoursTo) are what
-// tick.Service.Window(24h) reads (25 UTC hours, the first one partly
-// outside the 24 hours), the last 30 UTC days [daysFrom, daysTo) include
-// today. Checks land in the current hour and day, and a result late by
-// less than an hour in the previous ones.
+// summaryWindows are the ranges the overview sums at a moment: hours
+// [hoursFrom, hoursTo) are what tick.Service.Window(24h) reads (25 UTC
+// hours, the first one partly outside the 24 hours), the live ones from
+// liveHours on; days [daysFrom, daysTo) are the last 30 UTC days, today
+// included.
 type summaryWindows struct {
 	hoursFrom, liveHours, hoursTo time.Time
-	daysFrom, liveDays, daysTo    time.Time
+	daysFrom, daysTo              time.Time
 }
 
 func windowsAt(now time.Time) summaryWindows {
 	hour, today := now.UTC().Truncate(time.Hour), now.UTC().Truncate(24*time.Hour)
 	return summaryWindows{
 		hoursFrom: now.UTC().Add(-24 * time.Hour).Truncate(time.Hour), liveHours: hour.Add(-time.Hour), hoursTo: hour.Add(time.Hour),
-		daysFrom: today.AddDate(0, 0, -29), liveDays: today.AddDate(0, 0, -1), daysTo: today.AddDate(0, 0, 1),
+		daysFrom: today.AddDate(0, 0, -29), daysTo: today.AddDate(0, 0, 1),
 	}
 }
 
@@ -81,12 +122,13 @@ func windowsAt(now time.Time) summaryWindows {
 type SummaryCache int
 
 const (
-	// SummaryCacheOn keeps both parts (the default).
+	// SummaryCacheOn keeps the settled part and the live hours (the
+	// default).
 	SummaryCacheOn SummaryCache = iota
-	// SummaryCacheLiveOnly reads the live part at every render, as if every
-	// monitor had a new check since the last one.
+	// SummaryCacheLiveOnly reads the live hours at every render, as if
+	// every monitor had a new check since the last one.
 	SummaryCacheLiveOnly
-	// SummaryCacheOff keeps nothing: every render reads both parts.
+	// SummaryCacheOff keeps nothing: every render reads everything.
 	SummaryCacheOff
 )
 
@@ -94,9 +136,9 @@ const (
 // polls itself every 15 s, and several people may watch it). The settled
 // part is used within the same UTC hour (the windows move on the hour) and
 // for at most summaryMaxAge (a result later than an hour, such as a
-// worker's spool sent after an outage, lands in it); the live part while
-// the monitor has had no new check since it was read (new ticks are what
-// change its rollups).
+// worker's spool sent after an outage, changes it); the live hours while
+// the monitor has had no new check since they were read (new ticks are
+// what change its rollups).
 type summaryCache struct {
 	mu   sync.Mutex
 	m    map[int64]rollupSummary
@@ -111,8 +153,8 @@ const (
 func newSummaryCache() *summaryCache { return &summaryCache{m: map[int64]rollupSummary{}} }
 
 // lookup sorts ids into the usable entries (hit), the ones whose settled
-// part is usable but whose live part needs reading (live, the entries
-// whose settled part is kept), and the ones that need both parts read
+// part is usable but whose live hours need reading (live, the entries
+// whose settled part is kept), and the ones that need everything read
 // (cold).
 func (c *summaryCache) lookup(ids []int64, lastChecked map[int64]time.Time, now time.Time) (hit, live map[int64]rollupSummary, cold []int64) {
 	hit, live = make(map[int64]rollupSummary, len(ids)), map[int64]rollupSummary{}

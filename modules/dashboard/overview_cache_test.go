@@ -13,7 +13,7 @@ import (
 func TestSummaryCache(t *testing.T) {
 	at := time.Date(2026, 11, 23, 10, 20, 0, 0, time.UTC)
 	checked := at.Add(-30 * time.Second)
-	entry := rollupSummary{settled: summaryPart{day: tick.Rollup{Checks: 3}}, day: tick.Rollup{Checks: 5}, lastChecked: checked,
+	entry := rollupSummary{settled: settledSums{day: checkCounts{checks: 3}}, day: checkCounts{checks: 5}, lastChecked: checked,
 		hour: at.Truncate(time.Hour), at: at}
 	tests := []struct {
 		name    string
@@ -39,13 +39,13 @@ func TestSummaryCache(t *testing.T) {
 			got := "cold"
 			if h, ok := hit[1]; ok {
 				got = "hit"
-				if h.day.Checks != 5 {
-					t.Errorf("hit day checks = %d, want the entry's 5", h.day.Checks)
+				if h.day.checks != 5 {
+					t.Errorf("hit day checks = %d, want the entry's 5", h.day.checks)
 				}
 			}
 			if l, ok := live[1]; ok {
 				got = "live"
-				if l.settled.day.Checks != 3 || !l.at.Equal(at) {
+				if l.settled.day.checks != 3 || !l.at.Equal(at) {
 					t.Errorf("live entry = %+v, want the settled part read at %s", l, at)
 				}
 			}

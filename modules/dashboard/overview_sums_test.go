@@ -17,12 +17,12 @@ import (
 	"github.com/betterstack/betterstack/modules/tick"
 )
 
-// TestOverviewSumsAsBefore: the overview's uptimes and sparklines, read in
-// a settled and a live part and kept between renders, are the figures the
-// overview computed before it split them, one read of whole windows
+// TestOverviewSumsAsBefore: the overview's uptimes and sparklines, kept
+// between renders as a settled part plus the live hours, are the figures
+// the overview computed before it split them, one read of whole windows
 // (wholeWindows), on both backends: on the first render, after new checks
-// in the current and previous hour (read again as the live part only),
-// and with no new check (served from the cache). The monitors: one checked
+// in the current and previous hour (only the live hours read again), and
+// with no new check (served from the cache). The monitors: one checked
 // for 40 days, one checked in the current hour only, one with results at
 // the windows' edges (25 hours and 30 days back) and a late result of the
 // previous hour, and one with no checks until the second render.
@@ -38,7 +38,8 @@ func TestOverviewSumsAsBefore(t *testing.T) {
 			hour, today := now.Truncate(time.Hour), now.Truncate(24*time.Hour)
 			ticks := tick.New(db, nil, tick.Config{Now: func() time.Time { return now }}, log, nil)
 			monitors := monitor.New(db, monitor.Config{MinInterval: time.Second}, log)
-			h := &Handler{cfg: Config{Now: func() time.Time { return now }}, deps: Deps{Ticks: ticks, Monitors: monitors},
+			clock := now
+			h := &Handler{cfg: Config{Now: func() time.Time { return clock }}, deps: Deps{Ticks: ticks, Monitors: monitors},
 				summaries: newSummaryCache()}
 
 			var batch []queue.Result
@@ -67,7 +68,7 @@ func TestOverviewSumsAsBefore(t *testing.T) {
 				return ov.Monitors
 			}
 			first := page()
-			assertOverviewAsBefore(t, "first render", h, ticks, first, now)
+			assertOverviewAsBefore(t, "first render", h, ticks, first)
 			if n := len(h.summaries.m); n != 4 {
 				t.Fatalf("%d monitors cached after the first render, want 4", n)
 			}
@@ -76,37 +77,39 @@ func TestOverviewSumsAsBefore(t *testing.T) {
 			// never checked so far, a late result of the previous hour for
 			// edges; the settled part of those three is kept.
 			mustStore(t, ticks, []queue.Result{
-				overviewResult(history, "eu", hour.Add(time.Second), now, 300, false),
-				overviewResult(history, "us", hour.Add(time.Second), now, 20, true),
+				overviewResult(history, "eu", hour.Add(2*time.Second), now, 300, false),
+				overviewResult(history, "us", hour.Add(2*time.Second), now, 20, true),
 				overviewResult(never, "eu", hour, now, 40, false),
 				overviewResult(edges, "eu", hour.Add(-time.Second), now, 33, false),
 			})
+			// Rendered later in the same hour.
+			clock = now.Add(min(time.Minute, hour.Add(time.Hour).Sub(now)) / 2)
 			second := page()
-			hit, live, cold := h.summaries.lookup(ids, lastCheckedOf(second), now)
+			hit, live, cold := h.summaries.lookup(ids, lastCheckedOf(second), clock)
 			if len(live) != 3 || len(hit) != 1 || len(cold) != 0 {
 				t.Fatalf("before the second render: %d kept, %d with a new check, %d cold; want 1, 3, 0", len(hit), len(live), len(cold))
 			}
-			assertOverviewAsBefore(t, "after new checks", h, ticks, second, now)
+			assertOverviewAsBefore(t, "after new checks", h, ticks, second)
 			for _, id := range []int64{history, never, edges} {
 				if s := h.summaries.m[id]; !s.at.Equal(now) || !s.lastChecked.Equal(lastCheckedOf(second)[id]) {
-					t.Errorf("monitor %d: entry read at %s for the check of %s, want the first render's settled part and the new check", id, s.at, s.lastChecked)
+					t.Errorf("monitor %d: settled part read at %s, for the check of %s; want the first render's and the new check", id, s.at, s.lastChecked)
 				}
 			}
-			assertOverviewAsBefore(t, "no new checks", h, ticks, second, now)
+			assertOverviewAsBefore(t, "no new checks", h, ticks, second)
 		})
 	}
 }
 
 // assertOverviewAsBefore renders ms's rows and compares what they show with
-// wholeWindows.
-func assertOverviewAsBefore(t *testing.T, when string, h *Handler, ticks *tick.Service, ms []monitor.Monitor, now time.Time) {
+// wholeWindows at the handler's time.
+func assertOverviewAsBefore(t *testing.T, when string, h *Handler, ticks *tick.Service, ms []monitor.Monitor) {
 	t.Helper()
 	ctx := context.Background()
 	rows, err := h.overviewRows(ctx, ms)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := wholeWindows(ctx, ticks, ms, now)
+	want, err := wholeWindows(ctx, ticks, ms, h.cfg.Now().UTC())
 	if err != nil {
 		t.Fatal(err)
 	}

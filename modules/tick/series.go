@@ -77,8 +77,10 @@ func (s *Service) DaySums(ctx context.Context, monitorIDs []int64, from, to time
 
 // HoursAndDays returns what HourlyMerged returns for [hoursFrom, hoursTo)
 // and DaySums for [daysFrom, daysTo), read by one statement: one round
-// trip instead of two, and both from the same snapshot of the rollups.
-// The overview reads a page of monitors' sums with it.
+// trip instead of two, and both from the same snapshot of the rollups, so
+// a check stored meanwhile is in both or in neither. The overview reads a
+// page of monitors' sums with it, and relies on that to take the hours'
+// checks out of the days'.
 func (s *Service) HoursAndDays(ctx context.Context, monitorIDs []int64, hoursFrom, hoursTo, daysFrom, daysTo time.Time) ([]Rollup, map[int64]Rollup, error) {
 	if len(monitorIDs) == 0 {
 		return nil, map[int64]Rollup{}, nil
