@@ -209,14 +209,15 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// backendsCPU is the CPU time used so far by each PostgreSQL backend
-// connected to db's database, by process id, from /proc/<pid>/stat; nil
-// when it cannot be read (PostgreSQL on another host, or no /proc). The
-// app's pool keeps its connections open for minutes, so the backends
-// serving a page's load are there at both ends of it.
+// backendsCPU is the CPU time used so far by each PostgreSQL client
+// backend connected to db's database, by process id, from /proc/<pid>/stat;
+// nil when it cannot be read (PostgreSQL on another host, or no /proc).
+// The app's pool keeps its connections open for minutes, so the backends
+// serving a page's load are there at both ends of it. Autovacuum's workers
+// are left out: they come after the seeding, not the load.
 func backendsCPU(ctx context.Context, db *database.DB) map[int]time.Duration {
 	var pids []int
-	if err := db.WithContext(ctx).Raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").Scan(&pids).Error; err != nil {
+	if err := db.WithContext(ctx).Raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'").Scan(&pids).Error; err != nil {
 		return nil
 	}
 	out := make(map[int]time.Duration, len(pids))
