@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/betterstack/betterstack/modules/auth"
 	"github.com/betterstack/betterstack/modules/config"
+	"github.com/betterstack/betterstack/modules/dashboard"
+	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/web"
 )
@@ -47,11 +50,16 @@ the raw ticks of the last 24 hours of the first monitor, 90 days of daily rollup
 monitors of a status page of --components components, and 365 days for the first monitor.
 Then it serves the api and dashboard roles on 127.0.0.1 and loads each page with
 --concurrency clients over keep-alive HTTP for --duration, reporting p50/p95/p99 and
-requests per second. The status page's view cache is off, so every request renders, and
+requests per second. The overview is loaded three ways: as if every monitor had a new check
+since the last render (its sums of the current and previous hour and day are read again), with
+no new checks (its sums are kept), and with nothing kept (every render reads all of them, as the
+first one in an hour does). The status page's view cache is off, so every request renders, and
 the API's per-workspace request quota is off, so the SLA page is not answered 429.
 --concurrency takes a list (1,4): every page is loaded at each level on the same seeded data.
-cpu/req is this process's CPU time (server and clients, not PostgreSQL) per request: on a
-shared machine it moves far less than the latencies do.
+cpu/req is this process's CPU time (server and clients, not PostgreSQL) per request, and
+db cpu/req that of the PostgreSQL backends serving the benchmark's database (read from /proc,
+so only when PostgreSQL runs on this host; "-" otherwise): on a shared machine they move far
+less than the latencies do.
 The load comes from this process, on the same cores as the server, as wrk would.
 
   betterstack bench web --database-url 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
@@ -136,14 +144,18 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	now := time.Now().UTC()
 	pages := []struct {
 		name, path string
-		fresh      bool // render as if every monitor had a new check since the last render
+		sums       dashboard.SummaryCache // what the overview keeps of its rollup sums between renders
 	}{
-		{"overview, every monitor newly checked", "/", true},
-		{"overview, no new checks (cached sums)", "/", false},
-		{"monitor page, 24 h chart", fmt.Sprintf("/monitors/%d", ids[0]), false},
-		{"monitor page, 30 d chart", fmt.Sprintf("/monitors/%d?range=30d", ids[0]), false},
-		{fmt.Sprintf("status page, %d components, 90 days", len(ids)), "/status/" + slug, false},
-		{"SLA, 365 days, JSON", fmt.Sprintf("/api/v1/monitors/%d/sla?from=%s", ids[0], now.AddDate(-1, 0, 0).Format(time.RFC3339)), false},
+		// As if every monitor had a new check since the last render: the
+		// sums of the current and previous hour and day are read each time.
+		{"overview, every monitor newly checked", "/", dashboard.SummaryCacheLiveOnly},
+		{"overview, no new checks (cached sums)", "/", dashboard.SummaryCacheOn},
+		// Every render reads all the sums, as the first one in an hour does.
+		{"overview, nothing cached (hour's first)", "/", dashboard.SummaryCacheOff},
+		{"monitor page, 24 h chart", fmt.Sprintf("/monitors/%d", ids[0]), dashboard.SummaryCacheOn},
+		{"monitor page, 30 d chart", fmt.Sprintf("/monitors/%d?range=30d", ids[0]), dashboard.SummaryCacheOn},
+		{fmt.Sprintf("status page, %d components, 90 days", len(ids)), "/status/" + slug, dashboard.SummaryCacheOn},
+		{"SLA, 365 days, JSON", fmt.Sprintf("/api/v1/monitors/%d/sla?from=%s", ids[0], now.AddDate(-1, 0, 0).Format(time.RFC3339)), dashboard.SummaryCacheOn},
 	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
@@ -158,20 +170,28 @@ func runWebBench(ctx context.Context, out io.Writer, f webBenchFlags) error {
 	}
 	// Rows are printed as they are measured (a failure later keeps them);
 	// fixed widths stand in for a tabwriter, which prints only at the end.
-	fmt.Fprintf(out, "%-44s %7s %9s %9s %9s %7s %9s %9s\n", "page", "clients", "p50", "p95", "p99", "req/s", "bytes", "cpu/req")
+	fmt.Fprintf(out, "%-44s %7s %9s %9s %9s %7s %9s %9s %11s\n", "page", "clients", "p50", "p95", "p99", "req/s", "bytes", "cpu/req", "db cpu/req")
 	for _, n := range f.concurrency {
 		for _, p := range pages {
 			if f.pages != "" && !strings.Contains(strings.ToLower(p.name), strings.ToLower(f.pages)) {
 				continue
 			}
-			app.dashboard.SetSummaryCache(!p.fresh)
-			cpu0 := processCPU()
+			app.dashboard.SetSummaryCache(p.sums)
+			cpu0, db0 := processCPU(), backendsCPU(ctx, app.DB)
 			r, err := loadPage(ctx, base+p.path, token, n, f.duration, f.gzip)
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
 			cpu := (processCPU() - cpu0) / time.Duration(max(r.count, 1))
-			fmt.Fprintf(out, "%-44s %7d %9s %9s %9s %7.0f %9d %9s\n", p.name, n, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes, ms(cpu))
+			dbCPU := "-"
+			if db1 := backendsCPU(ctx, app.DB); db0 != nil && db1 != nil {
+				var d time.Duration
+				for pid, t := range db1 {
+					d += t - db0[pid] // a backend started meanwhile counts whole
+				}
+				dbCPU = ms(d / time.Duration(max(r.count, 1)))
+			}
+			fmt.Fprintf(out, "%-44s %7d %9s %9s %9s %7.0f %9d %9s %11s\n", p.name, n, ms(r.p50), ms(r.p95), ms(r.p99), r.rate, r.bytes, ms(cpu), dbCPU)
 		}
 	}
 	cancel()
@@ -187,6 +207,40 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendsCPU is the CPU time used so far by each PostgreSQL client
+// backend connected to db's database, by process id, from /proc/<pid>/stat;
+// nil when it cannot be read (PostgreSQL on another host, or no /proc).
+// The app's pool keeps its connections open for minutes, so the backends
+// serving a page's load are there at both ends of it. Autovacuum's workers
+// are left out: they come after the seeding, not the load.
+func backendsCPU(ctx context.Context, db *database.DB) map[int]time.Duration {
+	var pids []int
+	if err := db.WithContext(ctx).Raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'").Scan(&pids).Error; err != nil {
+		return nil
+	}
+	out := make(map[int]time.Duration, len(pids))
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return nil
+		}
+		// Fields after the command's closing parenthesis; utime and stime
+		// are the 14th and 15th of the line, in USER_HZ (100 on Linux).
+		stat := string(b)
+		f := strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:])
+		if len(f) < 13 {
+			return nil
+		}
+		utime, err1 := strconv.ParseInt(f[11], 10, 64)
+		stime, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil
+		}
+		out[pid] = time.Duration(utime+stime) * 10 * time.Millisecond
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

@@ -197,10 +197,11 @@ func (h *Handler) openIncidents(ctx context.Context, uid int64) (string, error) 
 
 // overviewRows adds to a page of monitors what the table shows of their
 // checks. Everything comes from rollups and the per-region state, never
-// from raw ticks, summed by the database: one hourly read gives the 24-hour
-// uptime and sparkline, DaySums the 30-day uptime (the last 30 UTC days)
-// from daily rows. Those sums are kept between renders while a monitor has
-// no new check (summaryCache); its state and latency are read every time.
+// from raw ticks, summed by the database: hourly rows give the 24-hour
+// uptime and sparkline, daily rows the 30-day uptime (the last 30 UTC
+// days). Those sums are kept between renders (summaryCache): a monitor
+// with a new check has only its live hours read again, the previous and
+// the current one. Its state and latency are read every time.
 func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]overviewRow, error) {
 	if len(ms) == 0 {
 		return nil, nil
@@ -214,24 +215,23 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		}
 	}
 	now := h.cfg.Now().UTC()
-	sums, miss := h.summaries.lookup(ids, lastChecked, now)
+	w := windowsAt(now)
+	sums, live, cold := h.summaries.lookup(ids, lastChecked, now)
 	var (
-		hours  []tick.Rollup
-		month  map[int64]tick.Rollup
-		states map[int64][]tick.RegionState
+		whole, liveHours []tick.Rollup
+		month            map[int64]tick.Rollup
+		states           map[int64][]tick.RegionState
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	if len(miss) > 0 {
+	if len(cold) > 0 {
 		g.Go(func() (err error) {
-			// The hours tick.Service.Window(24h) reads, kept per hour for the sparkline.
-			hours, err = h.deps.Ticks.HourlyMerged(gctx, miss, now.Add(-24*time.Hour), now.Truncate(time.Hour).Add(time.Hour))
+			whole, month, err = h.deps.Ticks.HoursAndDays(gctx, cold, w.hoursFrom, w.hoursTo, w.daysFrom, w.daysTo)
 			return err
 		})
+	}
+	if len(live) > 0 {
 		g.Go(func() (err error) {
-			// 30 d is the last 30 UTC days including today, from daily rows
-			// alone: a third of the rows hour-exact edges would read.
-			today := now.Truncate(24 * time.Hour)
-			month, err = h.deps.Ticks.DaySums(gctx, miss, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1))
+			liveHours, err = h.deps.Ticks.HourlyMerged(gctx, slices.Collect(maps.Keys(live)), w.liveHours, w.hoursTo)
 			return err
 		})
 	}
@@ -239,31 +239,35 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if len(miss) > 0 {
-		day := tick.Totals(hours)
-		merged := map[int64][]tick.Rollup{}
-		for _, r := range hours {
-			merged[r.MonitorID] = append(merged[r.MonitorID], r)
-		}
+	if len(live)+len(cold) > 0 {
+		wholeOf, liveOf := byMonitor(whole), byMonitor(liveHours)
 		names := make(map[int64]string, len(ms))
 		for _, m := range ms {
 			names[m.ID] = m.Name
 		}
-		fresh := make(map[int64]rollupSummary, len(miss))
-		for _, id := range miss {
-			s := rollupSummary{day: day[id], month: month[id], spark: sparkValues(merged[id], now, 24),
-				lastChecked: lastChecked[id], hour: now.Truncate(time.Hour), at: now, sparkName: names[id]}
+		read := make(map[int64]rollupSummary, len(live)+len(cold))
+		for _, id := range cold {
+			s := rollupSummary{at: now}
+			s.settled, liveOf[id] = settle(wholeOf[id], month[id], w, now)
+			read[id] = s
+		}
+		for id, s := range live {
+			read[id] = s // the settled part is kept
+		}
+		for id, s := range read {
+			s.lastChecked, s.hour, s.sparkName = lastChecked[id], now.Truncate(time.Hour), names[id]
+			s.day, s.month, s.spark = s.settled.withLive(liveOf[id], now)
 			s.sparkSVG = sparkline(s.spark, s.sparkName)
-			fresh[id] = s
+			read[id] = s
 			sums[id] = s
 		}
-		h.summaries.store(fresh)
+		h.summaries.store(read)
 	}
 	rows := make([]overviewRow, len(ms))
 	for i, m := range ms {
 		sum := sums[m.ID]
 		rows[i] = overviewRow{ID: m.ID, Name: m.Name, URL: m.Target, Kind: m.Check.Kind, Status: string(m.Status), LastChecked: m.LastCheckedAt,
-			Uptime24h: sum.day.Uptime(), Uptime30d: sum.month.Uptime(), LatencyMS: math.NaN(),
+			Uptime24h: sum.day.uptime(), Uptime30d: sum.month.uptime(), LatencyMS: math.NaN(),
 			Regions: regionsLabel(m.Regions, states[m.ID])}
 		var last tick.RegionState
 		for _, rs := range states[m.ID] {
@@ -280,6 +284,15 @@ func (h *Handler) overviewRows(ctx context.Context, ms []monitor.Monitor) ([]ove
 		}
 	}
 	return rows, nil
+}
+
+// byMonitor groups rollups by monitor, keeping their order.
+func byMonitor(rs []tick.Rollup) map[int64][]tick.Rollup {
+	out := map[int64][]tick.Rollup{}
+	for _, r := range rs {
+		out[r.MonitorID] = append(out[r.MonitorID], r)
+	}
+	return out
 }
 
 // sparkline draws a monitor's 24-hour latency line for the overview.

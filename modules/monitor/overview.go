@@ -133,13 +133,13 @@ func overviewWhere(q *gorm.DB, workspaceID int64, f OverviewFilter) *gorm.DB {
 // of narrow rows (s): the first part of the union is the counts, the second
 // the page.
 func (s *store) overviewIDs(ctx context.Context, workspaceID int64, f OverviewFilter) (map[Status]int, []int64, error) {
-	conds, args := []string{"TRUE"}, []any{workspaceID}
+	conds, args, target := []string{"TRUE"}, []any{workspaceID}, ""
 	if f.Status != "" {
 		conds, args = append(conds, "st = ?"), append(args, string(f.Status))
 	}
 	if f.Query != "" {
 		p := likePattern(f.Query)
-		conds = append(conds, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(target) LIKE ? ESCAPE '\')`)
+		conds, target = append(conds, `(lname LIKE ? ESCAPE '\' OR LOWER(target) LIKE ? ESCAPE '\')`), " monitors.target,"
 		args = append(args, p, p)
 	}
 	where := " WHERE " + strings.Join(conds, " AND ")
@@ -150,13 +150,16 @@ func (s *store) overviewIDs(ctx context.Context, workspaceID int64, f OverviewFi
 		N    int
 		ID   int64
 	}
+	// The rows carry the sort key (LOWER(name)) rather than the name, and
+	// the target only to filter on: the narrower they are, the cheaper
+	// every render (it is most of this statement's time at 5,000 monitors).
 	err := s.db.WithContext(ctx).Raw(`WITH s AS MATERIALIZED (
-			SELECT monitors.id, monitors.name, monitors.target, `+effectiveStatus+` AS st FROM monitors
+			SELECT monitors.id, LOWER(monitors.name) AS lname,`+target+` `+effectiveStatus+` AS st FROM monitors
 			LEFT JOIN monitor_state ON monitor_state.monitor_id = monitors.id
 			WHERE monitors.workspace_id = ?)
 		SELECT * FROM (SELECT 0 AS part, st, COUNT(*) AS n, 0 AS id, 0 AS rk, '' AS lname FROM s GROUP BY st) c
 		UNION ALL
-		SELECT * FROM (SELECT 1 AS part, st, 0 AS n, id, `+attentionRank+` AS rk, LOWER(name) AS lname FROM s`+where+`
+		SELECT * FROM (SELECT 1 AS part, st, 0 AS n, id, `+attentionRank+` AS rk, lname FROM s`+where+`
 			ORDER BY rk, lname, id LIMIT ? OFFSET ?) p
 		ORDER BY part, rk, lname, id`, args...).Scan(&rows).Error
 	if err != nil {

@@ -20,22 +20,31 @@ import (
 
 // RegionsOf returns the per-region state of several monitors at once, keyed
 // by monitor id, each monitor's regions by name: the overview reads a page
-// of monitors' current latency and regions with one query. The caller
-// checks ownership.
+// of monitors' current latency and regions with one query. It scans rows
+// directly rather than through gorm's reflection, which cost more than the
+// query. The caller checks ownership.
 func (s *Service) RegionsOf(ctx context.Context, monitorIDs []int64) (map[int64][]RegionState, error) {
 	out := make(map[int64][]RegionState, len(monitorIDs))
 	if len(monitorIDs) == 0 {
 		return out, nil
 	}
-	var rows []RegionState
-	err := s.store.db.WithContext(ctx).Raw(`SELECT monitor_id, region, status, status_code, error_class, error, latency_ms,
+	rows, err := s.store.db.WithContext(ctx).Raw(`SELECT monitor_id, region, status, status_code, error_class, error, latency_ms,
 		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at
-		FROM monitor_region_state WHERE monitor_id IN ?`, monitorIDs).Scan(&rows).Error
+		FROM monitor_region_state WHERE monitor_id IN ?`, monitorIDs).Rows()
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
+	defer rows.Close()
+	for rows.Next() {
+		var r RegionState
+		if err := rows.Scan(&r.MonitorID, &r.Region, &r.Status, &r.StatusCode, &r.ErrorClass, &r.Error, &r.LatencyMS,
+			&r.ConsecutiveFailures, &r.ConsecutiveSuccesses, &r.Failing, &r.LastScheduledAt, &r.LastCheckedAt); err != nil {
+			return nil, err
+		}
 		out[r.MonitorID] = append(out[r.MonitorID], r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	for _, rs := range out {
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Region < rs[j].Region })
@@ -66,45 +75,59 @@ func (s *Service) DaySums(ctx context.Context, monitorIDs []int64, from, to time
 	return Totals(rs), nil
 }
 
+// HoursAndDays returns what HourlyMerged returns for [hoursFrom, hoursTo)
+// and DaySums for [daysFrom, daysTo), read by one statement: one round
+// trip instead of two, and both from the same snapshot of the rollups, so
+// a check stored meanwhile is in both or in neither. The overview reads a
+// page of monitors' sums with it, and relies on that to take the hours'
+// checks out of the days'.
+func (s *Service) HoursAndDays(ctx context.Context, monitorIDs []int64, hoursFrom, hoursTo, daysFrom, daysTo time.Time) ([]Rollup, map[int64]Rollup, error) {
+	if len(monitorIDs) == 0 {
+		return nil, map[int64]Rollup{}, nil
+	}
+	hq, hargs := s.store.sumsQuery(hourlyTable, monitorIDs, hoursFrom.UTC().Truncate(time.Hour), hoursTo, "r.bucket", false)
+	// The daily part's bucket is not used; it is a column of the hourly
+	// part's type, which on SQLite the first part of a UNION decides.
+	dq, dargs := s.store.sumsQuery(dailyTable, monitorIDs, daysFrom.UTC().Truncate(24*time.Hour), daysTo, "MIN(r.bucket)", false)
+	rows, err := s.store.db.WithContext(ctx).Raw("SELECT * FROM (SELECT 0 AS part, "+hq+") h UNION ALL SELECT * FROM (SELECT 1 AS part, "+dq+
+		") d ORDER BY 1, 2, 3", append(hargs, dargs...)...).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var hours, days []Rollup
+	for rows.Next() {
+		var part int
+		var r Rollup
+		if err := rows.Scan(&part, &r.MonitorID, &r.Start, &r.Checks, &r.Failures, &r.Degraded, &r.LatencySum, &r.LatencyMin, &r.LatencyMax); err != nil {
+			return nil, nil, err
+		}
+		r.Start = r.Start.UTC()
+		if part == 0 {
+			hours = append(hours, r)
+		} else {
+			days = append(days, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	return hours, Totals(days), nil
+}
+
 // sums adds up table's rows of monitorIDs with bucket in [from, to) across
 // regions, per monitor, and per bucket too when byBucket; the latency
-// histogram only when withHist. Latency min and max only count rows with
-// successful checks (others hold 0 there).
-//
-// On PostgreSQL the rows are read monitor by monitor (a lateral join, kept
-// from being flattened by OFFSET 0): the ingest writes rollups in time
-// order, so for "these 100 monitors, the last day" the planner prefers the
-// bucket index and filters every monitor's rows of the period (250,000 at
-// 5,000 monitors), where a primary-key range per monitor reads 50 each.
+// histogram only when withHist; sorted by monitor, then bucket.
 func (s *store) sums(ctx context.Context, table string, monitorIDs []int64, from, to time.Time, byBucket, withHist bool) ([]Rollup, error) {
 	if len(monitorIDs) == 0 {
 		return nil, nil
 	}
-	var hist string
-	if withHist {
-		for i := range NumBuckets {
-			hist += fmt.Sprintf(", SUM(r.h%02d)", i)
-		}
-	}
-	group := "r.monitor_id"
+	bucket, order := "", "1"
 	if byBucket {
-		group = "r.monitor_id, r.bucket"
+		bucket, order = "r.bucket", "1, 2"
 	}
-	src := table + " r WHERE r.monitor_id IN (" + placeholders(len(monitorIDs)) + ") AND r.bucket >= ? AND r.bucket < ?"
-	args := append(int64Args(monitorIDs), from.UTC(), to.UTC())
-	if s.db.Dialect == database.Postgres {
-		ids := make([]string, len(monitorIDs))
-		for i, id := range monitorIDs {
-			ids[i] = strconv.FormatInt(id, 10)
-		}
-		src = "unnest(CAST(? AS BIGINT[])) AS m(id) CROSS JOIN LATERAL (SELECT * FROM " + table +
-			" WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? OFFSET 0) r"
-		args = []any{"{" + strings.Join(ids, ",") + "}", from.UTC(), to.UTC()}
-	}
-	q := "SELECT " + group + `, SUM(r.checks), SUM(r.failures), SUM(r.degraded), SUM(r.latency_sum),
-		COALESCE(MIN(CASE WHEN r.checks > r.failures THEN r.latency_min END), 0),
-		COALESCE(MAX(CASE WHEN r.checks > r.failures THEN r.latency_max END), 0)` + hist + " FROM " + src + " GROUP BY " + group + " ORDER BY " + group
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	q, args := s.sumsQuery(table, monitorIDs, from, to, bucket, withHist)
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+q+" ORDER BY "+order, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +151,46 @@ func (s *store) sums(ctx context.Context, table string, monitorIDs []int64, from
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// sumsQuery is sums' statement after its SELECT and before its ORDER BY:
+// the columns monitor_id, then bucket (an expression of r.bucket: grouped
+// by when it is "r.bucket", left out when ""), then the sums. Latency min
+// and max only count rows with successful checks (others hold 0 there).
+//
+// On PostgreSQL the rows are read monitor by monitor (a lateral join, kept
+// from being flattened by OFFSET 0): the ingest writes rollups in time
+// order, so for "these 100 monitors, the last day" the planner prefers the
+// bucket index and filters every monitor's rows of the period (250,000 at
+// 5,000 monitors), where a primary-key range per monitor reads 50 each.
+func (s *store) sumsQuery(table string, monitorIDs []int64, from, to time.Time, bucket string, withHist bool) (string, []any) {
+	var hist string
+	if withHist {
+		for i := range NumBuckets {
+			hist += fmt.Sprintf(", SUM(r.h%02d)", i)
+		}
+	}
+	cols, group := "r.monitor_id", "r.monitor_id"
+	if bucket != "" {
+		cols += ", " + bucket
+	}
+	if bucket == "r.bucket" {
+		group += ", r.bucket"
+	}
+	src := table + " r WHERE r.monitor_id IN (" + placeholders(len(monitorIDs)) + ") AND r.bucket >= ? AND r.bucket < ?"
+	args := append(int64Args(monitorIDs), from.UTC(), to.UTC())
+	if s.db.Dialect == database.Postgres {
+		ids := make([]string, len(monitorIDs))
+		for i, id := range monitorIDs {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		src = "unnest(CAST(? AS BIGINT[])) AS m(id) CROSS JOIN LATERAL (SELECT * FROM " + table +
+			" WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? OFFSET 0) r"
+		args = []any{"{" + strings.Join(ids, ",") + "}", from.UTC(), to.UTC()}
+	}
+	return cols + `, SUM(r.checks), SUM(r.failures), SUM(r.degraded), SUM(r.latency_sum),
+		COALESCE(MIN(CASE WHEN r.checks > r.failures THEN r.latency_min END), 0),
+		COALESCE(MAX(CASE WHEN r.checks > r.failures THEN r.latency_max END), 0)` + hist + " FROM " + src + " GROUP BY " + group, args
 }
 
 // Since returns a monitor's ticks scheduled from since on, newest first, at

@@ -110,6 +110,22 @@ func TestSums(t *testing.T) {
 			if len(want) == 0 || !reflect.DeepEqual(got, want) {
 				t.Errorf("hourly merged: sums %+v, rows %+v", got, want)
 			}
+			// HoursAndDays is HourlyMerged and DaySums in one statement.
+			dayFrom, dayTo := now.Truncate(24*time.Hour).AddDate(0, 0, -29), now.Truncate(24*time.Hour).AddDate(0, 0, 1)
+			wantDays, err := svc.DaySums(ctx, ids, dayFrom, dayTo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotHours, gotDays, err := svc.HoursAndDays(ctx, ids, from, now, dayFrom, dayTo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(gotHours, got) || !reflect.DeepEqual(gotDays, wantDays) || len(gotDays) != 2 {
+				t.Errorf("hours and days: %+v, %+v; apart: %+v, %+v", gotHours, gotDays, got, wantDays)
+			}
+			if h, d, err := svc.HoursAndDays(ctx, nil, from, now, dayFrom, dayTo); err != nil || len(h) != 0 || len(d) != 0 {
+				t.Errorf("HoursAndDays(nil) = %v, %v, %v", h, d, err)
+			}
 		})
 	}
 }
