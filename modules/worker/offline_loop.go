@@ -106,6 +106,7 @@ func (w *Worker) prune(now time.Time, online bool) {
 			delete(w.monitors, id)
 		}
 	}
+	w.forgetWatch()
 }
 
 // offlineLoop watches the link: it logs when the control plane goes and

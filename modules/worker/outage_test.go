@@ -127,6 +127,14 @@ type testPusher struct {
 }
 
 func runPusher(ctx context.Context, q *queue.Redis, target string, monitors []int64, base time.Time, interval time.Duration) *testPusher {
+	return runPusherOf(ctx, q, monitors, base, interval, func(id int64, slot time.Time) queue.Job {
+		return queue.Job{ID: fmt.Sprintf("%d:%d", id, slot.UnixMilli()), MonitorID: id, Region: region, ScheduledAt: slot,
+			IntervalSeconds: int(interval / time.Second), Request: probe.HTTPRequest(probe.HTTP{URL: target, Method: "GET"}, 2000, 0)}
+	})
+}
+
+// runPusherOf is runPusher with the jobs made by jobOf.
+func runPusherOf(ctx context.Context, q *queue.Redis, monitors []int64, base time.Time, interval time.Duration, jobOf func(id int64, slot time.Time) queue.Job) *testPusher {
 	p := &testPusher{published: map[string]bool{}}
 	go func() {
 		for k := 0; ; k++ {
@@ -139,8 +147,7 @@ func runPusher(ctx context.Context, q *queue.Redis, target string, monitors []in
 					case <-time.After(wait):
 					}
 				}
-				j := queue.Job{ID: fmt.Sprintf("%d:%d", id, slot.UnixMilli()), MonitorID: id, Region: region, ScheduledAt: slot,
-					IntervalSeconds: int(interval / time.Second), Request: probe.HTTPRequest(probe.HTTP{URL: target, Method: "GET"}, 2000, 0)}
+				j := jobOf(id, slot)
 				for time.Now().Before(slot.Add(500*time.Millisecond)) && ctx.Err() == nil {
 					pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 					_, err := q.PublishJobs(pctx, []queue.Job{j})
@@ -192,10 +199,15 @@ func mustSpool(t *testing.T, dir string, limit int) *spool.Spool {
 
 func startOnRedis(t *testing.T, q *queue.Redis, id string, sp *spool.Spool, offlineFor time.Duration) (*worker.Worker, *prometheus.Registry, func()) {
 	t.Helper()
+	return startWithConfig(t, q, worker.Config{Region: region, ID: id, ClaimIdle: 3 * time.Second,
+		RetryDelay: -1, Spool: sp, OfflineFor: offlineFor, DownAfter: time.Second})
+}
+
+// startWithConfig runs a worker of cfg on q until the test ends or stop.
+func startWithConfig(t *testing.T, q *queue.Redis, cfg worker.Config) (*worker.Worker, *prometheus.Registry, func()) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	w := worker.New(q, q, probe.New(probe.Config{}), worker.Config{Region: region, ID: id, ClaimIdle: 3 * time.Second,
-		RetryDelay: -1, Spool: sp, OfflineFor: offlineFor, DownAfter: time.Second},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
+	w := worker.New(q, q, probe.New(probe.Config{}), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- w.Run(ctx) }()
