@@ -20,8 +20,8 @@ import (
 
 func TestFallbackThresholds(t *testing.T) {
 	for _, tc := range []struct {
-		name               string
-		job                queue.Job
+		name              string
+		job               queue.Job
 		failure, recovery int
 	}{
 		{"the monitor's own", queue.Job{FailureThreshold: 5, RecoveryThreshold: 4}, 5, 4},
@@ -46,10 +46,10 @@ func TestFallbackThresholds(t *testing.T) {
 // NoticeDown, "R" for NoticeRecovered.
 func TestObserve(t *testing.T) {
 	for _, tc := range []struct {
-		name               string
+		name              string
 		failure, recovery int
-		steps              string
-		want               string
+		steps             string
+		want              string
 	}{
 		{"threshold-1 failures offline: nothing", 3, 2, "FF", ".."},
 		{"threshold failures offline: one down", 3, 2, "FFF", "..D"},

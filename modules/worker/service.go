@@ -169,7 +169,7 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 	w.watch, w.told = map[int64]Watch{}, map[int64]notify.FallbackNotice{}
 	w.fbObserved, w.fbQueued = make(chan notify.FallbackNotice, fallbackObserved), make(chan notify.FallbackNotice, fallbackQueued)
 	w.fbNotices = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_worker_fallback_notices_total",
-		Help: "Fallback notices (type down, recovered, summary) by outcome: sent, failed (after retries), held_back (by the cap, summarised), dropped (a queue was full).",
+		Help:        "Fallback notices (type down, recovered, summary) by outcome: sent, failed (after retries), held_back (by the cap, summarised), dropped (a queue was full).",
 		ConstLabels: labels}, []string{"type", "outcome"})
 	reg.MustRegister(w.fbNotices)
 	if cfg.Spool != nil {
