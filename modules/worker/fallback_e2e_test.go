@@ -94,7 +94,7 @@ type fallbackBody struct {
 // gets none; with Redis back, failing again tells the webhook nothing.
 func TestFallbackWebhookWhileRedisIsDown(t *testing.T) {
 	const secret = "fallback-secret-0123456789"
-	srv := newRedisServer(t)
+	srv := testenv.NewRedisServer(t)
 	var failing atomic.Bool
 	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if failing.Load() {
@@ -138,7 +138,7 @@ func TestFallbackWebhookWhileRedisIsDown(t *testing.T) {
 		t.Fatalf("%d fallback notices while Redis answered; want none", n)
 	}
 
-	srv.kill()
+	srv.Kill()
 	killedAt := time.Now()
 	waitUntil(t, 5*time.Second, "worker goes offline", func() bool { return metric(t, reg, "betterstack_worker_offline") == 1 })
 	failing.Store(true)
@@ -153,7 +153,7 @@ func TestFallbackWebhookWhileRedisIsDown(t *testing.T) {
 	waitUntil(t, 15*time.Second, "a recovered notice", func() bool { return rc.seen.Load() >= 2 })
 	time.Sleep(time.Duration(recovery+1) * interval)
 
-	srv.start()
+	srv.Start()
 	waitUntil(t, 10*time.Second, "worker back online", func() bool { return metric(t, reg, "betterstack_worker_offline") == 0 })
 	failing.Store(true)
 	time.Sleep(time.Duration(failure+2) * interval)
