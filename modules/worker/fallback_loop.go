@@ -77,8 +77,6 @@ func (w *Worker) observe(r queue.Result, offline bool) {
 	}
 	select {
 	case w.fbObserved <- n:
-		w.log.Warn("fallback notice: control plane unreachable, telling the fallback webhook", "monitor_id", n.MonitorID,
-			"event", n.Type, "failures", n.Failures, "since", n.FirstFailureAt)
 	default:
 		w.fbNotices.WithLabelValues(n.Type, "dropped").Inc()
 		w.log.Error("fallback notice dropped: queue full", "monitor_id", n.MonitorID, "event", n.Type)
@@ -128,8 +126,12 @@ func (w *Worker) fallbackLoop(ctx context.Context) {
 			now := w.cfg.Now()
 			w.summarize(&g, now)
 			if g.Admit(now, n.Type, n.MonitorID) {
+				w.log.Warn("control plane unreachable: telling the fallback webhook", "monitor_id", n.MonitorID,
+					"event", n.Type, "failures", n.Failures, "since", n.FirstFailureAt)
 				w.queueNotice(n)
 			} else {
+				// Logged once, with the summary: a worker whose own network
+				// broke must not write a line per monitor either.
 				w.fbNotices.WithLabelValues(n.Type, "held_back").Inc()
 			}
 		case <-t.C:
@@ -144,6 +146,8 @@ func (w *Worker) summarize(g *Gate, now time.Time) {
 	if !ok {
 		return
 	}
+	w.log.Warn("fallback notices held back by worker_fallback_per_minute: sending a summary", "held_back", h.Count(),
+		"down", h.Down, "recovered", h.Recovered, "since", h.Since, "per_minute", g.PerMinute)
 	lastOK, _ := w.link.state()
 	w.queueNotice(notify.FallbackNotice{
 		Type: notify.FallbackSummary, Key: "fallback:" + w.cfg.Region + ":" + w.cfg.ID + ":summary:" + strconv.FormatInt(h.Since.UnixMilli(), 10),

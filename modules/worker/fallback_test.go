@@ -3,10 +3,12 @@ package worker
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,4 +241,63 @@ func newTestWorker(t *testing.T) *Worker {
 	t.Helper()
 	return New(nil, nil, nil, Config{Region: "eu", ID: "w1", Now: func() time.Time { return t0.Add(time.Hour) },
 		Fallback: notify.FallbackHook{URL: "http://127.0.0.1:9/"}}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+}
+
+// TestFallbackLoopCapsAndSummarizes runs the gate and delivery loops of a
+// worker capped at 2 notices a minute, on a clock the test moves, against
+// a real receiver: 5 notices at once send 2; a minute later one summary
+// says the other 3 were held back.
+func TestFallbackLoopCapsAndSummarizes(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+	}))
+	defer rc.Close()
+	received := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	w := New(nil, nil, nil, Config{Region: "eu", ID: "w1", FallbackPerMinute: 2, Now: func() time.Time { return time.Unix(0, now.Load()) },
+		Fallback: notify.FallbackHook{URL: rc.URL, Transport: notify.NewTransport(true, time.Second)}}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	ctx, cancel := context.WithCancel(context.Background())
+	var loops sync.WaitGroup
+	defer loops.Wait()
+	defer cancel()
+	loops.Go(func() { w.fallbackLoop(ctx) })
+	loops.Go(func() { w.deliverLoop(ctx) })
+
+	for id := range int64(5) {
+		w.fbObserved <- notify.FallbackNotice{Type: notify.FallbackDown, MonitorID: id + 1, WorkerID: "w1", Region: "eu"}
+	}
+	waitFor(t, "2 notices", func() bool { return len(received()) >= 2 })
+	time.Sleep(1200 * time.Millisecond) // a tick of the loop: no summary before the minute is over
+	if n := len(received()); n != 2 {
+		t.Fatalf("%d notices within the minute; want the cap, 2", n)
+	}
+	now.Add(int64(time.Minute))
+	waitFor(t, "the summary", func() bool { return len(received()) >= 3 })
+	time.Sleep(1200 * time.Millisecond)
+	rs := received()
+	if len(rs) != 3 || !strings.Contains(rs[2], `"event":"worker.fallback.summary"`) || !strings.Contains(rs[2], `"held_back":3`) ||
+		!strings.Contains(rs[2], `"monitor_ids":[3,4,5]`) {
+		t.Fatalf("notices %v; want 2 and then one summary of the 3 held back", rs)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
