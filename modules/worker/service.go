@@ -285,6 +285,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		w.link.ok(w.cfg.Now())
+		w.link.read(ds)
 		for _, d := range ds {
 			w.start(d, false, slots, &checks, done)
 		}

@@ -61,7 +61,11 @@
 // with stale settings, and a long outage should not fill the spool with
 // results of a copy of the configuration. A monitor whose last job is more
 // than two intervals older than the last contact is not followed
-// (Followed). Metrics: betterstack_worker_spool_results,
+// (Followed). When Redis answers again the worker goes on checking so
+// until it reads a job for a slot since then, for at most 30 s (Handover):
+// the pusher needs its database too and a tick before it publishes, and
+// the slots in between would be checked by no one; the jobs it then
+// publishes for slots already checked are skipped as done. Metrics: betterstack_worker_spool_results,
 // _results_spooled_total, _spool_dropped_total{reason}, _results_replayed_total,
 // _offline_checks_total, _jobs_skipped_done_offline_total.
 //
