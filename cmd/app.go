@@ -32,6 +32,7 @@ import (
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/notify"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/pusher"
 	"github.com/betterstack/betterstack/modules/queue"
@@ -362,6 +363,17 @@ func (a *App) buildPipeline(opts Options) (err error) {
 				return fmt.Errorf("worker spool: %w", err)
 			}
 			wcfg.Spool, wcfg.OfflineFor = sp, cfg.WorkerOfflineChecksFor
+			if cfg.WorkerFallbackWebhook != "" {
+				// The URL is the operator's, not a workspace user's: the
+				// private-address guard that keeps users' notifications off
+				// the internal network does not apply, and a relay on the
+				// internal network is a fair place for it.
+				wcfg.Fallback = notify.FallbackHook{URL: cfg.WorkerFallbackWebhook, Secret: cfg.WorkerFallbackSecret,
+					Transport: notify.NewTransport(true, 10*time.Second)}
+				wcfg.FallbackPerMinute = cfg.WorkerFallbackPerMinute
+			}
+		} else if cfg.WorkerFallbackWebhook != "" {
+			log.Warn("worker_fallback_webhook is ignored: with the in-process queue the worker never loses its control plane")
 		}
 		a.Worker = worker.New(a.Queue, a.Queue, c, wcfg, log, a.Metrics)
 		a.runners = append(a.runners, runner{name: "worker", run: func(ctx context.Context) error {

@@ -131,9 +131,17 @@ func TestConfigCmd(t *testing.T) {
 				"BETTERSTACK_JWT_SECRET", jwt,
 				"BETTERSTACK_DATABASE_URL", "postgres://bs:" + password + "@db.internal:5432/betterstack",
 				"BETTERSTACK_REDIS_URL", "redis://:" + password + "@cache.internal:6379/0",
+				"BETTERSTACK_WORKER_FALLBACK_WEBHOOK", "https://hooks.example.com/services/" + password + "?token=" + password,
+				"BETTERSTACK_WORKER_FALLBACK_SECRET", jwt,
 			},
-			show: []string{"postgres://bs:*****@db.internal:5432/betterstack", "redis://:*****@cache.internal:6379/0"},
+			show: []string{"postgres://bs:*****@db.internal:5432/betterstack", "redis://:*****@cache.internal:6379/0", "https://hooks.example.com/*****"},
 			hide: []string{jwt, password},
+		},
+		{
+			name:    "fallback webhook refused at start, naming the setting",
+			env:     []string{"BETTERSTACK_WORKER_FALLBACK_WEBHOOK", "hooks.example.com/" + password},
+			wantErr: []string{"invalid configuration", "BETTERSTACK_WORKER_FALLBACK_WEBHOOK (worker_fallback_webhook)", "http:// or https://"},
+			hide:    []string{password},
 		},
 		{
 			name:    "bad duration in the environment",

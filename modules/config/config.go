@@ -43,8 +43,11 @@ type Config struct {
 	Region   string   `key:"region" help:"region of this process's worker"`
 	WorkerID string   `key:"worker_id" help:"worker id; defaults to hostname-pid"`
 
-	WorkerSpoolMax         int           `key:"worker_spool_max" help:"results a worker keeps on disk (data_dir/spool/<region>) while Redis is unreachable; when full the oldest are dropped"`
-	WorkerOfflineChecksFor time.Duration `key:"worker_offline_checks_for" help:"how long a worker that cannot reach Redis goes on checking the monitors it knows, spooling the results (0: not at all)"`
+	WorkerSpoolMax          int           `key:"worker_spool_max" help:"results a worker keeps on disk (data_dir/spool/<region>) while Redis is unreachable; when full the oldest are dropped"`
+	WorkerOfflineChecksFor  time.Duration `key:"worker_offline_checks_for" help:"how long a worker that cannot reach Redis goes on checking the monitors it knows, spooling the results (0: not at all)"`
+	WorkerFallbackWebhook   string        `key:"worker_fallback_webhook" secret:"true" help:"an http(s) URL a worker that cannot reach Redis POSTs a JSON notice to when a monitor it checks is confirmed down, and when it recovers; empty turns fallback notices off"`
+	WorkerFallbackSecret    string        `key:"worker_fallback_secret" secret:"true" help:"signs the fallback notices' bodies (BetterStack-Signature, as channel webhooks are signed); optional, at least 16 characters"`
+	WorkerFallbackPerMinute int           `key:"worker_fallback_per_minute" help:"the most fallback notices a worker sends in any minute; the rest go out as one summary"`
 
 	DatabaseURL      string `key:"database_url" secret:"true" help:"postgres:// URL selects PostgreSQL; empty selects the embedded SQLite file in data_dir"`
 	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
@@ -98,32 +101,33 @@ type Config struct {
 // Defaults returns the settings used when nothing is configured.
 func Defaults() Config {
 	return Config{
-		DataDir:                "./data",
-		HTTPAddr:               ":8080",
-		LogFormat:              "text",
-		LogLevel:               "info",
-		Roles:                  []string{"all"},
-		Region:                 "local",
-		WorkerSpoolMax:         100_000,
-		WorkerOfflineChecksFor: 15 * time.Minute,
-		DatabaseMaxConns:       20,
-		RedisPrefix:            "bs:",
-		JWTTTL:                 24 * time.Hour,
-		LoginMaxFails:          10,
-		LoginWindow:            15 * time.Minute,
-		SSORole:                "viewer",
-		AuditRetention:         365 * 24 * time.Hour,
-		MinInterval:            10 * time.Second,
-		MaxMonitors:            1000,
-		MaxChannels:            50,
-		MaxStatusPages:         20,
-		MaxAPIRequests:         1200,
-		PingMaxBody:            100 << 10,
-		PingRatePerToken:       60,
-		PingRatePerAddress:     600,
-		RetentionTicks:         30 * 24 * time.Hour,
-		RetentionRollups:       400 * 24 * time.Hour,
-		ShutdownTimeout:        15 * time.Second,
+		DataDir:                 "./data",
+		HTTPAddr:                ":8080",
+		LogFormat:               "text",
+		LogLevel:                "info",
+		Roles:                   []string{"all"},
+		Region:                  "local",
+		WorkerSpoolMax:          100_000,
+		WorkerOfflineChecksFor:  15 * time.Minute,
+		WorkerFallbackPerMinute: 20,
+		DatabaseMaxConns:        20,
+		RedisPrefix:             "bs:",
+		JWTTTL:                  24 * time.Hour,
+		LoginMaxFails:           10,
+		LoginWindow:             15 * time.Minute,
+		SSORole:                 "viewer",
+		AuditRetention:          365 * 24 * time.Hour,
+		MinInterval:             10 * time.Second,
+		MaxMonitors:             1000,
+		MaxChannels:             50,
+		MaxStatusPages:          20,
+		MaxAPIRequests:          1200,
+		PingMaxBody:             100 << 10,
+		PingRatePerToken:        60,
+		PingRatePerAddress:      600,
+		RetentionTicks:          30 * 24 * time.Hour,
+		RetentionRollups:        400 * 24 * time.Hour,
+		ShutdownTimeout:         15 * time.Second,
 
 		PipelineLagThreshold:  30 * time.Second,
 		DeadmanInterval:       time.Minute,
@@ -423,6 +427,7 @@ func (c Config) Validate() error {
 	if c.WorkerOfflineChecksFor < 0 {
 		bad("worker_offline_checks_for", "must be 0 (off) or more")
 	}
+	c.validateFallback(bad)
 	if c.HasRole(RoleWorker) && !c.InProcessQueue() && c.DataDir == "" {
 		bad("data_dir", "must not be empty for a worker on Redis: its spool lives there")
 	}
@@ -430,6 +435,36 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// maxSecretLen bounds signing secrets.
+const maxSecretLen = 256
+
+// validateFallback checks the worker's fallback webhook settings. The
+// messages never repeat the URL: its path or query may be a credential.
+func (c Config) validateFallback(bad func(key, format string, args ...any)) {
+	if raw := c.WorkerFallbackWebhook; raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" ||
+			len(raw) > 2048 || strings.ContainsAny(raw, " \t\r\n"):
+			bad("worker_fallback_webhook", "must be an http:// or https:// URL (or empty to turn fallback notices off)")
+		case u.User != nil:
+			bad("worker_fallback_webhook", "must not contain a user name or password: put a token in the path or query, or sign the body with worker_fallback_secret")
+		}
+	}
+	switch n := len(c.WorkerFallbackSecret); {
+	case n == 0:
+	case c.WorkerFallbackWebhook == "":
+		bad("worker_fallback_secret", "is set but worker_fallback_webhook is empty: set both, or neither")
+	case n < 16:
+		bad("worker_fallback_secret", "must be at least 16 characters")
+	case n > maxSecretLen:
+		bad("worker_fallback_secret", "must be at most %d characters", maxSecretLen)
+	}
+	if c.WorkerFallbackPerMinute < 1 {
+		bad("worker_fallback_per_minute", "must be at least 1")
+	}
 }
 
 // validateSelfcheck checks the pipeline health, dead-man's switch and
@@ -560,8 +595,19 @@ func (c Config) Effective() []Setting {
 }
 
 // mask hides secrets; in URLs only the password is hidden so the host stays
-// visible for debugging.
+// visible for debugging. A webhook's path and query are hidden too: they
+// are often its credential (a token in the path, ?token=).
 func mask(key, v string) string {
+	if strings.HasSuffix(key, "_webhook") {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return "*****"
+		}
+		if (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.User == nil {
+			return u.Scheme + "://" + u.Host + u.Path
+		}
+		return u.Scheme + "://" + u.Host + "/*****"
+	}
 	if strings.HasSuffix(key, "_url") {
 		if u, err := url.Parse(v); err == nil && u.Scheme != "" {
 			if _, ok := u.User.Password(); ok {

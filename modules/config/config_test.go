@@ -164,6 +164,7 @@ func TestLoadEveryKey(t *testing.T) {
 		PipelineLagThreshold: 45 * time.Second, DeadmanURL: "https://other.example.com/ping/abc", DeadmanInterval: 30 * time.Second,
 		OperatorChannel: "ops/pager", OperatorLagAlert: 5 * time.Minute, OperatorRegionSilence: 90 * time.Second,
 		WorkerSpoolMax: 500, WorkerOfflineChecksFor: 5 * time.Minute,
+		WorkerFallbackWebhook: "https://hooks.example.com/fallback", WorkerFallbackSecret: "fallback-secret-0123", WorkerFallbackPerMinute: 5,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -180,6 +181,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"pipeline_lag_threshold": "45s", "deadman_url": "https://other.example.com/ping/abc", "deadman_interval": "30s",
 		"operator_channel": "ops/pager", "operator_lag_alert": "5m", "operator_region_silence": "90s",
 		"worker_spool_max": "500", "worker_offline_checks_for": "5m",
+		"worker_fallback_webhook": "https://hooks.example.com/fallback", "worker_fallback_secret": "fallback-secret-0123", "worker_fallback_per_minute": "5",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
@@ -304,6 +306,65 @@ func TestValidate(t *testing.T) {
 			name:   "unknown role lists the valid ones",
 			change: func(c *config.Config) { c.Roles = []string{"api", "bogus"} },
 			want:   []string{"BETTERSTACK_ROLES", `"bogus"`, "api, dashboard, pusher, worker, alerter, all"},
+		},
+		{
+			name:   "fallback webhook over https",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "https://hooks.example.com/T0/B0/s3cr3t" },
+		},
+		{
+			name: "fallback webhook over http, with a secret",
+			change: func(c *config.Config) {
+				c.WorkerFallbackWebhook, c.WorkerFallbackSecret = "http://10.0.0.5:9000/hook", strings.Repeat("k", 16)
+			},
+		},
+		{
+			name:   "fallback webhook must be http or https, and is not repeated",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "ftp://hooks.example.com/s3cr3t" },
+			want:   []string{"BETTERSTACK_WORKER_FALLBACK_WEBHOOK (worker_fallback_webhook)", "http:// or https://"},
+			reject: []string{"s3cr3t"},
+		},
+		{
+			name:   "fallback webhook needs a host",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "https:///hook" },
+			want:   []string{"BETTERSTACK_WORKER_FALLBACK_WEBHOOK"},
+		},
+		{
+			name:   "fallback webhook is a URL, not a word",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "hooks.example.com/hook" },
+			want:   []string{"BETTERSTACK_WORKER_FALLBACK_WEBHOOK"},
+		},
+		{
+			name:   "fallback webhook without a password in it",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "https://ops:s3cr3t@hooks.example.com/hook" },
+			want:   []string{"BETTERSTACK_WORKER_FALLBACK_WEBHOOK", "user name or password"},
+			reject: []string{"s3cr3t"},
+		},
+		{
+			name: "fallback secret at its minimum",
+			change: func(c *config.Config) {
+				c.WorkerFallbackWebhook, c.WorkerFallbackSecret = "https://h.example/x", strings.Repeat("k", 16)
+			},
+		},
+		{
+			name: "fallback secret below its minimum",
+			change: func(c *config.Config) {
+				c.WorkerFallbackWebhook, c.WorkerFallbackSecret = "https://h.example/x", strings.Repeat("k", 15)
+			},
+			want: []string{"BETTERSTACK_WORKER_FALLBACK_SECRET (worker_fallback_secret)", "at least 16"},
+		},
+		{
+			name:   "fallback secret without a webhook",
+			change: func(c *config.Config) { c.WorkerFallbackSecret = strings.Repeat("k", 20) },
+			want:   []string{"BETTERSTACK_WORKER_FALLBACK_SECRET", "worker_fallback_webhook is empty"},
+		},
+		{
+			name:   "fallback cap at its minimum",
+			change: func(c *config.Config) { c.WorkerFallbackPerMinute = 1 },
+		},
+		{
+			name:   "fallback cap below its minimum",
+			change: func(c *config.Config) { c.WorkerFallbackPerMinute = 0 },
+			want:   []string{"BETTERSTACK_WORKER_FALLBACK_PER_MINUTE", "at least 1"},
 		},
 		{
 			name:   "dead-man URL must be http or https",
@@ -649,6 +710,33 @@ func TestEffective(t *testing.T) {
 				c.RedisURL = "redis+sentinel://:s3cr3tpw@s1:26379,s2:26379/mymaster?sentinel_password=s3cr3tpw"
 			},
 			key: "redis_url", want: "redis+sentinel://:*****@s1:26379,s2:26379/mymaster?sentinel_password=*****",
+		},
+		{
+			name: "fallback webhook: host kept, path and query hidden",
+			change: func(c *config.Config) {
+				c.WorkerFallbackWebhook = "https://hooks.example.com/services/T0/s3cr3t?token=s3cr3t"
+			},
+			key: "worker_fallback_webhook", want: "https://hooks.example.com/*****",
+		},
+		{
+			name:   "fallback webhook with a bare host shown",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "https://hooks.example.com" },
+			key:    "worker_fallback_webhook", want: "https://hooks.example.com",
+		},
+		{
+			name:   "fallback webhook user info hidden",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "https://ops:s3cr3t@hooks.example.com/" },
+			key:    "worker_fallback_webhook", want: "https://hooks.example.com/*****",
+		},
+		{
+			name:   "unparsable fallback webhook fully masked",
+			change: func(c *config.Config) { c.WorkerFallbackWebhook = "s3cr3t" },
+			key:    "worker_fallback_webhook", want: "*****",
+		},
+		{
+			name:   "fallback secret fully masked",
+			change: func(c *config.Config) { c.WorkerFallbackSecret = "fallback-secret-0123" },
+			key:    "worker_fallback_secret", want: "*****",
 		},
 		{
 			name:   "empty secret stays empty",

@@ -44,6 +44,14 @@
 //	opsgenie   api_key
 //	ntfy       token
 //
+// # A worker's fallback webhook
+//
+// FallbackHook (fallback.go) is not a channel: it is one URL in a worker's
+// settings (worker_fallback_webhook), told by a worker that cannot reach
+// its control plane about the monitors it sees fail. It has its own body
+// (FallbackNotice) and signs it like the channel webhook (Sign) when a
+// secret is set; when to send and how often is the worker's decision.
+//
 // # Adding a type
 //
 // Write <type>.go with an exported config struct (JSON tags are the field

@@ -402,6 +402,7 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 			jobs = append(jobs, queue.Job{
 				ID: JobID(m.ID, slot), MonitorID: m.ID, Region: region, ScheduledAt: slot,
 				IntervalSeconds: m.IntervalSeconds, Request: req,
+				Name: m.Name, FailureThreshold: m.FailureThreshold, RecoveryThreshold: m.RecoveryThreshold,
 			})
 		}
 		p.lag.Observe(max(now.Sub(slot), 0).Seconds())

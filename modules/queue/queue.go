@@ -213,6 +213,14 @@ type Job struct {
 	ScheduledAt     time.Time     `json:"scheduled_at"`
 	IntervalSeconds int           `json:"interval_seconds"` // a job older than this when picked up is stale
 	Request         probe.Request `json:"request"`
+
+	// Name and the thresholds travel with the job for a worker that loses
+	// its control plane: its fallback notice names the monitor and confirms
+	// a failure the way the alerter would. Jobs of older pushers lack them
+	// (empty and 0), and the worker then uses fixed thresholds.
+	Name              string `json:"name,omitempty"`
+	FailureThreshold  int    `json:"failure_threshold,omitempty"`
+	RecoveryThreshold int    `json:"recovery_threshold,omitempty"`
 }
 
 // Result is one finished check, on its way to the alerters.

@@ -26,6 +26,24 @@ func Followed(last time.Time, interval time.Duration, lastOK time.Time) bool {
 	return interval > 0 && !lastOK.IsZero() && lastOK.Sub(last) <= 2*interval
 }
 
+// handoverFor bounds how long a worker whose control plane answers again
+// goes on checking offline while no job arrives: the pusher is back within
+// seconds as a rule, and one that is not is no reason to check forever.
+const handoverFor = 30 * time.Second
+
+// Handover reports whether a worker whose queue calls succeed again since
+// back (after failing) still checks the monitors it knows itself at now:
+// while it has read no job for a slot at or after back (newestSlot, the
+// newest slot of the jobs read, is before it), for less than within. Redis
+// may answer before the pusher publishes again (the pusher needs its
+// database too, and a tick); the slots in between are checked by no one
+// else. Jobs left in the stream from before the outage do not count. A job
+// for a slot since back ends it: the pusher is publishing, and its jobs
+// for slots checked meanwhile are skipped as done.
+func Handover(back, newestSlot, now time.Time, within time.Duration) bool {
+	return !back.IsZero() && newestSlot.Before(back) && now.Sub(back) < within
+}
+
 // OfflineUntil is when offline checking ends: offlineFor after the control
 // plane was last reached (zero time when disabled or never reached).
 func OfflineUntil(lastOK time.Time, offlineFor time.Duration) time.Time {

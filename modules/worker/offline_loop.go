@@ -21,17 +21,40 @@ type resultSpool interface {
 var _ resultSpool = (*spool.Spool)(nil)
 
 // link is what the worker knows of the control plane: when a queue call
-// last succeeded and since when they fail.
+// last succeeded and since when they fail, when calls succeeded again after
+// failing, and the newest slot of the jobs read.
 type link struct {
 	mu           sync.Mutex
 	lastOK       time.Time
 	failingSince time.Time
+	back         time.Time
+	newestSlot   time.Time
 }
 
 func (l *link) ok(now time.Time) {
 	l.mu.Lock()
+	if !l.failingSince.IsZero() {
+		l.back = now
+	}
 	l.lastOK, l.failingSince = now, time.Time{}
 	l.mu.Unlock()
+}
+
+// read records the slots of jobs read.
+func (l *link) read(ds []queue.JobDelivery) {
+	l.mu.Lock()
+	for _, d := range ds {
+		if d.Job.ScheduledAt.After(l.newestSlot) {
+			l.newestSlot = d.Job.ScheduledAt
+		}
+	}
+	l.mu.Unlock()
+}
+
+func (l *link) handover() (back, newestSlot time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.back, l.newestSlot
 }
 
 func (l *link) failed(now time.Time) {
@@ -106,16 +129,19 @@ func (w *Worker) prune(now time.Time, online bool) {
 			delete(w.monitors, id)
 		}
 	}
+	w.forgetWatch()
 }
 
 // offlineLoop watches the link: it logs when the control plane goes and
 // comes back and, while it is gone (for at most OfflineFor), checks the
 // monitors it knows at their slots and sends the results to done, which
-// spools them.
+// spools them. When Redis answers again it goes on so until the first
+// jobs are read (Handover): the pusher may need longer than Redis to be
+// back, and the slots in between would be checked by no one.
 func (w *Worker) offlineLoop(ctx context.Context, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	offline, stopped := false, false
+	offline, stopped, handover := false, false, false
 	lastPrune := time.Time{}
 	for {
 		select {
@@ -133,9 +159,20 @@ func (w *Worker) offlineLoop(ctx context.Context, slots chan struct{}, wg *sync.
 		if !down {
 			if offline {
 				w.offline.Set(0)
-				w.log.Info("control plane reachable again: back to jobs", "spooled", w.spoolLen())
+				handover = !stopped && w.cfg.Spool != nil
+				w.log.Info("control plane reachable again: checking offline until jobs arrive", "spooled", w.spoolLen(),
+					"at_most", handoverFor)
 			}
 			offline, stopped = false, false
+			if handover {
+				back, newest := w.link.handover()
+				if handover = Handover(back, newest, now, handoverFor); !handover {
+					w.log.Info("back to jobs", "jobs_flowing", !newest.Before(back))
+				}
+			}
+			if handover {
+				w.runOffline(now, OfflineUntil(lastOK, w.cfg.OfflineFor), lastOK, slots, wg, done)
+			}
 			continue
 		}
 		if !offline {
@@ -155,10 +192,15 @@ func (w *Worker) offlineLoop(ctx context.Context, slots chan struct{}, wg *sync.
 			stopped = true
 			continue
 		}
-		for _, j := range w.dueOffline(now, until, lastOK) {
-			w.offlineChecks.Inc()
-			w.run(queue.JobDelivery{Job: j}, slots, wg, done)
-		}
+		w.runOffline(now, until, lastOK, slots, wg, done)
+	}
+}
+
+// runOffline starts the checks due offline at now.
+func (w *Worker) runOffline(now, until, lastOK time.Time, slots chan struct{}, wg *sync.WaitGroup, done chan<- queue.Completion) {
+	for _, j := range w.dueOffline(now, until, lastOK) {
+		w.offlineChecks.Inc()
+		w.run(queue.JobDelivery{Job: j}, slots, wg, done)
 	}
 }
 

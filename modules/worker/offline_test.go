@@ -114,3 +114,29 @@ func TestOfflineJobKeepsTheSlotIdentity(t *testing.T) {
 		t.Error("doneFor changed")
 	}
 }
+
+func TestHandover(t *testing.T) {
+	within := 30 * time.Second
+	for _, tc := range []struct {
+		name   string
+		back   time.Time
+		newest time.Time
+		now    time.Time
+		want   bool
+	}{
+		{"no job read since Redis answered", t0, t0.Add(-time.Minute), t0.Add(time.Second), true},
+		{"never failed", time.Time{}, time.Time{}, t0, false},
+		{"no job ever read", t0, time.Time{}, t0.Add(time.Second), true},
+		{"a job from before the outage does not count", t0, t0.Add(-time.Nanosecond), t0.Add(time.Second), true},
+		{"a job for a slot at back: the pusher publishes", t0, t0, t0.Add(time.Second), false},
+		{"a job for a later slot", t0, t0.Add(2 * time.Second), t0.Add(time.Second), false},
+		{"just within the bound", t0, time.Time{}, t0.Add(within - time.Nanosecond), true},
+		{"at the bound", t0, time.Time{}, t0.Add(within), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Handover(tc.back, tc.newest, tc.now, within); got != tc.want {
+				t.Errorf("Handover = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"sort"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,94 +22,11 @@ import (
 	"github.com/betterstack/betterstack/modules/worker"
 )
 
-// redisServer is a redis-server of the test's own, on a loopback port and
-// a directory that outlive a kill: its append-only file is fsync'd on every
-// write, so a restart on the same port and directory has every stream
-// entry Redis acknowledged, as a real Redis with appendfsync always would.
-type redisServer struct {
-	t      *testing.T
-	bin    string
-	port   int
-	dir    string
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
-func newRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if testenv.Strict() {
-			t.Fatalf("redis-server is required (BETTERSTACK_TEST_STRICT=1): %v", err)
-		}
-		t.Skipf("skipping: redis-server not installed (%v)", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	s := &redisServer{t: t, bin: bin, port: port, dir: t.TempDir()}
-	s.start()
-	t.Cleanup(s.kill)
-	return s
-}
-
-func (s *redisServer) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
-
-// start runs the server and waits until it answers.
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.mu.Lock()
-	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "")
-	s.exited = make(chan struct{})
-	if err := s.cmd.Start(); err != nil {
-		s.mu.Unlock()
-		s.t.Fatal(err)
-	}
-	cmd, exited := s.cmd, s.exited
-	go func() { _ = cmd.Wait(); close(exited) }()
-	s.mu.Unlock()
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case <-exited:
-			s.t.Fatalf("redis-server on %s exited", s.addr())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on %s does not answer: %v", s.addr(), err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// kill ends the server at once (SIGKILL) and waits for it.
-func (s *redisServer) kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
-}
-
 // redisQueue is a queue on s with a client that gives up quickly on a dead
 // server, as a worker's would.
-func redisQueue(t *testing.T, s *redisServer, prefix string) *queue.Redis {
+func redisQueue(t *testing.T, s *testenv.RedisServer, prefix string) *queue.Redis {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), DialTimeout: 300 * time.Millisecond, MaxRetries: 1})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), DialTimeout: 300 * time.Millisecond, MaxRetries: 1})
 	t.Cleanup(func() { _ = c.Close() })
 	return queue.NewRedis(c, queue.Config{Prefix: prefix})
 }
@@ -127,6 +41,14 @@ type testPusher struct {
 }
 
 func runPusher(ctx context.Context, q *queue.Redis, target string, monitors []int64, base time.Time, interval time.Duration) *testPusher {
+	return runPusherOf(ctx, q, monitors, base, interval, func(id int64, slot time.Time) queue.Job {
+		return queue.Job{ID: fmt.Sprintf("%d:%d", id, slot.UnixMilli()), MonitorID: id, Region: region, ScheduledAt: slot,
+			IntervalSeconds: int(interval / time.Second), Request: probe.HTTPRequest(probe.HTTP{URL: target, Method: "GET"}, 2000, 0)}
+	})
+}
+
+// runPusherOf is runPusher with the jobs made by jobOf.
+func runPusherOf(ctx context.Context, q *queue.Redis, monitors []int64, base time.Time, interval time.Duration, jobOf func(id int64, slot time.Time) queue.Job) *testPusher {
 	p := &testPusher{published: map[string]bool{}}
 	go func() {
 		for k := 0; ; k++ {
@@ -139,8 +61,7 @@ func runPusher(ctx context.Context, q *queue.Redis, target string, monitors []in
 					case <-time.After(wait):
 					}
 				}
-				j := queue.Job{ID: fmt.Sprintf("%d:%d", id, slot.UnixMilli()), MonitorID: id, Region: region, ScheduledAt: slot,
-					IntervalSeconds: int(interval / time.Second), Request: probe.HTTPRequest(probe.HTTP{URL: target, Method: "GET"}, 2000, 0)}
+				j := jobOf(id, slot)
 				for time.Now().Before(slot.Add(500*time.Millisecond)) && ctx.Err() == nil {
 					pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 					_, err := q.PublishJobs(pctx, []queue.Job{j})
@@ -192,10 +113,15 @@ func mustSpool(t *testing.T, dir string, limit int) *spool.Spool {
 
 func startOnRedis(t *testing.T, q *queue.Redis, id string, sp *spool.Spool, offlineFor time.Duration) (*worker.Worker, *prometheus.Registry, func()) {
 	t.Helper()
+	return startWithConfig(t, q, worker.Config{Region: region, ID: id, ClaimIdle: 3 * time.Second,
+		RetryDelay: -1, Spool: sp, OfflineFor: offlineFor, DownAfter: time.Second})
+}
+
+// startWithConfig runs a worker of cfg on q until the test ends or stop.
+func startWithConfig(t *testing.T, q *queue.Redis, cfg worker.Config) (*worker.Worker, *prometheus.Registry, func()) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	w := worker.New(q, q, probe.New(probe.Config{}), worker.Config{Region: region, ID: id, ClaimIdle: 3 * time.Second,
-		RetryDelay: -1, Spool: sp, OfflineFor: offlineFor, DownAfter: time.Second},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
+	w := worker.New(q, q, probe.New(probe.Config{}), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- w.Run(ctx) }()
@@ -229,40 +155,44 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 }
 
 // TestRedisOutageLeavesNoGap runs a worker against a real redis-server,
-// kills the server for 7 s and starts it again on the same data: every slot
-// of every monitor, before, during and after the outage, must have exactly
-// one result in Redis once the spool is replayed.
+// kills the server for 7 s (BETTERSTACK_OUTAGE; 3 monitors every
+// BETTERSTACK_OUTAGE_INTERVAL, 1 s) and starts it again on the same data:
+// every slot of every monitor, before, during and after the outage, must
+// have exactly one result in Redis once the spool is replayed.
+//
+//	BETTERSTACK_TEST_STRICT=1 BETTERSTACK_OUTAGE=10m BETTERSTACK_OUTAGE_INTERVAL=5s \
+//	  go test ./modules/worker/ -run TestRedisOutageLeavesNoGap -count=1 -v -timeout 20m
 func TestRedisOutageLeavesNoGap(t *testing.T) {
-	srv := newRedisServer(t)
+	outage, interval := testenv.Outage(t, 7*time.Second, time.Second)
+	srv := testenv.NewRedisServer(t)
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	defer target.Close()
 	prefix := "bstest:" + testenv.Suffix() + ":"
 	q := redisQueue(t, srv, prefix)
-	sp := mustSpool(t, t.TempDir(), 10_000)
-	_, reg, stopWorker := startOnRedis(t, q, "w1", sp, time.Minute)
+	sp := mustSpool(t, t.TempDir(), 100_000)
+	_, reg, stopWorker := startOnRedis(t, q, "w1", sp, max(time.Minute, outage+time.Minute))
 
-	const interval = time.Second
 	monitors := []int64{1, 2, 3}
 	base := time.Now().Truncate(time.Second).Add(time.Second)
 	pctx, stopPusher := context.WithCancel(context.Background())
 	defer stopPusher()
 	pusher := runPusher(pctx, q, target.URL, monitors, base, interval)
 
-	time.Sleep(4 * time.Second)
+	time.Sleep(max(4*time.Second, 2*interval))
 	killedAt := time.Now()
-	srv.kill()
-	t.Logf("redis killed at +%v", killedAt.Sub(base).Round(time.Millisecond))
+	srv.Kill()
+	t.Logf("redis killed at +%v for %v; monitors every %v", killedAt.Sub(base).Round(time.Millisecond), outage, interval)
 	waitUntil(t, 5*time.Second, "worker goes offline", func() bool { return metric(t, reg, "betterstack_worker_offline") == 1 })
-	time.Sleep(7*time.Second - time.Since(killedAt))
-	srv.start()
+	time.Sleep(outage - time.Since(killedAt))
+	srv.Start()
 	backAt := time.Now()
 	t.Logf("redis back at +%v", backAt.Sub(base).Round(time.Millisecond))
 	waitUntil(t, 10*time.Second, "worker back online", func() bool { return metric(t, reg, "betterstack_worker_offline") == 0 })
-	time.Sleep(4 * time.Second)
+	time.Sleep(max(4*time.Second, 3*interval))
 	stopPusher()
 	end := time.Now()
 	time.Sleep(1500 * time.Millisecond) // the last jobs finish
-	waitUntil(t, 10*time.Second, "spool replayed", func() bool { return sp.Len() == 0 })
+	waitUntil(t, 10*time.Second+outage/10, "spool replayed", func() bool { return sp.Len() == 0 })
 	stopWorker()
 
 	offline := metric(t, reg, "betterstack_worker_offline_checks_total")
@@ -271,8 +201,8 @@ func TestRedisOutageLeavesNoGap(t *testing.T) {
 	t.Logf("offline checks %v, spooled %v, replayed %v, jobs skipped as done offline %v, stale jobs dropped %v",
 		offline, spooled, replayed, metric(t, reg, "betterstack_worker_jobs_skipped_done_offline_total"),
 		metric(t, reg, "betterstack_worker_stale_jobs_dropped_total"))
-	if offline < 15 {
-		t.Errorf("offline checks = %v; want about 3 monitors x 7 s", offline)
+	if want := float64(len(monitors)) * float64(outage) / float64(interval); offline < 0.7*want {
+		t.Errorf("offline checks = %v; want about %v (%d monitors x %v / %v)", offline, want, len(monitors), outage, interval)
 	}
 	if replayed != spooled || spooled < offline {
 		t.Errorf("spooled %v, replayed %v, offline checks %v: want every offline result spooled and all replayed", spooled, replayed, offline)
@@ -287,7 +217,7 @@ func TestRedisOutageLeavesNoGap(t *testing.T) {
 		}
 	}
 	var missing, dup []string
-	slots := 0
+	slots, inOutage, stored := 0, 0, 0
 	var lastSlot time.Time
 	for k := 0; ; k++ {
 		done := false
@@ -298,6 +228,9 @@ func TestRedisOutageLeavesNoGap(t *testing.T) {
 				break
 			}
 			slots++
+			if !slot.Before(killedAt) && slot.Before(backAt) {
+				inOutage++
+			}
 			lastSlot = slot
 			jid := fmt.Sprintf("%d:%d", id, slot.UnixMilli())
 			switch n := count[jid]; {
@@ -306,13 +239,17 @@ func TestRedisOutageLeavesNoGap(t *testing.T) {
 			case n > 1:
 				dup = append(dup, fmt.Sprintf("%s x%d", jid, n))
 			}
+			if count[jid] > 0 {
+				stored++
+			}
 		}
 		if done {
 			break
 		}
 	}
 	sort.Strings(dup)
-	t.Logf("%d slots over %v, %d results in Redis", slots, end.Sub(base).Round(time.Second), len(results))
+	t.Logf("outage %v, interval %v: %d slots expected over %v (%d during the outage), %d with a result, %d missing, %d duplicated; %d results in Redis",
+		outage, interval, slots, end.Sub(base).Round(time.Second), inOutage, stored, len(missing), len(dup), len(results))
 	if len(missing) > 0 {
 		t.Errorf("%d slots have no result: %v", len(missing), missing)
 	}
@@ -332,7 +269,7 @@ func TestRedisOutageLeavesNoGap(t *testing.T) {
 // counted), stops; the next worker on the same data directory publishes
 // exactly what was left once Redis is back.
 func TestSpoolIsBoundedAndSurvivesRestart(t *testing.T) {
-	srv := newRedisServer(t)
+	srv := testenv.NewRedisServer(t)
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
 	defer target.Close()
 	q := redisQueue(t, srv, "bstest:"+testenv.Suffix()+":")
@@ -352,7 +289,7 @@ func TestSpoolIsBoundedAndSurvivesRestart(t *testing.T) {
 	if len(before) < 4 {
 		t.Fatalf("%d results before the outage; want the worker to have seen both monitors", len(before))
 	}
-	srv.kill()
+	srv.Kill()
 	waitUntil(t, 20*time.Second, "offline results overflow the spool", func() bool {
 		return metric(t, reg1, "betterstack_worker_results_spooled_total") >= limit+4
 	})
@@ -367,7 +304,7 @@ func TestSpoolIsBoundedAndSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv.start()
+	srv.Start()
 	sp2 := mustSpool(t, dir, limit)
 	if sp2.Len() != limit {
 		t.Fatalf("the next worker's spool holds %d; want the %d left by the last", sp2.Len(), limit)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/betterstack/betterstack/modules/notify"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/queue"
 )
@@ -59,6 +60,14 @@ type Config struct {
 	// DownAfter is how long queue calls must fail, with none succeeding,
 	// before the control plane counts as unreachable (default 2s).
 	DownAfter time.Duration
+
+	// Fallback, when set, is told when a monitor this worker checks is
+	// confirmed down, and when it recovers, while its results cannot reach
+	// the control plane (nil: never; see "Fallback notices").
+	Fallback fallbackSender
+	// FallbackPerMinute caps the fallback notices sent in any minute; the
+	// notices over it go out as one summary (default 20).
+	FallbackPerMinute int
 }
 
 // Worker runs its region's checks.
@@ -90,6 +99,12 @@ type Worker struct {
 	spooled       prometheus.Counter
 	spoolDropped  *prometheus.CounterVec
 	replayed      prometheus.Counter
+
+	watch      map[int64]Watch                 // fallback state per monitor (under mu)
+	told       map[int64]notify.FallbackNotice // the down notice of monitors told to the fallback webhook (under mu)
+	fbObserved chan notify.FallbackNotice      // observed notices, to the gate
+	fbQueued   chan notify.FallbackNotice      // notices let through, to delivery
+	fbNotices  *prometheus.CounterVec
 }
 
 // New returns a worker; Run starts it.
@@ -117,6 +132,9 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 	}
 	if cfg.DownAfter <= 0 {
 		cfg.DownAfter = 2 * time.Second
+	}
+	if cfg.FallbackPerMinute <= 0 {
+		cfg.FallbackPerMinute = DefaultFallbackPerMinute
 	}
 	labels := prometheus.Labels{"region": cfg.Region}
 	w := &Worker{cfg: cfg, q: q, presence: p, probe: c, inflight: map[string]struct{}{}, claimed: make(chan queue.JobDelivery, 100), freed: make(chan struct{}, 1),
@@ -148,6 +166,12 @@ func New(q jobQueue, p presence, c checker, cfg Config, log *slog.Logger, reg pr
 	w.replayed = prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_worker_results_replayed_total",
 		Help: "Spooled results published once the control plane was back.", ConstLabels: labels})
 	reg.MustRegister(w.offline, w.offlineChecks, w.skippedDone, w.spooled, w.spoolDropped, w.replayed)
+	w.watch, w.told = map[int64]Watch{}, map[int64]notify.FallbackNotice{}
+	w.fbObserved, w.fbQueued = make(chan notify.FallbackNotice, fallbackObserved), make(chan notify.FallbackNotice, fallbackQueued)
+	w.fbNotices = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_worker_fallback_notices_total",
+		Help:        "Fallback notices (type down, recovered, summary) by outcome: sent, failed (after retries), held_back (by the cap, summarised), dropped (a queue was full).",
+		ConstLabels: labels}, []string{"type", "outcome"})
+	reg.MustRegister(w.fbNotices)
 	if cfg.Spool != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "betterstack_worker_spool_results",
 			Help: "Results waiting in the local spool.", ConstLabels: labels}, func() float64 { return float64(cfg.Spool.Len()) }))
@@ -204,6 +228,17 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer bg.Done()
 		w.replayLoop(bgCtx)
 	}()
+	if w.cfg.Fallback != nil {
+		bg.Add(2)
+		go func() {
+			defer bg.Done()
+			w.fallbackLoop(bgCtx)
+		}()
+		go func() {
+			defer bg.Done()
+			w.deliverLoop(bgCtx)
+		}()
+	}
 
 	slots := make(chan struct{}, w.cfg.Concurrency)
 	var checks sync.WaitGroup
@@ -250,6 +285,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		w.link.ok(w.cfg.Now())
+		w.link.read(ds)
 		for _, d := range ds {
 			w.start(d, false, slots, &checks, done)
 		}
@@ -442,19 +478,31 @@ func (w *Worker) publish(batch []queue.Completion) {
 		}
 	}
 	var unsent []queue.Completion
-	if len(jobs) > 0 && !w.send(func(ctx context.Context) error {
+	jobsSent := len(jobs) == 0 || w.send(func(ctx context.Context) error {
 		_, err := w.q.CompleteJobs(ctx, w.cfg.Region, jobs)
 		return err
-	}) {
+	})
+	if !jobsSent {
 		unsent = append(unsent, jobs...)
 	}
-	if len(free) > 0 && !w.send(func(ctx context.Context) error {
+	freeSent := len(free) == 0 || w.send(func(ctx context.Context) error {
 		_, err := w.q.PublishResults(ctx, w.cfg.Region, free)
 		return err
-	}) {
+	})
+	if !freeSent {
 		for _, r := range free {
 			unsent = append(unsent, queue.Completion{Result: r})
 		}
+	}
+	// A result the control plane did not get is one its alerter cannot
+	// act on: while it is unreachable, the fallback webhook may have to.
+	down := len(unsent) > 0 && w.down()
+	for _, c := range batch {
+		sent := jobsSent
+		if c.DeliveryID == "" {
+			sent = freeSent
+		}
+		w.observe(c.Result, !sent && down)
 	}
 	if len(unsent) > 0 {
 		if w.cfg.Spool != nil {

@@ -61,9 +61,60 @@
 // with stale settings, and a long outage should not fill the spool with
 // results of a copy of the configuration. A monitor whose last job is more
 // than two intervals older than the last contact is not followed
-// (Followed). Metrics: betterstack_worker_spool_results,
+// (Followed). When Redis answers again the worker goes on checking so
+// until it reads a job for a slot since then, for at most 30 s (Handover):
+// the pusher needs its database too and a tick before it publishes, and
+// the slots in between would be checked by no one; the jobs it then
+// publishes for slots already checked are skipped as done. Metrics: betterstack_worker_spool_results,
 // _results_spooled_total, _spool_dropped_total{reason}, _results_replayed_total,
 // _offline_checks_total, _jobs_skipped_done_offline_total.
+//
+// # Fallback notices
+//
+// An outage of the central stack must not also silence alerts. With
+// Config.Fallback set (worker_fallback_webhook), a worker tells that
+// webhook itself when a monitor it checks is confirmed down while its
+// results cannot reach the control plane, and when it recovers.
+//
+// What counts: results the worker could not publish while Redis was down
+// (Down) are "offline"; their alerter cannot see them. Each monitor's
+// results are folded into a Watch (Observe), counted as the alerter counts
+// a region's: failing after the monitor's failure_threshold consecutive
+// failed checks, healthy after recovery_threshold passes (degraded passes),
+// both carried in the job; a job of an older pusher carries neither, and
+// then 3 failed checks confirm, 1 pass recovers. The retry of a failed
+// check (RetryDelay) happens before, as online. A failure confirmed by an
+// offline result gets one down notice, however long it lasts; its recovery
+// confirmed offline gets one recovered notice. Never while online: a
+// failure confirmed online was the alerter's to tell (no notice when
+// contact is lost later, nor for its recovery), and a recovery confirmed
+// online is too. The alerter stores the spooled results once Redis is
+// back and opens its own incident then; the fallback notice does not
+// replace it. The view is the worker's own: each worker of a region that
+// checks the monitor offline sends its notices (the idempotency key names
+// region, monitor and first failed slot, not the worker, so a receiver can
+// dedupe), and online the jobs of a region are shared, so a worker may see
+// only some of a monitor's checks.
+//
+// Bounded: at most FallbackPerMinute (worker_fallback_per_minute, 20)
+// notices in any minute (Gate). Past the cap notices are held back, and as
+// soon as the cap has room again (at most a minute later) one summary goes
+// out with how many of each kind were held back and the first 100
+// monitors. A worker whose own network broke, with 10,000 monitors, sends
+// 20 notices and then a summary a minute, not 10,000.
+//
+// Delivery never blocks checking: observed notices and notices to send
+// wait in bounded queues (a full one drops the notice, counted and
+// logged), and one goroutine sends them in order, each attempt bounded by
+// 10 s, retried after 2 s and 8 s (or the Retry-After of a 429 or 503, up
+// to 30 s) unless refused for good (a 4xx); a failure is logged. The body
+// (notify.FallbackHook) names the monitor (id, name, kind, target), the
+// worker and region, the last contact with the control plane, the first
+// failed slot, the consecutive failures, the last error, and says in
+// words that it is a fallback notice from a worker cut off from its
+// control plane; with worker_fallback_secret it is signed as channel
+// webhooks are (BetterStack-Signature). Metric:
+// betterstack_worker_fallback_notices_total{type,outcome}.
 package worker
 
 import (
