@@ -595,10 +595,11 @@ func (c Config) Effective() []Setting {
 }
 
 // mask hides secrets; in URLs only the password is hidden so the host stays
-// visible for debugging. A webhook's path and query are hidden too: they
-// are often its credential (a token in the path, ?token=).
+// visible for debugging. A webhook's or the dead-man's switch's path and
+// query are hidden too: they are often its credential (a token in the path,
+// ?token=).
 func mask(key, v string) string {
-	if strings.HasSuffix(key, "_webhook") {
+	if strings.HasSuffix(key, "_webhook") || key == "deadman_url" {
 		u, err := url.Parse(v)
 		if err != nil || u.Scheme == "" || u.Host == "" {
 			return "*****"

@@ -734,6 +734,11 @@ func TestEffective(t *testing.T) {
 			key:    "worker_fallback_webhook", want: "*****",
 		},
 		{
+			name:   "dead-man's switch: its ping token hidden, host kept",
+			change: func(c *config.Config) { c.DeadmanURL = "https://hc.example.com/ping/5f3c-token" },
+			key:    "deadman_url", want: "https://hc.example.com/*****",
+		},
+		{
 			name:   "fallback secret fully masked",
 			change: func(c *config.Config) { c.WorkerFallbackSecret = "fallback-secret-0123" },
 			key:    "worker_fallback_secret", want: "*****",
