@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,17 @@ type checker interface {
 
 // maxEarly bounds how long a job published ahead of its slot is held.
 const maxEarly = 2 * time.Second
+
+// readAhead is how many jobs a worker holds at most, in all, per check it
+// runs at once: jobs read ahead of their slot wait within it.
+const readAhead = 4
+
+// readable is how many jobs the worker may read now, holding held of which
+// early still wait for their slot: the checks at once left over by the
+// jobs that are due, within readAhead times that in all.
+func readable(concurrency, held, early int) int {
+	return min(concurrency-(held-early), readAhead*concurrency-held)
+}
 
 // Config tunes a worker.
 type Config struct {
@@ -80,6 +92,7 @@ type Worker struct {
 
 	mu       sync.Mutex
 	inflight map[string]struct{} // delivery ids held: read or claimed, result not yet published
+	early    atomic.Int64        // held deliveries still waiting for their slot (read ahead)
 	claimed  chan queue.JobDelivery
 	freed    chan struct{} // signalled when held jobs are released
 
@@ -257,10 +270,15 @@ func (w *Worker) Run(ctx context.Context) error {
 				more = false
 			}
 		}
-		// Read only as many jobs as this worker can hold: every job read or
-		// claimed counts until its result is published, including jobs
-		// waiting for their slot. (A count of 0 would mean "all".)
-		free := w.cfg.Concurrency - w.held()
+		// Read only as many jobs as this worker can run: every job read or
+		// claimed counts until its result is published, so a busy worker
+		// leaves jobs to its region's peers. Jobs read ahead of their slot
+		// (the pusher publishes slots due before its next tick) count only
+		// against the read-ahead allowance until the slot comes: counted
+		// against the checks at once, they kept a worker from reading the
+		// next slots in time at a few thousand checks a second.
+		// (A count of 0 would mean "all".)
+		free := readable(w.cfg.Concurrency, w.held(), int(w.early.Load()))
 		if free <= 0 {
 			select {
 			case <-w.freed:
@@ -365,7 +383,13 @@ func (w *Worker) run(d queue.JobDelivery, slots chan struct{}, wg *sync.WaitGrou
 		// The pusher publishes slightly ahead: wait for the slot without
 		// holding a check slot, then start on time.
 		if wait := d.Job.ScheduledAt.Sub(w.cfg.Now()); wait > 0 {
+			if d.ID != "" {
+				w.early.Add(1)
+			}
 			time.Sleep(min(wait, maxEarly))
+			if d.ID != "" {
+				w.early.Add(-1)
+			}
 		}
 		slots <- struct{}{}
 		w.running.Inc()

@@ -630,3 +630,44 @@ func urlOf(req probe.Request) string {
 	}
 	return h.URL
 }
+
+// TestReadsAheadOfTheSlot: jobs published ahead of their slot are read
+// ahead even beyond the checks the worker runs at once (Concurrency 1 here),
+// so it does not fall behind the pusher at a few thousand checks a second;
+// a peer then finds none of them. Each still starts at its slot.
+func TestReadsAheadOfTheSlot(t *testing.T) {
+	t.Parallel()
+	q := newQueue(t)
+	var mu sync.Mutex
+	started := map[string]time.Time{}
+	startWorker(t, q, func(_ context.Context, req probe.Request) probe.Result {
+		mu.Lock()
+		started[urlOf(req)] = time.Now()
+		mu.Unlock()
+		return up()
+	}, worker.Config{Concurrency: 1})
+	slot := time.Now().UTC().Add(1500 * time.Millisecond)
+	jobs := []queue.Job{job("a", slot), job("b", slot), job("c", slot)}
+	if n, err := q.PublishJobs(context.Background(), jobs); err != nil || n != 3 {
+		t.Fatalf("publish: %d, %v", n, err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	ds, err := q.ReadJobs(context.Background(), region, "peer", 10, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 0 {
+		t.Errorf("a peer read %d of 3 jobs due in a second; the worker should hold them all", len(ds))
+	}
+	rs := collect(t, q, 3, 5*time.Second)
+	if len(rs) != 3 {
+		t.Fatalf("%d results, want 3", len(rs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for name, at := range started {
+		if at.Before(slot) {
+			t.Errorf("%s started %v before its slot", name, slot.Sub(at))
+		}
+	}
+}
