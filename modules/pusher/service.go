@@ -32,7 +32,7 @@ const noRegionRetry = 2 * time.Second
 // Config tunes the pusher.
 type Config struct {
 	Tick       time.Duration // how often to look for due monitors (default 250ms)
-	Lookahead  time.Duration // publish slots due this soon; workers wait for the slot (default Tick + 100ms)
+	Lookahead  time.Duration // publish slots due this soon; workers wait for the slot (default Tick + 750ms)
 	Batch      int           // monitors claimed per transaction (default 1000)
 	LiveWithin time.Duration // a region is live if a worker heartbeated this recently (default 30s)
 	// ClaimTimeout bounds each claim (default 5s): past it the database is
@@ -88,7 +88,11 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 		cfg.Batch = 1000
 	}
 	if cfg.Lookahead <= 0 {
-		cfg.Lookahead = cfg.Tick + 100*time.Millisecond
+		// A second ahead: a claim round that takes longer than a tick
+		// (a busy database, a thousand monitors a claim) still hands
+		// workers their jobs before the slot. At 200,000 HTTP monitors a
+		// lookahead of 350 ms left the slowest rounds' checks a second late.
+		cfg.Lookahead = cfg.Tick + 750*time.Millisecond
 	}
 	if cfg.LiveWithin <= 0 {
 		cfg.LiveWithin = 30 * time.Second
