@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,8 +22,13 @@ func TestSettingsPipelineNotice(t *testing.T) {
 		app := MustApp(t, cfg)
 		alice := mustWebSignup(t, app, "late@example.com")
 		token := webSessionToken(t, alice)
-		if r := do(t, app, "POST", "/api/v1/monitors", token, `{"name":"shop","url":"http://127.0.0.1:9/","interval_seconds":30,"timeout_ms":500}`); r.Status != http.StatusCreated {
-			t.Fatalf("create monitor: %d %s", r.Status, r.Body)
+		created := do(t, app, "POST", "/api/v1/monitors", token, `{"name":"shop","url":"http://127.0.0.1:9/","interval_seconds":30,"timeout_ms":500}`)
+		if created.Status != http.StatusCreated {
+			t.Fatalf("create monitor: %d %s", created.Status, created.Body)
+		}
+		var m struct{ ID int64 }
+		if err := json.Unmarshal([]byte(created.Body), &m); err != nil || m.ID == 0 {
+			t.Fatalf("created monitor: %s (%v)", created.Body, err)
 		}
 		const notice = "Checks are running late"
 		for _, path := range []string{"/settings", "/settings/regions"} {
@@ -39,8 +46,8 @@ func TestSettingsPipelineNotice(t *testing.T) {
 		}
 
 		// Paused monitors owe nothing.
-		if err := app.DB.Exec("UPDATE monitors SET paused = ?", true).Error; err != nil {
-			t.Fatal(err)
+		if r := do(t, app, "POST", fmt.Sprintf("/api/v1/monitors/%d/pause", m.ID), token, ""); r.Status != http.StatusOK {
+			t.Fatalf("pause: %d %s", r.Status, r.Body)
 		}
 		wantHTML(t, "paused", alice.get("/settings"), http.StatusOK, []string{"<h1>Settings</h1>"}, []string{notice})
 	})
