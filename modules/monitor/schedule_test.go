@@ -4,14 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"github.com/betterstack/betterstack/migrations"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/probe"
@@ -191,18 +187,7 @@ func TestClaimDueBoundaries(t *testing.T) {
 func TestMigrationMovesTheSchedule(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.MustDatabase(t, "postgres")
-	sub, err := fs.Sub(migrations.FS, "postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.SQLDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testenv.PostgresMigrations(t, db)
 	if _, err := p.DownTo(ctx, 11); err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,11 @@ package tick_test
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"github.com/betterstack/betterstack/migrations"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/testenv"
@@ -271,18 +267,7 @@ func TestMigrationPartitionsExistingTicks(t *testing.T) {
 	}
 
 	// Down to 00009 and up again: every tick is kept each way.
-	sub, err := fs.Sub(migrations.FS, "postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.SQLDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testenv.PostgresMigrations(t, db)
 	if _, err := p.DownTo(ctx, 9); err != nil {
 		t.Fatal(err)
 	}
