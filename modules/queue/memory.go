@@ -30,6 +30,7 @@ type Memory struct {
 	dedupeFIFO []dedupeMark         // insertion order, to expire without scanning
 	workers    map[string]map[string]time.Time
 	regions    map[string]time.Time
+	skipped    map[string]map[int64]int64 // region -> bucket -> slots skipped (skipped.go)
 }
 
 type dedupeMark struct {

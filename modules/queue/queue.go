@@ -29,6 +29,7 @@
 //	<prefix>{<region>}:results       stream, consumer group "alerters"
 //	<prefix>{<region>}:job:<job id>  dedupe marker, expires after JobDedupeTTL
 //	<prefix>{<region>}:workers       sorted set: worker id -> last heartbeat (unix ms)
+//	<prefix>{<region>}:skipped:<n>   slots the pusher left out in 10 s bucket n (skipped.go)
 //	<prefix>regions                  hash: region -> last heartbeat (unix ms)
 //	<prefix>result-regions           set: regions that publish results
 //
