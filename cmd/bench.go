@@ -169,8 +169,14 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 		}
 	}
 	cpu0 := cpuTime()
+	skipped0 := gatherSum(app, "betterstack_pusher_slots_skipped_total")
 	select {
-	case <-time.After(time.Until(until) + 3*time.Second): // let the last slots finish and be stored
+	case <-time.After(time.Until(until)):
+	case <-ctx.Done():
+	}
+	skipped := gatherSum(app, "betterstack_pusher_slots_skipped_total") - skipped0
+	select {
+	case <-time.After(3 * time.Second): // let the last slots finish and be stored
 	case <-ctx.Done():
 	}
 	cpu := cpuTime() - cpu0
@@ -183,7 +189,7 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	if err := <-errc; err != nil {
 		return err
 	}
-	return reportBench(ctx, out, app, f, from, until, cpu, wall)
+	return reportBench(ctx, out, app, f, from, until, cpu, wall, skipped)
 }
 
 // seedBenchMonitors stores the monitors with ids 1..N through the monitor
@@ -263,7 +269,9 @@ func benchCheck(kind, target string, id int) (probe.Spec, string, error) {
 	return spec, c.Target(), err
 }
 
-func reportBench(ctx context.Context, out io.Writer, app *App, f benchFlags, from, until time.Time, cpu, wall time.Duration) error {
+// skipped is how many slots the pusher's admission left out during the
+// measured window (the workers were not taking jobs fast enough).
+func reportBench(ctx context.Context, out io.Writer, app *App, f benchFlags, from, until time.Time, cpu, wall time.Duration, skipped float64) error {
 	var lateness []float64
 	rows, err := app.DB.WithContext(ctx).Raw(`SELECT scheduled_at, checked_at, status FROM ticks WHERE scheduled_at >= ? AND scheduled_at < ?`,
 		from, until).Rows()
@@ -300,6 +308,7 @@ func reportBench(ctx context.Context, out io.Writer, app *App, f benchFlags, fro
 	fmt.Fprintf(out, "  lateness p50 / p99      %8.1f / %.1f ms (check start - slot)\n", pct(lateness, 50), pct(lateness, 99))
 	fmt.Fprintf(out, "  ticks/s stored          %8.0f  (%d ticks in all)\n", float64(len(lateness))/window, total)
 	fmt.Fprintf(out, "  slots missed / stale    %8.0f / %.0f\n", missed, stale)
+	fmt.Fprintf(out, "  slots skipped           %8.0f  (in the window: not published, the workers were not keeping up)\n", skipped)
 	fmt.Fprintf(out, "  CPU                     %8.2f cores (%.1fs over %.1fs)\n", cpu.Seconds()/wall.Seconds(), cpu.Seconds(), wall.Seconds())
 	fmt.Fprintf(out, "  peak RSS                %8.0f MB\n", peakRSSMB())
 	return nil

@@ -18,7 +18,13 @@
 // its commit. Chosen over leases because the database already serialises the
 // rows and no clock agreement between pushers is needed.
 //
-// Overload: a tick starts no new claim after claim_timeout (5 s) and leaves
+// Overload of the workers: a region whose oldest untaken job has waited
+// more than 3 s gets only a share of what is due there, and the rest of its
+// slots are skipped and counted, so the checks the workers can take run on
+// time instead of all of them an interval late (admission.go says how and
+// why).
+//
+// Overload of the pusher: a tick starts no new claim after claim_timeout (5 s) and leaves
 // what is still due to the next tick (betterstack_pusher_ticks_behind_total
 // and a log line at most once a minute); a claim begun is always finished.
 // Cutting one off after its jobs were published would leave its monitors

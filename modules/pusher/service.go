@@ -40,7 +40,11 @@ type Config struct {
 	// scheduling stays with it. A tick also starts no new claim after
 	// spending ClaimTimeout; what is still due waits for the next tick.
 	ClaimTimeout time.Duration
-	Now          func() time.Time
+	// AdmitWait is how long a region's oldest untaken job may wait before
+	// the pusher publishes only part of what is due there (default 3s;
+	// admission.go).
+	AdmitWait time.Duration
+	Now       func() time.Time
 }
 
 // Pusher publishes due checks. Run owns it: its methods are not safe for
@@ -77,6 +81,13 @@ type Pusher struct {
 	// monitors still due.
 	behind       prometheus.Counter
 	behindLogged time.Time
+
+	// Admission (admission.go): each region's oldest-job wait, read once
+	// per tick, and what was skipped.
+	waits      map[string]time.Duration
+	skipped    *prometheus.CounterVec
+	admitRatio *prometheus.GaugeVec
+	skipLogged map[string]time.Time
 }
 
 // New returns a pusher; Run starts it.
@@ -103,6 +114,9 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 	if cfg.ClaimTimeout <= 0 {
 		cfg.ClaimTimeout = 5 * time.Second
 	}
+	if cfg.AdmitWait <= 0 {
+		cfg.AdmitWait = DefaultAdmitWait
+	}
 	p := &Pusher{cfg: cfg, monitors: monitors, queue: q, log: log.With("module", "pusher"), remembered: map[int64]*memo{},
 		fromMemory: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_from_memory_total",
 			Help: "Jobs published from the pusher's memory while the database was unreachable."}),
@@ -115,10 +129,15 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 			Help: "Ticks whose claims ran past the claim timeout while the database still answered: checks running late, scheduling kept on the database."}),
 		behind: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_ticks_behind_total",
 			Help: "Ticks that spent their claim budget with monitors still due (left for the next tick): the pusher is not keeping up."}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_pusher_slots_skipped_total",
+			Help: "Due slots not published to a region because its workers were not taking jobs (admission): skipped so the rest run on time."}, []string{"region"}),
+		admitRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pusher_admitted_ratio",
+			Help: "Share of due slots the pusher publishes to each region (1 while its workers keep up)."}, []string{"region"}),
+		waits: map[string]time.Duration{}, skipLogged: map[string]time.Time{},
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
-	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept, p.slow, p.behind)
+	reg.MustRegister(p.published, p.missed, p.noRegion, p.lag, p.fromMemory, p.kept, p.slow, p.behind, p.skipped, p.admitRatio)
 	return p
 }
 
@@ -151,6 +170,7 @@ type memo struct {
 // nothing more is due. When the database cannot be reached it publishes
 // from memory instead (see tickFromMemory).
 func (p *Pusher) Tick(ctx context.Context) error {
+	clear(p.waits)
 	err := p.tickFromDatabase(ctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && p.databaseAnswers(ctx) {
 		// Slow, not down: the claims did not finish in time but the
@@ -378,6 +398,16 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []string, now time.Time) (map[int64]time.Time, error) {
 	jobs := make([]queue.Job, 0, len(ms))
 	next := make(map[int64]time.Time, len(ms))
+	skipped := map[string]int64{}
+	shares := map[string]float64{}
+	share := func(region string) float64 {
+		v, ok := shares[region]
+		if !ok {
+			v = p.share(ctx, region)
+			shares[region] = v
+		}
+		return v
+	}
 	for _, m := range ms {
 		interval := time.Duration(m.IntervalSeconds) * time.Second
 		due := now
@@ -403,6 +433,10 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 		}
 		req := m.ProbeRequest()
 		for _, region := range regions {
+			if !admitted(m.ID, slot, share(region)) {
+				skipped[region]++
+				continue
+			}
 			jobs = append(jobs, queue.Job{
 				ID: JobID(m.ID, slot), MonitorID: m.ID, Region: region, ScheduledAt: slot,
 				IntervalSeconds: m.IntervalSeconds, Request: req,
@@ -418,6 +452,7 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 		}
 		p.published.Add(float64(n))
 	}
+	p.recordSkipped(ctx, skipped)
 	return next, nil
 }
 

@@ -144,3 +144,29 @@ func (m *Memory) OldestResult(_ context.Context) (time.Time, error) {
 	}
 	return entryTime(first.id)
 }
+
+// JobWait returns how long the oldest job of region that no worker has
+// taken yet has waited, by Redis's own clock (the entry ID's time against
+// TIME), so a pusher on another host needs no clock agreement with Redis;
+// zero when none waits.
+func (r *Redis) JobWait(ctx context.Context, region string) (time.Duration, error) {
+	oldest, err := r.OldestJob(ctx, region)
+	if err != nil || oldest.IsZero() {
+		return 0, err
+	}
+	now, err := r.client.Time(ctx).Result()
+	if err != nil {
+		return 0, fmt.Errorf("queue: job wait: %w", err)
+	}
+	return max(now.Sub(oldest), 0), nil
+}
+
+// JobWait returns how long the oldest job of region that no worker has
+// taken yet has waited, by the queue's clock; zero when none waits.
+func (m *Memory) JobWait(ctx context.Context, region string) (time.Duration, error) {
+	oldest, err := m.OldestJob(ctx, region)
+	if err != nil || oldest.IsZero() {
+		return 0, err
+	}
+	return max(m.cfg.Now().Sub(oldest), 0), nil
+}

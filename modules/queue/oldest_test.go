@@ -13,6 +13,7 @@ type ages interface {
 	CompleteJobs(ctx context.Context, region string, cs []Completion) (int, error)
 	OldestJob(ctx context.Context, region string) (time.Time, error)
 	OldestResult(ctx context.Context) (time.Time, error)
+	JobWait(ctx context.Context, region string) (time.Duration, error)
 }
 
 // TestOldest: OldestJob is the oldest job no worker took (a job being run
@@ -40,12 +41,19 @@ func TestOldest(t *testing.T) {
 			mustPublish(t, q, 2, testJob("a", "eu"), testJob("b", "eu"))
 			at, err = q.OldestJob(ctx, "eu")
 			want("two waiting", at, err, false)
+			time.Sleep(20 * time.Millisecond) // entry IDs have millisecond resolution
+			if w, err := q.JobWait(ctx, "eu"); err != nil || w < 10*time.Millisecond || w > time.Minute {
+				t.Fatalf("JobWait with two waiting = %v, %v; want their age", w, err)
+			}
 			ds, err := q.ReadJobs(ctx, "eu", "w1", 2, 0)
 			if err != nil || len(ds) != 2 {
 				t.Fatalf("read: %v %v", ds, err)
 			}
 			at, err = q.OldestJob(ctx, "eu")
 			want("both being run", at, err, true)
+			if w, err := q.JobWait(ctx, "eu"); err != nil || w != 0 {
+				t.Fatalf("JobWait with both being run = %v, %v; want 0", w, err)
+			}
 			if _, err := q.CompleteJobs(ctx, "eu", []Completion{{DeliveryID: ds[0].ID, Result: Result{JobID: "a", Region: "eu"}}}); err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,147 @@
+package pusher
+
+import (
+	"context"
+	"time"
+)
+
+// Admission: past capacity, publish what the workers take.
+//
+// A region's workers that cannot keep up leave jobs in its stream. If the
+// pusher went on publishing every slot, the stream would grow until every
+// job waited nearly an interval and was run just before the worker dropped
+// it as stale: measured at 300,000 HTTP monitors on the 2-core machine,
+// 108 of 5,000 checks a second ran, all a minute late. That is collapse,
+// not slowing down.
+//
+// So before publishing to a region the pusher asks the queue how long the
+// oldest job there that no worker has taken has waited (JobWait, by the
+// queue's own clock, read once per tick and region). Up to AdmitWait (3 s)
+// everything due is published. Beyond it a share of the due slots is
+// published, falling in a straight line from all at AdmitWait to none at
+// twice AdmitWait; the others are skipped: the monitor's schedule moves on
+// to its next slot as if the slot had run, nothing is stored for it, and
+// the skip is counted (betterstack_pusher_slots_skipped_total{region} and
+// the queue's per-region count that the dashboard's settings page and the
+// operator alerts read). The workers then run what they can take within
+// a few seconds of its slot instead of everything a minute late: checks
+// achieved stay at the workers' capacity, and what is beyond it is skipped
+// and said so.
+//
+// Which slots: a hash of monitor and slot against the share, so every
+// pusher and every region of a monitor pick the same ones (a monitor
+// checked from three regions is either checked from all that admit that
+// share or skipped in all), and a different set from one slot to the next,
+// so no monitor is skipped much more often than another: at a 70% share,
+// a monitor misses two slots in a row 9% of the time, three 2.7%.
+//
+// Why the wait of the oldest untaken job and not the stream's length: it
+// is what a late check feels, it needs no knowledge of how fast the
+// workers are, and jobs a worker holds for their slot or is running are
+// not in it (a probe may take its whole timeout; that is not a backlog).
+// Why a share and not stop-and-go: publishing nothing while the wait is
+// high and everything once it falls locks onto a period, and with a
+// period that divides the interval the same monitors would be skipped
+// every time.
+//
+// A region with no worker at all soon has a wait beyond twice AdmitWait,
+// so its slots are skipped and counted rather than piled up; when a
+// worker comes back it drops the stale jobs and the wait falls.
+// Admission fails open: when the queue cannot say (an error, or a queue
+// that does not report waits), everything is published.
+
+// DefaultAdmitWait is how long the oldest untaken job of a region may wait
+// before the pusher publishes less there.
+const DefaultAdmitWait = 3 * time.Second
+
+// admitShare is the share of due slots published to a region whose oldest
+// untaken job has waited wait: all up to maxWait, then linearly less, none
+// from twice maxWait.
+func admitShare(wait, maxWait time.Duration) float64 {
+	if wait <= maxWait {
+		return 1
+	}
+	if wait >= 2*maxWait {
+		return 0
+	}
+	return float64(2*maxWait-wait) / float64(maxWait)
+}
+
+// admitted reports whether a monitor's slot is published at share: the
+// same answer in every pusher and region, a different draw each slot.
+func admitted(monitorID int64, slot time.Time, share float64) bool {
+	if share >= 1 {
+		return true
+	}
+	if share <= 0 {
+		return false
+	}
+	return slotDraw(monitorID, slot) < share
+}
+
+// slotDraw maps a monitor's slot to [0, 1), evenly (splitmix64's finaliser
+// over the id and the slot's millisecond).
+func slotDraw(monitorID int64, slot time.Time) float64 {
+	h := uint64(monitorID)*0x9E3779B97F4A7C15 ^ uint64(slot.UnixMilli())
+	h ^= h >> 30
+	h *= 0xBF58476D1CE4E5B9
+	h ^= h >> 27
+	h *= 0x94D049BB133111EB
+	h ^= h >> 31
+	return float64(h>>11) / (1 << 53)
+}
+
+// waiter is what a queue may offer to say how long a region's oldest
+// untaken job has waited; both queue implementations do.
+type waiter interface {
+	JobWait(ctx context.Context, region string) (time.Duration, error)
+}
+
+// skipRecorder is what a queue may offer to keep the count of skipped
+// slots for other processes to read; both queue implementations do.
+type skipRecorder interface {
+	RecordSkipped(ctx context.Context, region string, n int64) error
+}
+
+// share returns the share of due slots to publish to region now, reading
+// the region's wait once per tick.
+func (p *Pusher) share(ctx context.Context, region string) float64 {
+	w, ok := p.queue.(waiter)
+	if !ok {
+		return 1
+	}
+	wait, seen := p.waits[region]
+	if !seen {
+		var err error
+		if wait, err = w.JobWait(ctx, region); err != nil {
+			wait = 0 // fail open: publishing reports the queue's trouble
+		}
+		p.waits[region] = wait
+	}
+	s := admitShare(wait, p.cfg.AdmitWait)
+	p.admitRatio.WithLabelValues(region).Set(s)
+	return s
+}
+
+// recordSkipped counts the slots of each region left out by one publish.
+func (p *Pusher) recordSkipped(ctx context.Context, skipped map[string]int64) {
+	if len(skipped) == 0 {
+		return
+	}
+	now := p.cfg.Now()
+	rec, _ := p.queue.(skipRecorder)
+	for region, n := range skipped {
+		p.skipped.WithLabelValues(region).Add(float64(n))
+		if rec != nil {
+			if err := rec.RecordSkipped(ctx, region, n); err != nil {
+				p.log.Debug("cannot record skipped slots", "region", region, "err", err)
+			}
+		}
+		if now.Sub(p.skipLogged[region]) >= time.Minute {
+			p.skipLogged[region] = now
+			p.log.Warn("workers are not taking jobs fast enough: publishing only part of the checks due there; the rest are skipped so those run on time",
+				"region", region, "oldest_job_waited", p.waits[region].Round(100*time.Millisecond).String(),
+				"published_percent", int(100*admitShare(p.waits[region], p.cfg.AdmitWait)), "skipped_this_round", n)
+		}
+	}
+}
