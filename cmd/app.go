@@ -338,7 +338,7 @@ func (a *App) buildSelfcheck(ctx context.Context, opts Options) error {
 func (a *App) buildPipeline(opts Options) (err error) {
 	cfg, log := a.Cfg, a.Log
 	if cfg.HasRole(config.RolePusher) {
-		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin}, log, a.Metrics)
+		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin, AdmitWait: cfg.PusherAdmitWait}, log, a.Metrics)
 		a.runners = append(a.runners, runner{name: "pusher", run: a.Pusher.Run})
 	}
 	if cfg.HasRole(config.RoleWorker) {
@@ -355,6 +355,7 @@ func (a *App) buildPipeline(opts Options) (err error) {
 		}
 		wcfg := worker.Config{
 			Region: cfg.Region, ID: workerID(cfg), ClaimIdle: opts.WorkerClaimIdle, DrainTimeout: cfg.ShutdownTimeout,
+			Concurrency: cfg.WorkerConcurrency,
 		}
 		var sp *spool.Spool
 		if !cfg.InProcessQueue() {

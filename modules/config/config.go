@@ -48,6 +48,8 @@ type Config struct {
 	WorkerFallbackWebhook   string        `key:"worker_fallback_webhook" secret:"true" help:"an http(s) URL a worker that cannot reach Redis POSTs a JSON notice to when a monitor it checks is confirmed down, and when it recovers; empty turns fallback notices off"`
 	WorkerFallbackSecret    string        `key:"worker_fallback_secret" secret:"true" help:"signs the fallback notices' bodies (BetterStack-Signature, as channel webhooks are signed); optional, at least 16 characters"`
 	WorkerFallbackPerMinute int           `key:"worker_fallback_per_minute" help:"the most fallback notices a worker sends in any minute; the rest go out as one summary"`
+	WorkerConcurrency       int           `key:"worker_concurrency" help:"checks a worker runs at once; slow targets (each check waiting up to its timeout) need more"`
+	PusherAdmitWait         time.Duration `key:"pusher_admit_wait" help:"how long a region's oldest job no worker has taken may wait before the pusher publishes only part of what is due there and skips the rest, so those run on time"`
 
 	DatabaseURL      string `key:"database_url" secret:"true" help:"postgres:// URL selects PostgreSQL; empty selects the embedded SQLite file in data_dir"`
 	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
@@ -110,6 +112,8 @@ func Defaults() Config {
 		WorkerSpoolMax:          100_000,
 		WorkerOfflineChecksFor:  15 * time.Minute,
 		WorkerFallbackPerMinute: 20,
+		WorkerConcurrency:       256,
+		PusherAdmitWait:         3 * time.Second,
 		DatabaseMaxConns:        20,
 		RedisPrefix:             "bs:",
 		JWTTTL:                  24 * time.Hour,
@@ -464,6 +468,12 @@ func (c Config) validateFallback(bad func(key, format string, args ...any)) {
 	}
 	if c.WorkerFallbackPerMinute < 1 {
 		bad("worker_fallback_per_minute", "must be at least 1")
+	}
+	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 10000 {
+		bad("worker_concurrency", "must be between 1 and 10000")
+	}
+	if c.PusherAdmitWait < time.Second || c.PusherAdmitWait > time.Minute {
+		bad("pusher_admit_wait", "must be between 1s and 1m: shorter skips checks on a healthy burst, longer lets every check run that late before any is skipped")
 	}
 }
 

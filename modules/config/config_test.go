@@ -165,6 +165,7 @@ func TestLoadEveryKey(t *testing.T) {
 		OperatorChannel: "ops/pager", OperatorLagAlert: 5 * time.Minute, OperatorRegionSilence: 90 * time.Second,
 		WorkerSpoolMax: 500, WorkerOfflineChecksFor: 5 * time.Minute,
 		WorkerFallbackWebhook: "https://hooks.example.com/fallback", WorkerFallbackSecret: "fallback-secret-0123", WorkerFallbackPerMinute: 5,
+		WorkerConcurrency: 64, PusherAdmitWait: 5 * time.Second,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -182,6 +183,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"operator_channel": "ops/pager", "operator_lag_alert": "5m", "operator_region_silence": "90s",
 		"worker_spool_max": "500", "worker_offline_checks_for": "5m",
 		"worker_fallback_webhook": "https://hooks.example.com/fallback", "worker_fallback_secret": "fallback-secret-0123", "worker_fallback_per_minute": "5",
+		"worker_concurrency": "64", "pusher_admit_wait": "5s",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
@@ -365,6 +367,30 @@ func TestValidate(t *testing.T) {
 			name:   "fallback cap below its minimum",
 			change: func(c *config.Config) { c.WorkerFallbackPerMinute = 0 },
 			want:   []string{"BETTERSTACK_WORKER_FALLBACK_PER_MINUTE", "at least 1"},
+		},
+		{name: "worker concurrency at its bounds", change: func(c *config.Config) { c.WorkerConcurrency = 1 }},
+		{name: "worker concurrency at its top", change: func(c *config.Config) { c.WorkerConcurrency = 10000 }},
+		{
+			name:   "worker concurrency of 0",
+			change: func(c *config.Config) { c.WorkerConcurrency = 0 },
+			want:   []string{"BETTERSTACK_WORKER_CONCURRENCY", "between 1 and 10000"},
+		},
+		{
+			name:   "worker concurrency past its top",
+			change: func(c *config.Config) { c.WorkerConcurrency = 10001 },
+			want:   []string{"BETTERSTACK_WORKER_CONCURRENCY", "between 1 and 10000"},
+		},
+		{name: "admit wait at its floor", change: func(c *config.Config) { c.PusherAdmitWait = time.Second }},
+		{name: "admit wait at its top", change: func(c *config.Config) { c.PusherAdmitWait = time.Minute }},
+		{
+			name:   "admit wait under a second",
+			change: func(c *config.Config) { c.PusherAdmitWait = time.Second - time.Millisecond },
+			want:   []string{"BETTERSTACK_PUSHER_ADMIT_WAIT", "between 1s and 1m"},
+		},
+		{
+			name:   "admit wait over a minute",
+			change: func(c *config.Config) { c.PusherAdmitWait = time.Minute + time.Millisecond },
+			want:   []string{"BETTERSTACK_PUSHER_ADMIT_WAIT", "between 1s and 1m"},
 		},
 		{
 			name:   "dead-man URL must be http or https",
