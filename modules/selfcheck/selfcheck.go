@@ -100,9 +100,9 @@
 // notifications failing to send both show as lag), and any region whose
 // checks are being skipped (subject "skipping workers in eu", apart from
 // the lag's "stage workers in eu", so each starts and clears on its own;
-// it clears once a minute passes without a skipped slot). One "operator.alert"
-// when a problem starts, one "operator.resolved" when it clears, nothing in
-// between. What was told is read back from the outbox (the newest operator
+// it clears once a minute passes without a skipped slot). One
+// "operator.alert" when a problem starts, one "operator.resolved" when it
+// clears, nothing in between. What was told is read back from the outbox (the newest operator
 // notifications of the channel), so a restart or a new leader neither
 // repeats an alert nor forgets to clear it.
 //
