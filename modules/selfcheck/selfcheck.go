@@ -1,7 +1,8 @@
 // Package selfcheck watches BetterStack's own pipeline: it measures how far
-// behind each stage is, names the stage that cannot keep up, keeps a
-// dead-man's switch alive only while checks really flow, and tells an
-// operator channel when a region goes silent or a stage lags for long.
+// behind each stage is, names the stage that cannot keep up and the regions
+// whose checks are being skipped, keeps a dead-man's switch alive only
+// while checks really flow, and tells an operator channel when a region
+// goes silent, a stage lags for long or checks are skipped.
 // It owns no table and writes nothing of the pipeline: it only reads.
 //
 // # Stages and what their lag means
@@ -20,6 +21,14 @@
 //     taken yet. Lag is the age of the oldest such job; jobs a worker is
 //     running are not counted, since a probe may take its whole timeout.
 //     A region without live workers shows here as well as silent.
+//     Skipped is the other half of this stage: when a region's workers are
+//     not taking jobs, the pusher's admission control publishes only part
+//     of what is due there and records the slots it left out (package
+//     queue, RecordSkipped), so the rest run on time instead of everything
+//     running late. The lag then stays at a few seconds, below the
+//     threshold, and only the skipped count tells that the region is at
+//     capacity. It is the slots recorded in about the last minute (the
+//     queue counts in 10 s buckets, so up to 70 s).
 //   - ingest: results in the results streams not yet stored and acked by an
 //     alerter (unread, or read and not acked while the database is down).
 //     Lag is the age of the oldest.
@@ -42,12 +51,23 @@
 // the cause and the later ones its symptoms or a second problem. Judge is
 // this decision, pure and tested at its boundaries.
 //
+// A region skips when any of its slots was skipped in that minute (Skipped
+// above 0, whatever the lag): skipping is not lateness, since the checks
+// that run are on time, but checks that should have run did not, and a
+// monitor that kept quiet about it would say something untrue by
+// omission. Judge lists the skipping regions apart from the lagging
+// stages, the most skipped first; a region that both lags and skips is in
+// both lists.
+//
 // Every alerter samples every 15 s (it only reads, so no coordination):
-// gauges betterstack_pipeline_lag_seconds{stage,region} and
-// betterstack_pipeline_backlog{stage,region}, one warning line when a stage
-// starts lagging and one info line when it recovers. The dashboard's
-// settings page measures on render (the same cheap indexed reads) and
-// shows "Checks are running late" naming the bottleneck.
+// gauges betterstack_pipeline_lag_seconds{stage,region},
+// betterstack_pipeline_backlog{stage,region} and
+// betterstack_pipeline_skipped{region} (slots skipped in the last minute),
+// one warning line when a stage starts lagging or a region starts skipping
+// and one info line when it recovers. The dashboard's settings page
+// measures on render (the same cheap reads) and shows "Checks are running
+// late" naming the bottleneck, and "Checks are being skipped" naming the
+// regions at capacity.
 //
 // # Dead-man's switch
 //
@@ -63,6 +83,13 @@
 // that fails is logged and counted, never retried: the next interval is the
 // retry.
 //
+// Skipping does not stop the switch. Checks still flow and those that run
+// are on time; the switch answers "can BetterStack still say anything",
+// and it can: skipping is told by the dashboard, the log, the gauge and
+// the operator alerts, each naming the region. Holding the switch back
+// would page whoever watches it with "BetterStack is down" when the fix is
+// to add workers in one region.
+//
 // # Operator alerts
 //
 // With operator_channel set, the leader also turns problems into
@@ -70,9 +97,12 @@
 // and logged like incident notifications): a region with monitors whose
 // workers have not beaten for operator_region_silence, and any stage
 // lagging more than operator_lag_alert (ingest failing to store and
-// notifications failing to send both show as lag). One "operator.alert"
-// when a problem starts, one "operator.resolved" when it clears, nothing in
-// between. What was told is read back from the outbox (the newest operator
+// notifications failing to send both show as lag), and any region whose
+// checks are being skipped (subject "skipping workers in eu", apart from
+// the lag's "stage workers in eu", so each starts and clears on its own;
+// it clears once a minute passes without a skipped slot). One
+// "operator.alert" when a problem starts, one "operator.resolved" when it
+// clears, nothing in between. What was told is read back from the outbox (the newest operator
 // notifications of the channel), so a restart or a new leader neither
 // repeats an alert nor forgets to clear it.
 //
@@ -117,6 +147,9 @@ func (s Stage) rank() int {
 	return 4
 }
 
+// SkippedWithin is how far back Measure counts skipped slots.
+const SkippedWithin = time.Minute
+
 // PusherGrace is how overdue a monitor may be before it counts in the
 // pusher's backlog: pushers claim every second.
 const PusherGrace = 5 * time.Second
@@ -127,6 +160,10 @@ type Measure struct {
 	Region  string        // workers only
 	Backlog int64         // items waiting
 	Lag     time.Duration // age of the oldest waiting item; 0 when none waits
+	// Skipped (workers only) is how many slots of this region the pusher
+	// left out in about the last minute because its workers were not
+	// taking jobs.
+	Skipped int64
 }
 
 // Name is the stage as people read it: "workers in eu" for a region.
@@ -160,16 +197,25 @@ type Sample struct {
 type Verdict struct {
 	Lagging    []Measure // stages above the threshold, bottleneck first
 	Bottleneck *Measure  // nil when nothing lags
+	// Skipping are the worker regions whose checks the pusher is leaving
+	// out (Skipped above 0), most skipped first. A region may both lag and
+	// skip.
+	Skipping []Measure
 }
 
-// Judge names the lagging stages and the bottleneck: a stage lags when its
-// lag is above threshold; the bottleneck is the earliest lagging stage in
-// pipeline order, the larger lag first within a stage.
+// Judge names the lagging stages, the bottleneck and the skipping regions:
+// a stage lags when its lag is above threshold; the bottleneck is the
+// earliest lagging stage in pipeline order, the larger lag first within a
+// stage; a workers stage skips when any of its slots was skipped, the most
+// skipped first, then by region.
 func Judge(s Sample, threshold time.Duration) Verdict {
 	var v Verdict
 	for _, m := range s.Stages {
 		if m.Lag > threshold {
 			v.Lagging = append(v.Lagging, m)
+		}
+		if m.Stage == StageWorkers && m.Skipped > 0 {
+			v.Skipping = append(v.Skipping, m)
 		}
 	}
 	slices.SortStableFunc(v.Lagging, func(a, b Measure) int {
@@ -181,13 +227,19 @@ func Judge(s Sample, threshold time.Duration) Verdict {
 	if len(v.Lagging) > 0 {
 		v.Bottleneck = &v.Lagging[0]
 	}
+	slices.SortFunc(v.Skipping, func(a, b Measure) int {
+		if c := cmp.Compare(b.Skipped, a.Skipped); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Region, b.Region)
+	})
 	return v
 }
 
 // Flowing decides the dead-man's switch: true while nothing lags and, when
 // there are scheduled monitors, a result checked within twice the longer of
 // interval and the shortest monitor interval is stored. why says what
-// stopped it.
+// stopped it. Skipping does not stop it (see the package doc).
 func Flowing(s Sample, v Verdict, interval time.Duration) (ok bool, why string) {
 	if b := v.Bottleneck; b != nil {
 		return false, fmt.Sprintf("%s is %s behind", b.Name(), b.Lag.Round(time.Second))
@@ -207,12 +259,15 @@ func Flowing(s Sample, v Verdict, interval time.Duration) (ok bool, why string) 
 
 // Problem is something an operator is told about.
 type Problem struct {
-	Subject string // stable name: "region eu", "stage ingest", "stage workers in eu"
-	Message string // one sentence for people
+	// Subject is a stable name: "region eu", "stage ingest", "stage
+	// workers in eu", "skipping workers in eu".
+	Subject string
+	Message string // for people
 }
 
 // Problems lists what to tell an operator: expected regions silent for
-// more than silence, and stages lagging more than lagAlert.
+// more than silence, stages lagging more than lagAlert, and regions whose
+// checks are being skipped.
 func Problems(s Sample, lagAlert, silence time.Duration) []Problem {
 	var out []Problem
 	for _, r := range s.Regions {
@@ -228,7 +283,20 @@ func Problems(s Sample, lagAlert, silence time.Duration) []Problem {
 		out = append(out, Problem{Subject: "stage " + m.Name(),
 			Message: fmt.Sprintf("Checks are running late: the %s stage is %s behind (%d waiting).", m.Name(), m.Lag.Round(time.Second), m.Backlog)})
 	}
+	for _, m := range Judge(s, lagAlert).Skipping {
+		out = append(out, Problem{Subject: "skipping " + m.Name(),
+			Message: fmt.Sprintf("Checks are being skipped: the %s are at capacity; %s skipped in the last minute so the rest run on time. Add workers in %s or lengthen intervals.",
+				m.Name(), checksWere(m.Skipped), m.Region)})
+	}
 	return out
+}
+
+// checksWere is "1 check was" or "n checks were".
+func checksWere(n int64) string {
+	if n == 1 {
+		return "1 check was"
+	}
+	return fmt.Sprintf("%d checks were", n)
 }
 
 // Changes compares the problems now with what was told (subject -> the

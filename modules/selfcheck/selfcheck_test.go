@@ -1,6 +1,7 @@
 package selfcheck
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -56,6 +57,52 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+func TestJudgeSkipping(t *testing.T) {
+	const th = 30 * time.Second
+	tests := []struct {
+		name     string
+		stages   []Measure
+		skipping []string
+		lagging  []string
+	}{
+		{name: "nothing skipped", stages: []Measure{{Stage: StageWorkers, Region: "eu"}}},
+		{name: "one slot skipped", stages: []Measure{{Stage: StageWorkers, Region: "eu", Skipped: 1}}, skipping: []string{"eu 1"}},
+		{name: "a region on time while another skips", stages: []Measure{
+			{Stage: StageWorkers, Region: "eu", Skipped: 0, Lag: 3 * time.Second}, {Stage: StageWorkers, Region: "us", Skipped: 5, Lag: 3 * time.Second},
+		}, skipping: []string{"us 5"}},
+		{name: "most skipped first whatever the order given", stages: []Measure{
+			{Stage: StageWorkers, Region: "ap", Skipped: 2}, {Stage: StageWorkers, Region: "us", Skipped: 900}, {Stage: StageWorkers, Region: "eu", Skipped: 40},
+		}, skipping: []string{"us 900", "eu 40", "ap 2"}},
+		{name: "the region name breaks a tie", stages: []Measure{
+			{Stage: StageWorkers, Region: "us", Skipped: 7}, {Stage: StageWorkers, Region: "ap", Skipped: 7}, {Stage: StageWorkers, Region: "eu", Skipped: 7},
+		}, skipping: []string{"ap 7", "eu 7", "us 7"}},
+		{name: "a region that lags and skips is in both lists", stages: []Measure{
+			{Stage: StageWorkers, Region: "eu", Lag: time.Minute, Skipped: 3},
+		}, skipping: []string{"eu 3"}, lagging: []string{"workers in eu"}},
+		{name: "skipping is not lagging", stages: []Measure{
+			{Stage: StageWorkers, Region: "eu", Lag: th, Skipped: 1234},
+		}, skipping: []string{"eu 1234"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Judge(Sample{At: t0, Stages: tt.stages}, th)
+			var skipping, lagging []string
+			for _, m := range v.Skipping {
+				skipping = append(skipping, fmt.Sprintf("%s %d", m.Region, m.Skipped))
+			}
+			for _, m := range v.Lagging {
+				lagging = append(lagging, m.Name())
+			}
+			if !reflect.DeepEqual(skipping, tt.skipping) {
+				t.Errorf("skipping = %v, want %v", skipping, tt.skipping)
+			}
+			if !reflect.DeepEqual(lagging, tt.lagging) {
+				t.Errorf("lagging = %v, want %v", lagging, tt.lagging)
+			}
+		})
+	}
+}
+
 func TestFlowing(t *testing.T) {
 	const every = time.Minute
 	tests := []struct {
@@ -73,6 +120,10 @@ func TestFlowing(t *testing.T) {
 		{name: "a slow monitor's window ends too", s: Sample{At: t0, Monitors: 1, ShortestInterval: 5 * time.Minute, NewestTick: t0.Add(-10*time.Minute - time.Millisecond)}},
 		{name: "a lagging stage stops it though results are fresh", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second, NewestTick: t0,
 			Stages: []Measure{{Stage: StageIngest, Lag: 31 * time.Second, Backlog: 9}}}, about: "ingest is 31s behind"},
+		{name: "skipping does not stop it: the checks that run are on time", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second, NewestTick: t0,
+			Stages: []Measure{{Stage: StageWorkers, Region: "eu", Lag: 3 * time.Second, Skipped: 1234}}}, ok: true},
+		{name: "skipping does not hide a lag", s: Sample{At: t0, Monitors: 1, ShortestInterval: 30 * time.Second, NewestTick: t0,
+			Stages: []Measure{{Stage: StageWorkers, Region: "eu", Lag: 31 * time.Second, Skipped: 1234}}}, about: "workers in eu is 31s behind"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +152,27 @@ func TestProblems(t *testing.T) {
 	want := []string{
 		"region silent: Region silent is silent: no worker has reported for 2m0s, so its checks are not running.",
 		"stage ingest: Checks are running late: the ingest stage is 2m1s behind (40 waiting).",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestProblemsSkipping(t *testing.T) {
+	const lag, silence = 2 * time.Minute, 2 * time.Minute
+	s := Sample{At: t0, Stages: []Measure{
+		{Stage: StageWorkers, Region: "ap", Skipped: 0},
+		{Stage: StageWorkers, Region: "us", Skipped: 1},
+		{Stage: StageWorkers, Region: "eu", Skipped: 1234, Lag: lag + time.Second, Backlog: 80},
+	}}
+	var got []string
+	for _, p := range Problems(s, lag, silence) {
+		got = append(got, p.Subject+": "+p.Message)
+	}
+	want := []string{
+		"stage workers in eu: Checks are running late: the workers in eu stage is 2m1s behind (80 waiting).",
+		"skipping workers in eu: Checks are being skipped: the workers in eu are at capacity; 1234 checks were skipped in the last minute so the rest run on time. Add workers in eu or lengthen intervals.",
+		"skipping workers in us: Checks are being skipped: the workers in us are at capacity; 1 check was skipped in the last minute so the rest run on time. Add workers in us or lengthen intervals.",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n got %q\nwant %q", got, want)

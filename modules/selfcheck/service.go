@@ -26,6 +26,7 @@ type Queue interface {
 	Regions(ctx context.Context, liveWithin time.Duration) ([]queue.Region, error)
 	Backlog(ctx context.Context, region string) (int64, error)
 	OldestJob(ctx context.Context, region string) (time.Time, error)
+	Skipped(ctx context.Context, region string, within time.Duration) (int64, error)
 	ResultBacklog(ctx context.Context) (int64, error)
 	OldestResult(ctx context.Context) (time.Time, error)
 }
@@ -96,11 +97,12 @@ type Service struct {
 	leader   *leader
 	log      *slog.Logger
 
-	lag, backlog *prometheus.GaugeVec
-	pings        *prometheus.CounterVec
+	lag, backlog, skipped *prometheus.GaugeVec
+	pings                 *prometheus.CounterVec
 
-	mu      sync.Mutex
-	lagging map[string]bool // stage names lagging at the last sample, for the log
+	mu       sync.Mutex
+	lagging  map[string]bool // stage names lagging at the last sample, for the log
+	skipping map[string]bool // regions skipping at the last sample, for the log
 }
 
 // New returns the self-check; announce may be nil without an operator
@@ -108,16 +110,18 @@ type Service struct {
 func New(db *database.DB, q Queue, outbox Outbox, announce Announcer, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Service {
 	s := &Service{
 		cfg: cfg.withDefaults(), store: &store{db: db}, queue: q, outbox: outbox, announce: announce,
-		leader: &leader{db: db}, log: log.With("module", "selfcheck"), lagging: map[string]bool{},
+		leader: &leader{db: db}, log: log.With("module", "selfcheck"), lagging: map[string]bool{}, skipping: map[string]bool{},
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pipeline_lag_seconds",
 			Help: "Age of the oldest item waiting at each pipeline stage (workers per region)."}, []string{"stage", "region"}),
 		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pipeline_backlog",
 			Help: "Items waiting at each pipeline stage (workers per region)."}, []string{"stage", "region"}),
+		skipped: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pipeline_skipped",
+			Help: "Slots of each region the pusher left out in about the last minute because its workers were not taking jobs."}, []string{"region"}),
 		pings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "betterstack_deadman_calls_total",
 			Help: "Dead-man's switch rounds by outcome: sent, failed, or held back because the pipeline is stuck."}, []string{"outcome"}),
 	}
 	if reg != nil {
-		reg.MustRegister(s.lag, s.backlog, s.pings)
+		reg.MustRegister(s.lag, s.backlog, s.skipped, s.pings)
 	}
 	return s
 }
@@ -158,7 +162,11 @@ func (s *Service) Measure(ctx context.Context) (Sample, error) {
 		if err != nil {
 			return smp, fmt.Errorf("workers stage in %s: %w", r.Name, err)
 		}
-		smp.Stages = append(smp.Stages, Measure{Stage: StageWorkers, Region: r.Name, Backlog: n, Lag: age(oldest)})
+		skipped, err := s.queue.Skipped(ctx, r.Name, SkippedWithin)
+		if err != nil {
+			return smp, fmt.Errorf("workers stage in %s: %w", r.Name, err)
+		}
+		smp.Stages = append(smp.Stages, Measure{Stage: StageWorkers, Region: r.Name, Backlog: n, Lag: age(oldest), Skipped: skipped})
 		smp.Regions = append(smp.Regions, Region{Name: r.Name, LastSeen: r.LastSeenAt,
 			Expected: mons.Count > 0 && (mons.AnyRegion || mons.Regions[r.Name])})
 	}
@@ -229,7 +237,7 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // Sample measures, exports the gauges and logs the stages that start or
-// stop lagging.
+// stop lagging and the regions that start or stop skipping.
 func (s *Service) Sample(ctx context.Context) (Sample, error) {
 	smp, err := s.Measure(ctx)
 	if err != nil {
@@ -240,9 +248,13 @@ func (s *Service) Sample(ctx context.Context) (Sample, error) {
 	}
 	s.lag.Reset()
 	s.backlog.Reset()
+	s.skipped.Reset()
 	for _, m := range smp.Stages {
 		s.lag.WithLabelValues(string(m.Stage), m.Region).Set(m.Lag.Seconds())
 		s.backlog.WithLabelValues(string(m.Stage), m.Region).Set(float64(m.Backlog))
+		if m.Stage == StageWorkers {
+			s.skipped.WithLabelValues(m.Region).Set(float64(m.Skipped))
+		}
 	}
 	v := Judge(smp, s.cfg.Threshold)
 	s.mu.Lock()
@@ -261,6 +273,20 @@ func (s *Service) Sample(ctx context.Context) (Sample, error) {
 		}
 	}
 	s.lagging = now
+	skipping := map[string]bool{}
+	for _, m := range v.Skipping {
+		skipping[m.Region] = true
+		if !s.skipping[m.Region] {
+			s.log.Warn("checks are being skipped: the region's workers are at capacity", "region", m.Region,
+				"skipped_last_minute", m.Skipped, "lag_seconds", int(m.Lag.Seconds()), "backlog", m.Backlog)
+		}
+	}
+	for region := range s.skipping {
+		if !skipping[region] {
+			s.log.Info("checks no longer skipped", "region", region)
+		}
+	}
+	s.skipping = skipping
 	return smp, nil
 }
 

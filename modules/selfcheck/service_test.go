@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/betterstack/betterstack/modules/channel"
 	"github.com/betterstack/betterstack/modules/database"
@@ -272,4 +275,156 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// syncBuffer is a log destination the test reads while the service writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// take returns what was written since the last take.
+func (b *syncBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
+}
+
+// TestSkippedSlots: slots a pusher records as skipped show on the region's
+// workers measure for about a minute, in the gauge, once in the log when
+// the region starts skipping and once when it stops, and on the operator's
+// problems; the dead-man's switch keeps being called meanwhile.
+func TestSkippedSlots(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { calls.Add(1) }))
+	t.Cleanup(srv.Close)
+	type skipQueue interface {
+		Queue
+		Heartbeat(ctx context.Context, region, workerID string) error
+		RecordSkipped(ctx context.Context, region string, n int64) error
+	}
+	queues := []struct {
+		name string
+		q    func(r *rig) skipQueue
+	}{
+		{"memory", func(r *rig) skipQueue { return queue.NewMemory(queue.Config{Now: r.now}) }},
+		{"redis", func(r *rig) skipQueue { return r.q }},
+	}
+	for _, qq := range queues {
+		t.Run(qq.name, func(t *testing.T) {
+			ctx := context.Background()
+			r := newRig(t)
+			q := qq.q(r)
+			logs := &syncBuffer{}
+			reg := prometheus.NewRegistry()
+			s := New(r.db, q, r.channels, r.channels, Config{Now: r.now, DeadmanURL: srv.URL, DeadmanInterval: time.Minute},
+				slog.New(slog.NewTextHandler(logs, nil)), reg)
+			for _, region := range []string{"eu", "us"} {
+				if err := q.Heartbeat(ctx, region, "w1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.tick(t)
+			skipped := func() map[string]int64 {
+				t.Helper()
+				smp, err := s.Sample(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[string]int64{}
+				for _, m := range smp.Stages {
+					if m.Stage == StageWorkers {
+						got[m.Region] = m.Skipped
+					}
+				}
+				if g := gauge(t, reg, "betterstack_pipeline_skipped"); !reflect.DeepEqual(g, got) {
+					t.Errorf("gauge %v, measured %v", g, got)
+				}
+				return got
+			}
+
+			if got := skipped(); !reflect.DeepEqual(got, map[string]int64{"eu": 0, "us": 0}) {
+				t.Fatalf("nothing skipped yet: %v", got)
+			}
+			if l := logs.take(); strings.Contains(l, "skipped") {
+				t.Fatalf("logged before anything was skipped:\n%s", l)
+			}
+
+			if err := q.RecordSkipped(ctx, "eu", 1200); err != nil {
+				t.Fatal(err)
+			}
+			r.advance(20 * time.Second)
+			if err := q.RecordSkipped(ctx, "eu", 34); err != nil {
+				t.Fatal(err)
+			}
+			if got := skipped(); !reflect.DeepEqual(got, map[string]int64{"eu": 1234, "us": 0}) {
+				t.Fatalf("after 1234 skipped in eu: %v", got)
+			}
+			l := logs.take()
+			if strings.Count(l, "level=WARN msg=\"checks are being skipped") != 1 || !strings.Contains(l, "region=eu skipped_last_minute=1234") {
+				t.Fatalf("want one warning naming eu and 1234:\n%s", l)
+			}
+			smp, err := s.Measure(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var subjects []string
+			for _, p := range Problems(smp, s.cfg.LagAlert, s.cfg.RegionSilence) {
+				subjects = append(subjects, p.Subject)
+			}
+			if !reflect.DeepEqual(subjects, []string{"skipping workers in eu"}) {
+				t.Fatalf("problems %v, want skipping workers in eu", subjects)
+			}
+			before := calls.Load()
+			if !s.Deadman(ctx) || calls.Load() != before+1 {
+				t.Fatal("the dead-man's switch was held back while checks are skipped but flow")
+			}
+
+			skipped() // still skipping: no second warning
+			if l := logs.take(); strings.Contains(l, "skipped") {
+				t.Fatalf("warned again while still skipping:\n%s", l)
+			}
+
+			// A minute and a bucket after the last skipped slot: no longer counted.
+			r.advance(time.Minute + queue.SkipBucket)
+			r.tick(t)
+			if got := skipped(); !reflect.DeepEqual(got, map[string]int64{"eu": 0, "us": 0}) {
+				t.Fatalf("a minute later: %v", got)
+			}
+			if l := logs.take(); strings.Count(l, "level=INFO msg=\"checks no longer skipped\" module=selfcheck region=eu") != 1 {
+				t.Fatalf("want one info line for eu:\n%s", l)
+			}
+		})
+	}
+}
+
+// gauge reads a gauge vector with one region label from reg.
+func gauge(t *testing.T, reg *prometheus.Registry, name string) map[string]int64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "region" {
+					out[l.GetValue()] = int64(m.GetGauge().GetValue())
+				}
+			}
+		}
+	}
+	return out
 }
