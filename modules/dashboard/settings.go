@@ -62,8 +62,9 @@ type settingsPage struct {
 	web.Page
 	Tab  string
 	Tabs []settingsTab
-	// Late is the "Checks are running late" notice; set on the settings
-	// index and the regions page, nil when nothing lags.
+	// Late holds the pipeline notices; set on the settings
+	// index and the regions page (running late, checks skipped), nil
+	// when nothing lags and nothing is skipped.
 	Late *lateNotice
 }
 
