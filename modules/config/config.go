@@ -49,7 +49,7 @@ type Config struct {
 	WorkerFallbackSecret    string        `key:"worker_fallback_secret" secret:"true" help:"signs the fallback notices' bodies (BetterStack-Signature, as channel webhooks are signed); optional, at least 16 characters"`
 	WorkerFallbackPerMinute int           `key:"worker_fallback_per_minute" help:"the most fallback notices a worker sends in any minute; the rest go out as one summary"`
 	WorkerConcurrency       int           `key:"worker_concurrency" help:"checks a worker runs at once; slow targets (each check waiting up to its timeout) need more"`
-	PusherAdmitWait         time.Duration `key:"pusher_admit_wait" help:"how long a region's oldest job no worker has taken may wait before the pusher publishes only part of what is due there and skips the rest, so those run on time"`
+	PusherAdmitWait         time.Duration `key:"pusher_admit_wait" help:"how late a region's oldest job that no worker has taken may be (past its slot) before the pusher publishes only part of what is due there and skips the rest, so those run on time"`
 
 	DatabaseURL      string `key:"database_url" secret:"true" help:"postgres:// URL selects PostgreSQL; empty selects the embedded SQLite file in data_dir"`
 	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
@@ -113,7 +113,7 @@ func Defaults() Config {
 		WorkerOfflineChecksFor:  15 * time.Minute,
 		WorkerFallbackPerMinute: 20,
 		WorkerConcurrency:       256,
-		PusherAdmitWait:         3 * time.Second,
+		PusherAdmitWait:         5 * time.Second,
 		DatabaseMaxConns:        20,
 		RedisPrefix:             "bs:",
 		JWTTTL:                  24 * time.Hour,

@@ -40,8 +40,8 @@ type Config struct {
 	// scheduling stays with it. A tick also starts no new claim after
 	// spending ClaimTimeout; what is still due waits for the next tick.
 	ClaimTimeout time.Duration
-	// AdmitWait is how long a region's oldest untaken job may wait before
-	// the pusher publishes only part of what is due there (default 3s;
+	// AdmitWait is how late a region's oldest untaken job may be before
+	// the pusher publishes only part of what is due there (default 5s;
 	// admission.go).
 	AdmitWait time.Duration
 	Now       func() time.Time
@@ -82,7 +82,7 @@ type Pusher struct {
 	behind       prometheus.Counter
 	behindLogged time.Time
 
-	// Admission (admission.go): each region's oldest-job wait, read once
+	// Admission (admission.go): each region's oldest-job lateness, read once
 	// per tick, and what was skipped.
 	waits      map[string]time.Duration
 	skipped    *prometheus.CounterVec

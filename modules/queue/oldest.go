@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,17 +30,27 @@ func entryTime(id string) (time.Time, error) {
 // yet was published; zero when none waits. Jobs a worker is running are not
 // counted: a probe may take its whole timeout, and that is not a backlog.
 func (r *Redis) OldestJob(ctx context.Context, region string) (time.Time, error) {
-	if err := r.alive(); err != nil {
+	msg, err := r.oldestJobEntry(ctx, region)
+	if err != nil || msg == nil {
 		return time.Time{}, err
 	}
+	return entryTime(msg.ID)
+}
+
+// oldestJobEntry returns the oldest entry of region's job stream that no
+// worker has taken yet, nil when none waits.
+func (r *Redis) oldestJobEntry(ctx context.Context, region string) (*redis.XMessage, error) {
+	if err := r.alive(); err != nil {
+		return nil, err
+	}
 	if err := validateRegion(region); err != nil {
-		return time.Time{}, err
+		return nil, err
 	}
 	key := r.jobsKey(region)
 	start := "-"
 	groups, err := r.client.XInfoGroups(ctx, key).Result()
 	if err != nil && !isNoSuchKey(err) {
-		return time.Time{}, fmt.Errorf("queue: oldest job: %w", err)
+		return nil, fmt.Errorf("queue: oldest job: %w", err)
 	}
 	for _, g := range groups {
 		if g.Name == groupWorkers && g.LastDeliveredID != "" && g.LastDeliveredID != "0-0" {
@@ -48,12 +59,52 @@ func (r *Redis) OldestJob(ctx context.Context, region string) (time.Time, error)
 	}
 	msgs, err := r.client.XRangeN(ctx, key, start, "+", 1).Result()
 	if err != nil {
-		return time.Time{}, fmt.Errorf("queue: oldest job: %w", err)
+		return nil, fmt.Errorf("queue: oldest job: %w", err)
 	}
 	if len(msgs) == 0 {
-		return time.Time{}, nil
+		return nil, nil
 	}
-	return entryTime(msgs[0].ID)
+	return &msgs[0], nil
+}
+
+// JobLate returns how late the oldest job of region that no worker has
+// taken yet is: the time since its slot, or since it was published when
+// that was after the slot (a job published ahead waits for its slot, which
+// is not lateness). Zero when none waits or it is not due yet. Now is
+// Redis's own clock (TIME), the slot the pusher's: hosts whose clocks agree
+// (NTP) are assumed, as everywhere lateness is measured.
+func (r *Redis) JobLate(ctx context.Context, region string) (time.Duration, error) {
+	msg, err := r.oldestJobEntry(ctx, region)
+	if err != nil || msg == nil {
+		return 0, err
+	}
+	s, _ := msg.Values[fieldJob].(string)
+	due, err := jobDue(msg.ID, []byte(s))
+	if err != nil {
+		return 0, err
+	}
+	now, err := r.client.Time(ctx).Result()
+	if err != nil {
+		return 0, fmt.Errorf("queue: job lateness: %w", err)
+	}
+	return max(now.Sub(due), 0), nil
+}
+
+// jobDue is when a queued job became due: its slot, or its publication when
+// that came later. A payload that does not decode (the worker will discard
+// it) counts from its publication.
+func jobDue(id string, payload []byte) (time.Time, error) {
+	published, err := entryTime(id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var j struct {
+		ScheduledAt time.Time `json:"scheduled_at"`
+	}
+	if json.Unmarshal(payload, &j) == nil && j.ScheduledAt.After(published) {
+		return j.ScheduledAt, nil
+	}
+	return published, nil
 }
 
 // OldestResult returns when the oldest result still in a results stream
@@ -145,28 +196,29 @@ func (m *Memory) OldestResult(_ context.Context) (time.Time, error) {
 	return entryTime(first.id)
 }
 
-// JobWait returns how long the oldest job of region that no worker has
-// taken yet has waited, by Redis's own clock (the entry ID's time against
-// TIME), so a pusher on another host needs no clock agreement with Redis;
-// zero when none waits.
-func (r *Redis) JobWait(ctx context.Context, region string) (time.Duration, error) {
-	oldest, err := r.OldestJob(ctx, region)
-	if err != nil || oldest.IsZero() {
+// JobLate returns how late the oldest job of region that no worker has
+// taken yet is, by the queue's clock (see Redis.JobLate).
+func (m *Memory) JobLate(_ context.Context, region string) (time.Duration, error) {
+	if err := validateRegion(region); err != nil {
 		return 0, err
 	}
-	now, err := r.client.Time(ctx).Result()
-	if err != nil {
-		return 0, fmt.Errorf("queue: job wait: %w", err)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, ErrClosed
 	}
-	return max(now.Sub(oldest), 0), nil
-}
-
-// JobWait returns how long the oldest job of region that no worker has
-// taken yet has waited, by the queue's clock; zero when none waits.
-func (m *Memory) JobWait(ctx context.Context, region string) (time.Duration, error) {
-	oldest, err := m.OldestJob(ctx, region)
-	if err != nil || oldest.IsZero() {
-		return 0, err
+	s := m.streams[memJobs(region)]
+	if s == nil {
+		return 0, nil
 	}
-	return max(m.cfg.Now().Sub(oldest), 0), nil
+	for _, e := range s.unread {
+		if !e.gone {
+			due, err := jobDue(e.id, e.data)
+			if err != nil {
+				return 0, err
+			}
+			return max(m.cfg.Now().Sub(due), 0), nil
+		}
+	}
+	return 0, nil
 }

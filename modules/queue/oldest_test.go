@@ -13,7 +13,7 @@ type ages interface {
 	CompleteJobs(ctx context.Context, region string, cs []Completion) (int, error)
 	OldestJob(ctx context.Context, region string) (time.Time, error)
 	OldestResult(ctx context.Context) (time.Time, error)
-	JobWait(ctx context.Context, region string) (time.Duration, error)
+	JobLate(ctx context.Context, region string) (time.Duration, error)
 }
 
 // TestOldest: OldestJob is the oldest job no worker took (a job being run
@@ -42,8 +42,8 @@ func TestOldest(t *testing.T) {
 			at, err = q.OldestJob(ctx, "eu")
 			want("two waiting", at, err, false)
 			time.Sleep(20 * time.Millisecond) // entry IDs have millisecond resolution
-			if w, err := q.JobWait(ctx, "eu"); err != nil || w < 10*time.Millisecond || w > time.Minute {
-				t.Fatalf("JobWait with two waiting = %v, %v; want their age", w, err)
+			if w, err := q.JobLate(ctx, "eu"); err != nil || w < 10*time.Millisecond || w > time.Minute {
+				t.Fatalf("JobLate with two published late = %v, %v; want the time since publication", w, err)
 			}
 			ds, err := q.ReadJobs(ctx, "eu", "w1", 2, 0)
 			if err != nil || len(ds) != 2 {
@@ -51,8 +51,8 @@ func TestOldest(t *testing.T) {
 			}
 			at, err = q.OldestJob(ctx, "eu")
 			want("both being run", at, err, true)
-			if w, err := q.JobWait(ctx, "eu"); err != nil || w != 0 {
-				t.Fatalf("JobWait with both being run = %v, %v; want 0", w, err)
+			if w, err := q.JobLate(ctx, "eu"); err != nil || w != 0 {
+				t.Fatalf("JobLate with both being run = %v, %v; want 0", w, err)
 			}
 			if _, err := q.CompleteJobs(ctx, "eu", []Completion{{DeliveryID: ds[0].ID, Result: Result{JobID: "a", Region: "eu"}}}); err != nil {
 				t.Fatal(err)
@@ -61,4 +61,38 @@ func TestOldest(t *testing.T) {
 			want("one result waiting", at, err, false)
 		})
 	}
+}
+
+// TestJobLate: a job published ahead of its slot is not late until the
+// slot (then by the time since it), one published after its slot is late
+// from its publication, not its slot; a nanosecond counts. The in-process
+// queue with an injected clock.
+func TestJobLate(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	q := NewMemory(Config{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	late := func(want time.Duration) {
+		t.Helper()
+		got, err := q.JobLate(ctx, "eu")
+		if err != nil || got != want {
+			t.Fatalf("JobLate at %s = %v, %v; want %v", now.Format(time.StampMilli), got, err, want)
+		}
+	}
+	early := testJob("early", "eu")
+	early.ScheduledAt = now.Add(2 * time.Second)
+	mustPublish(t, q, 1, early)
+	late(0)
+	now = now.Add(2 * time.Second)
+	late(0)
+	now = now.Add(time.Millisecond)
+	late(time.Millisecond)
+	mustRead(t, q, "eu", "w", 1)
+	late(0)
+
+	tardy := testJob("tardy", "eu")
+	tardy.ScheduledAt = now.Add(-time.Minute) // published a minute after its slot
+	mustPublish(t, q, 1, tardy)
+	late(0)
+	now = now.Add(1500 * time.Millisecond)
+	late(1500 * time.Millisecond)
 }
