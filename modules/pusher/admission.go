@@ -33,8 +33,14 @@ import (
 // pusher and every region of a monitor pick the same ones (a monitor
 // checked from three regions is either checked from all that admit that
 // share or skipped in all), and a different set from one slot to the next,
-// so no monitor is skipped much more often than another: at a 70% share,
-// a monitor misses two slots in a row 9% of the time, three 2.7%.
+// so no monitor is skipped much more often than another. And a monitor
+// this pusher skipped at its last slot is not skipped at the next one
+// unless the share is none: two slots in a row would leave a monitor
+// without a result for two intervals, three make it unknown (a silent
+// monitor, tick.silentAfter). The draw then takes a larger part from the
+// others, which the share, following the lateness, makes up for. The memory
+// is the pusher's own: with several pushers a monitor's next slot may be
+// claimed by another one, which does not know.
 //
 // Why the lateness of the oldest untaken job: it is what a late check
 // feels, it needs no knowledge of how fast the workers are, and jobs a

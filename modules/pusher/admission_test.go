@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/queue"
 )
 
@@ -160,4 +161,86 @@ func TestOverloadSkipsInsteadOfFallingBehind(t *testing.T) {
 			t.Errorf("without admission: %v skipped, worst wait %s; want none skipped and the wait growing past 30 s", skipped, worst)
 		}
 	})
+}
+
+// lateQueue reports a fixed lateness for every region and keeps what is
+// published.
+type lateQueue struct {
+	late time.Duration
+	jobs []queue.Job
+}
+
+func (q *lateQueue) PublishJobs(_ context.Context, jobs []queue.Job) (int, error) {
+	q.jobs = append(q.jobs, jobs...)
+	return len(jobs), nil
+}
+
+func (q *lateQueue) Regions(context.Context, time.Duration) ([]queue.Region, error) { return nil, nil }
+
+func (q *lateQueue) JobLate(context.Context, string) (time.Duration, error) { return q.late, nil }
+
+// TestSkippedSlotIsNotSkippedAgain: at half a share, 1,000 monitors over 30
+// slots are skipped a third of the time and never two slots running (the
+// draw alone would do that to a quarter of them); at no share every slot is
+// skipped; every region of a monitor gets the same answer.
+func TestSkippedSlotIsNotSkippedAgain(t *testing.T) {
+	for _, tc := range []struct {
+		late     time.Duration
+		min, max float64 // share of slots skipped
+		twice    bool    // two slots running may be skipped
+	}{
+		{DefaultAdmitWait + DefaultAdmitWait/2, 0.30, 0.37, false},
+		{2 * DefaultAdmitWait, 1, 1, true},
+		{DefaultAdmitWait, 0, 0, false},
+	} {
+		q := &lateQueue{late: tc.late}
+		p := New(nil, q, Config{Tick: time.Second}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+		const monitors, slots = 1000, 30
+		ms := make([]monitor.Monitor, monitors)
+		for i := range ms {
+			ms[i] = monitor.Monitor{ID: int64(i + 1), IntervalSeconds: 60, Regions: []string{"eu", "us"}}
+		}
+		start := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+		last := map[int64]bool{}
+		skipped, twice := 0, 0
+		for k := range slots {
+			now := start.Add(time.Duration(k) * time.Minute)
+			clear(p.waits)
+			q.jobs = nil
+			for i := range ms {
+				at := now
+				ms[i].NextRunAt = &at
+			}
+			if _, err := p.publish(context.Background(), ms, nil, now); err != nil {
+				t.Fatal(err)
+			}
+			got := map[int64]int{}
+			for _, j := range q.jobs {
+				got[j.MonitorID]++
+			}
+			for _, m := range ms {
+				if n := got[m.ID]; n == 1 {
+					t.Fatalf("late %s: monitor %d published to one region of two", tc.late, m.ID)
+				}
+				skip := got[m.ID] == 0
+				if skip {
+					skipped++
+					if last[m.ID] {
+						twice++
+					}
+				}
+				last[m.ID] = skip
+			}
+		}
+		frac := float64(skipped) / (monitors * slots)
+		if frac < tc.min || frac > tc.max {
+			t.Errorf("late %s: %.3f of the slots skipped, want %.2f to %.2f", tc.late, frac, tc.min, tc.max)
+		}
+		if !tc.twice && twice > 0 {
+			t.Errorf("late %s: %d times a monitor was skipped two slots running", tc.late, twice)
+		}
+		if tc.twice && twice == 0 {
+			t.Errorf("late %s: nothing admitted, yet no monitor was skipped twice running", tc.late)
+		}
+	}
 }

@@ -84,10 +84,14 @@ type Pusher struct {
 
 	// Admission (admission.go): each region's oldest-job lateness, read once
 	// per tick, and what was skipped.
-	waits      map[string]time.Duration
-	skipped    *prometheus.CounterVec
-	admitRatio *prometheus.GaugeVec
-	skipLogged map[string]time.Time
+	waits map[string]time.Duration
+	// skippedLast holds the monitors this pusher skipped at their last
+	// slot (in some region): they are not skipped at the next one unless
+	// nothing at all is admitted.
+	skippedLast map[int64]bool
+	skipped     *prometheus.CounterVec
+	admitRatio  *prometheus.GaugeVec
+	skipLogged  map[string]time.Time
 }
 
 // New returns a pusher; Run starts it.
@@ -133,7 +137,7 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 			Help: "Due slots not published to a region because its workers were not taking jobs (admission): skipped so the rest run on time."}, []string{"region"}),
 		admitRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pusher_admitted_ratio",
 			Help: "Share of due slots the pusher publishes to each region (1 while its workers keep up)."}, []string{"region"}),
-		waits: map[string]time.Duration{}, skipLogged: map[string]time.Time{},
+		waits: map[string]time.Duration{}, skipLogged: map[string]time.Time{}, skippedLast: map[int64]bool{},
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
@@ -302,6 +306,7 @@ func (p *Pusher) remember(ms []monitor.Monitor, next map[int64]time.Time, now ti
 		for id, r := range p.remembered {
 			if now.Sub(r.claimed) > 2*time.Duration(r.m.IntervalSeconds)*time.Second+10*time.Second {
 				delete(p.remembered, id)
+				delete(p.skippedLast, id)
 			}
 		}
 	}
@@ -432,9 +437,11 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 			continue
 		}
 		req := m.ProbeRequest()
+		skippedHere := false
 		for _, region := range regions {
-			if !admitted(m.ID, slot, share(region)) {
+			if sh := share(region); !admitted(m.ID, slot, sh) && (sh <= 0 || !p.skippedLast[m.ID]) {
 				skipped[region]++
+				skippedHere = true
 				continue
 			}
 			jobs = append(jobs, queue.Job{
@@ -442,6 +449,11 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 				IntervalSeconds: m.IntervalSeconds, Request: req,
 				Name: m.Name, FailureThreshold: m.FailureThreshold, RecoveryThreshold: m.RecoveryThreshold,
 			})
+		}
+		if skippedHere {
+			p.skippedLast[m.ID] = true
+		} else {
+			delete(p.skippedLast, m.ID)
 		}
 		p.lag.Observe(max(now.Sub(slot), 0).Seconds())
 	}
