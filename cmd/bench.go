@@ -65,7 +65,7 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.DurationVar(&f.duration, "duration", 60*time.Second, "measured time, after one interval of warm-up")
 	fl.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL admin URL (a bsbench_* database is created and dropped); empty = embedded SQLite")
 	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
-	fl.DurationVar(&f.admitWait, "admit-wait", 0, "the pusher's pusher_admit_wait (default 5s): how late a region's oldest untaken job may be before checks are skipped")
+	fl.DurationVar(&f.admitWait, "admit-wait", 0, "the pusher's pusher_admit_wait (default 2s): how late a region's oldest untaken job may be before checks are skipped")
 	fl.DurationVar(&f.warmup, "warmup", 0, "time before measuring (default: one interval); a large install's first checks each create their state rows, so its steady state comes later")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the measured window to this file")
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")

@@ -113,7 +113,7 @@ func Defaults() Config {
 		WorkerOfflineChecksFor:  15 * time.Minute,
 		WorkerFallbackPerMinute: 20,
 		WorkerConcurrency:       256,
-		PusherAdmitWait:         5 * time.Second,
+		PusherAdmitWait:         2 * time.Second,
 		DatabaseMaxConns:        20,
 		RedisPrefix:             "bs:",
 		JWTTTL:                  24 * time.Hour,

@@ -17,7 +17,7 @@ import (
 // So before publishing to a region the pusher asks the queue how late the
 // oldest job there that no worker has taken is (JobLate: the time since
 // its slot, or since its publication if that came later; read once per
-// tick and region). Up to AdmitWait (pusher_admit_wait, 5 s) everything
+// tick and region). Up to AdmitWait (pusher_admit_wait, 2 s) everything
 // due is published. Beyond it a share of the due slots is published,
 // falling in a straight line from all at AdmitWait to none at twice
 // AdmitWait; the others are skipped: the monitor's schedule moves on to
@@ -36,8 +36,8 @@ import (
 // so no monitor is skipped much more often than another. And a monitor
 // this pusher skipped at its last slot is not skipped at the next one
 // unless the share is none: two slots in a row would leave a monitor
-// without a result for two intervals, three make it unknown (a silent
-// monitor, tick.silentAfter). The draw then takes a larger part from the
+// without a result for three intervals, longer than tick.silentAfter (two
+// intervals and 30 s), which makes it unknown. The draw then takes a larger part from the
 // others, which the share, following the lateness, makes up for. The memory
 // is the pusher's own: with several pushers a monitor's next slot may be
 // claimed by another one, which does not know.
@@ -47,10 +47,16 @@ import (
 // worker holds for their slot or is running are not in it (a probe may
 // take its whole timeout; that is not a backlog). Measured from the slot,
 // not from publication: jobs are published up to a second and three
-// quarters ahead, and counting that wait made a pusher at 3 s skip 15% of
-// 200,000 HTTP monitors that the workers, unhindered, ran all of (p99 3.4
-// s late). Why 5 s: the same run's lateness stays under it, and past
-// capacity the checks that run are about 5 to 10 s late, not 60.
+// quarters ahead, and that wait is not lateness. Why 2 s: measured at
+// 300,000 HTTP monitors on the 2-core machine (one run each), the lower
+// the limit the more checks ran and the less late they were. Counted from
+// publication, 1 s: 2,539 checks a second, p50 1.5 s late; 3 s: 2,128,
+// 5.1 s. Counted from the slot, 2 s: 1,825, 4.2 s; 5 s: 1,367, 14 s.
+// Every job queued past the limit is work done late instead of on time.
+// At 200,000, where that machine is at its limit, the workers skipped
+// about as much at 5 s as at 1 s (12 to 15% of the slots), so a higher
+// limit bought nothing there. Below 2 s a burst that workers would absorb
+// in a few seconds (a claim round that ran late) starts skipping.
 // Why a share and not stop-and-go: publishing nothing while the lateness
 // is high and everything once it falls locks onto a period, and with a
 // period that divides the interval the same monitors would be skipped
@@ -67,7 +73,7 @@ import (
 
 // DefaultAdmitWait is how late the oldest untaken job of a region may be
 // before the pusher publishes less there.
-const DefaultAdmitWait = 5 * time.Second
+const DefaultAdmitWait = 2 * time.Second
 
 // admitShare is the share of due slots published to a region whose oldest
 // untaken job is wait late: all up to maxWait, then linearly less, none

@@ -88,7 +88,7 @@ func TestAdmitted(t *testing.T) {
 // 6 jobs a second while 600 monitors at 60 s make 10 due a second, on the
 // real monitor service and PostgreSQL, the in-process queue and one clock.
 // With admission the workers run at their capacity, every job they take
-// is at most three times the lateness limit late, and the slots left out are
+// is at most four times the lateness limit late, and the slots left out are
 // counted, the same number in the metric and in the queue (which the
 // dashboard reads). Without it (a wait limit of a day) the same load makes
 // the wait grow for as long as the test runs: the collapse admission
@@ -144,9 +144,10 @@ func TestOverloadSkipsInsteadOfFallingBehind(t *testing.T) {
 		}
 		// The share reaches none when the oldest job is twice the limit
 		// late; what is queued behind it still runs, a few seconds later
-		// again. Bounded by three times the limit, never an interval.
-		if worst > 3*DefaultAdmitWait {
-			t.Errorf("a job was taken %s after its slot, want within %s", worst, 3*DefaultAdmitWait)
+		// again, and the test's clock moves in whole seconds. Bounded by
+		// four times the limit, never an interval.
+		if worst > 4*DefaultAdmitWait {
+			t.Errorf("a job was taken %s after its slot, want within %s", worst, 4*DefaultAdmitWait)
 		}
 		if skipped < 0.3*300*10 {
 			t.Errorf("%v slots skipped in 300 s at 10 due and 6 taken a second, want at least %v", skipped, 0.3*300*10)

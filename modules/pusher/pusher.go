@@ -19,7 +19,7 @@
 // rows and no clock agreement between pushers is needed.
 //
 // Overload of the workers: a region whose oldest untaken job is more than
-// 5 s late gets only a share of what is due there, and the rest of its
+// 2 s late gets only a share of what is due there, and the rest of its
 // slots are skipped and counted, so the checks the workers can take run on
 // time instead of all of them an interval late (admission.go says how and
 // why).

@@ -41,7 +41,7 @@ type Config struct {
 	// spending ClaimTimeout; what is still due waits for the next tick.
 	ClaimTimeout time.Duration
 	// AdmitWait is how late a region's oldest untaken job may be before
-	// the pusher publishes only part of what is due there (default 5s;
+	// the pusher publishes only part of what is due there (default 2s;
 	// admission.go).
 	AdmitWait time.Duration
 	Now       func() time.Time
