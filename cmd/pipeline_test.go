@@ -260,8 +260,13 @@ func TestTwoPushersNoDuplicateSlots(t *testing.T) {
 	t.Parallel()
 	const monitors = 300
 	cl := newCluster(t)
-	p1 := mustAppWith(t, "pusher-1", cl.config(t, "local", "", "api", "pusher"), Options{})
-	p2 := mustAppWith(t, "pusher-2", cl.config(t, "local", "", "pusher"), Options{})
+	// No worker takes the jobs, so after two seconds admission control
+	// would skip slots (as it should for a region nobody serves); this
+	// test is about two pushers and every slot, so it waits a minute.
+	cfg1, cfg2 := cl.config(t, "local", "", "api", "pusher"), cl.config(t, "local", "", "pusher")
+	cfg1.PusherAdmitWait, cfg2.PusherAdmitWait = time.Minute, time.Minute
+	p1 := mustAppWith(t, "pusher-1", cfg1, Options{})
+	p2 := mustAppWith(t, "pusher-2", cfg2, Options{})
 	base, stop1 := startApp(t, p1)
 	_, stop2 := startApp(t, p2)
 	c := signupClient(t, p1, base, "pushers@example.com")
