@@ -152,24 +152,34 @@ func isNoSuchKey(err error) bool {
 // OldestJob returns when the oldest job of region that no worker has taken
 // yet was published; zero when none waits.
 func (m *Memory) OldestJob(_ context.Context, region string) (time.Time, error) {
-	if err := validateRegion(region); err != nil {
+	e, err := m.oldestUnread(region)
+	if err != nil || e == nil {
 		return time.Time{}, err
+	}
+	return entryTime(e.id)
+}
+
+// oldestUnread returns the oldest job of region no worker has taken, nil
+// when none waits.
+func (m *Memory) oldestUnread(region string) (*memEntry, error) {
+	if err := validateRegion(region); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return time.Time{}, ErrClosed
+		return nil, ErrClosed
 	}
 	s := m.streams[memJobs(region)]
 	if s == nil {
-		return time.Time{}, nil
+		return nil, nil
 	}
 	for _, e := range s.unread {
 		if !e.gone {
-			return entryTime(e.id)
+			return e, nil
 		}
 	}
-	return time.Time{}, nil
+	return nil, nil
 }
 
 // OldestResult returns when the oldest result not yet acked was published;
@@ -199,26 +209,13 @@ func (m *Memory) OldestResult(_ context.Context) (time.Time, error) {
 // JobLate returns how late the oldest job of region that no worker has
 // taken yet is, by the queue's clock (see Redis.JobLate).
 func (m *Memory) JobLate(_ context.Context, region string) (time.Duration, error) {
-	if err := validateRegion(region); err != nil {
+	e, err := m.oldestUnread(region)
+	if err != nil || e == nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return 0, ErrClosed
+	due, err := jobDue(e.id, e.data)
+	if err != nil {
+		return 0, err
 	}
-	s := m.streams[memJobs(region)]
-	if s == nil {
-		return 0, nil
-	}
-	for _, e := range s.unread {
-		if !e.gone {
-			due, err := jobDue(e.id, e.data)
-			if err != nil {
-				return 0, err
-			}
-			return max(m.cfg.Now().Sub(due), 0), nil
-		}
-	}
-	return 0, nil
+	return max(m.cfg.Now().Sub(due), 0), nil
 }
