@@ -78,25 +78,16 @@ const DefaultAdmitWait = 2 * time.Second
 // admitShare is the share of due slots published to a region whose oldest
 // untaken job is wait late: all up to maxWait, then linearly less, none
 // from twice maxWait.
+// (A clamp, not guards: guards at the two ends would give the same
+// answer as the line there, so a flipped guard could not be caught.)
 func admitShare(wait, maxWait time.Duration) float64 {
-	if wait <= maxWait {
-		return 1
-	}
-	if wait >= 2*maxWait {
-		return 0
-	}
-	return float64(2*maxWait-wait) / float64(maxWait)
+	return min(1, max(0, float64(2*maxWait-wait)/float64(maxWait)))
 }
 
 // admitted reports whether a monitor's slot is published at share: the
 // same answer in every pusher and region, a different draw each slot.
+// The draw is in [0, 1), so a share of 1 takes every slot and 0 none.
 func admitted(monitorID int64, slot time.Time, share float64) bool {
-	if share >= 1 {
-		return true
-	}
-	if share <= 0 {
-		return false
-	}
 	return slotDraw(monitorID, slot) < share
 }
 
