@@ -122,17 +122,16 @@ func (p *Pusher) share(ctx context.Context, region string) float64 {
 	if !ok {
 		return 1
 	}
-	wait, seen := p.waits[region]
+	late, seen := p.waits[region]
 	if !seen {
 		var err error
-		if wait, err = w.JobLate(ctx, region); err != nil {
-			wait = 0 // fail open: publishing reports the queue's trouble
+		if late, err = w.JobLate(ctx, region); err != nil {
+			late = 0 // fail open: publishing reports the queue's trouble
 		}
-		p.waits[region] = wait
+		p.waits[region] = late
+		p.admitRatio.WithLabelValues(region).Set(admitShare(late, p.cfg.AdmitWait))
 	}
-	s := admitShare(wait, p.cfg.AdmitWait)
-	p.admitRatio.WithLabelValues(region).Set(s)
-	return s
+	return admitShare(late, p.cfg.AdmitWait)
 }
 
 // recordSkipped counts the slots of each region left out by one publish.

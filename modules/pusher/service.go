@@ -404,15 +404,6 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 	jobs := make([]queue.Job, 0, len(ms))
 	next := make(map[int64]time.Time, len(ms))
 	skipped := map[string]int64{}
-	shares := map[string]float64{}
-	share := func(region string) float64 {
-		v, ok := shares[region]
-		if !ok {
-			v = p.share(ctx, region)
-			shares[region] = v
-		}
-		return v
-	}
 	for _, m := range ms {
 		interval := time.Duration(m.IntervalSeconds) * time.Second
 		due := now
@@ -439,7 +430,7 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 		req := m.ProbeRequest()
 		skippedHere := false
 		for _, region := range regions {
-			if sh := share(region); !admitted(m.ID, slot, sh) && (sh <= 0 || !p.skippedLast[m.ID]) {
+			if sh := p.share(ctx, region); !admitted(m.ID, slot, sh) && (sh <= 0 || !p.skippedLast[m.ID]) {
 				skipped[region]++
 				skippedHere = true
 				continue
