@@ -1,10 +1,13 @@
 package pusher
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,5 +246,55 @@ func TestSkippedSlotIsNotSkippedAgain(t *testing.T) {
 		if tc.twice && twice == 0 {
 			t.Errorf("late %s: nothing admitted, yet no monitor was skipped twice running", tc.late)
 		}
+	}
+}
+
+// failingRecorder is a lateQueue whose skipped count cannot be written.
+type failingRecorder struct{ lateQueue }
+
+func (*failingRecorder) RecordSkipped(context.Context, string, int64) error {
+	return errors.New("redis: connection refused")
+}
+
+// TestSkipWarningOncePerMinute: the operator reads one warning a minute per
+// region, with how late the oldest job is and the share published, and a
+// count the queue could not keep is said at debug level, never silently.
+func TestSkipWarningOncePerMinute(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	q := &failingRecorder{lateQueue{late: 3 * time.Second}}
+	p := New(nil, q, Config{Tick: time.Second, Now: func() time.Time { return now }}, log, prometheus.NewRegistry())
+	round := func(d time.Duration) {
+		now = now.Add(d)
+		clear(p.waits)
+		p.share(context.Background(), "eu")
+		p.recordSkipped(context.Background(), map[string]int64{"eu": 7})
+	}
+	warnings := func() int { return strings.Count(buf.String(), "level=WARN") }
+	round(0)
+	if warnings() != 1 || !strings.Contains(buf.String(), "oldest_job_late=3s published_percent=50 skipped_this_round=7") {
+		t.Fatalf("first skip: want one warning with the lateness and share, got:\n%s", buf.String())
+	}
+	if !strings.Contains(buf.String(), `msg="cannot record skipped slots" module=pusher region=eu`) {
+		t.Errorf("a count the queue refused is not logged:\n%s", buf.String())
+	}
+	round(time.Minute - time.Nanosecond)
+	if warnings() != 1 {
+		t.Errorf("a second warning within the minute:\n%s", buf.String())
+	}
+	round(time.Nanosecond)
+	if warnings() != 2 {
+		t.Errorf("no warning a minute after the first:\n%s", buf.String())
+	}
+	if got := testutil.ToFloat64(p.skipped.WithLabelValues("eu")); got != 21 {
+		t.Errorf("skipped metric %v, want 21", got)
+	}
+
+	buf.Reset()
+	ok := New(nil, &lateQueue{late: 3 * time.Second}, Config{Tick: time.Second}, log, prometheus.NewRegistry())
+	ok.recordSkipped(context.Background(), map[string]int64{"eu": 1})
+	if strings.Contains(buf.String(), "cannot record") {
+		t.Errorf("a recorded count is logged as refused:\n%s", buf.String())
 	}
 }
