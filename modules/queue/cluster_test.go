@@ -114,6 +114,27 @@ func TestClusterConformance(t *testing.T) {
 		})
 	})
 
+	t.Run("skipped counts and lateness of regions on different nodes", func(t *testing.T) {
+		q := NewRedis(newClient(t), Config{Prefix: "bstest:" + testenv.Suffix() + ":"})
+		ctx := t.Context()
+		for i, region := range regionsAcross {
+			for _, n := range []int64{int64(i + 1), 10} {
+				if err := q.RecordSkipped(ctx, region, n); err != nil {
+					t.Fatalf("RecordSkipped(%s): %v", region, err)
+				}
+			}
+			if got, err := q.Skipped(ctx, region, time.Minute); err != nil || got != int64(i+11) {
+				t.Errorf("Skipped(%s) = %d, %v; want %d", region, got, err, i+11)
+			}
+			late := testJob(fmt.Sprintf("late-%d", i), region)
+			late.ScheduledAt = time.Now().Add(-time.Minute) // published after its slot
+			mustPublish(t, q, 1, late)
+			if got, err := q.JobLate(ctx, region); err != nil || got < 0 || got > 10*time.Second {
+				t.Errorf("JobLate(%s) = %v, %v; want the few milliseconds since publication", region, got, err)
+			}
+		}
+	})
+
 	t.Run("ping reaches every primary", func(t *testing.T) {
 		q := NewRedis(newClient(t), Config{})
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
