@@ -62,10 +62,10 @@ type settingsPage struct {
 	web.Page
 	Tab  string
 	Tabs []settingsTab
-	// Late holds the pipeline notices; set on the settings
+	// Pipeline holds the pipeline notices; set on the settings
 	// index and the regions page (running late, checks skipped), nil
 	// when nothing lags and nothing is skipped.
-	Late *lateNotice
+	Pipeline *pipelineNotices
 }
 
 func (h *Handler) settingsPage(c echo.Context, title, tab string) settingsPage {
@@ -74,7 +74,7 @@ func (h *Handler) settingsPage(c echo.Context, title, tab string) settingsPage {
 
 func (h *Handler) settingsIndex(c echo.Context) error {
 	p := h.settingsPage(c, "Settings", "")
-	p.Late = h.lateNotice(c)
+	p.Pipeline = h.pipelineNotices(c)
 	return h.r.Render(c, http.StatusOK, "pages/settings", p)
 }
 

@@ -18,10 +18,10 @@ type pipelineStatus interface {
 
 var _ pipelineStatus = (*selfcheck.Service)(nil)
 
-// lateNotice is the settings pages' pipeline notices: "Checks are running
-// late" (Stage set) and "Checks are being skipped" (Skipping set), either
-// or both. It keeps the name of the first, which settingsPage.Late holds.
-type lateNotice struct {
+// pipelineNotices is the settings pages' pipeline notices: "Checks are
+// running late" (Stage set) and "Checks are being skipped" (Skipping set),
+// either or both; settingsPage.Pipeline holds it.
+type pipelineNotices struct {
 	Stage   string   // the bottleneck: "pusher", "workers in eu", ...; "" when nothing lags
 	Behind  string   // how late, "42 s"
 	Backlog int64    // items waiting there
@@ -50,11 +50,11 @@ var hints = map[selfcheck.Stage]string{
 	selfcheck.StageNotifications: "Notifications wait to be sent: see the channels' delivery logs for failures.",
 }
 
-// lateNotice measures the pipeline on render (a few cheap reads) and
+// pipelineNotices measures the pipeline on render (a few cheap reads) and
 // returns the notices, or nil when nothing lags and nothing is skipped. A
 // failed measurement is logged and shows no notice: the page itself must
 // not fail for it.
-func (h *Handler) lateNotice(c echo.Context) *lateNotice {
+func (h *Handler) pipelineNotices(c echo.Context) *pipelineNotices {
 	if h.deps.Pipeline == nil {
 		return nil
 	}
@@ -68,11 +68,11 @@ func (h *Handler) lateNotice(c echo.Context) *lateNotice {
 
 // pipelineNotice turns a verdict into the notices, nil when there is
 // nothing to say.
-func pipelineNotice(v selfcheck.Verdict) *lateNotice {
+func pipelineNotice(v selfcheck.Verdict) *pipelineNotices {
 	if v.Bottleneck == nil && len(v.Skipping) == 0 {
 		return nil
 	}
-	n := &lateNotice{}
+	n := &pipelineNotices{}
 	if b := v.Bottleneck; b != nil {
 		n.Stage, n.Behind, n.Backlog, n.Hint = b.Name(), web.Duration(b.Lag.Seconds()), b.Backlog, hints[b.Stage]
 		for _, m := range v.Lagging[1:] {

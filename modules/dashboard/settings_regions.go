@@ -19,7 +19,7 @@ type regionsPage struct {
 
 func (h *Handler) regionList(c echo.Context) error {
 	p := regionsPage{settingsPage: h.settingsPage(c, "Regions", "regions"), LiveWithin: web.Duration(h.cfg.LiveWithin.Seconds())}
-	p.Late = h.lateNotice(c)
+	p.Pipeline = h.pipelineNotices(c)
 	if h.deps.Regions != nil {
 		rs, err := h.deps.Regions.Regions(c.Request().Context(), h.cfg.LiveWithin)
 		if err != nil {

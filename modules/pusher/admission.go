@@ -122,13 +122,13 @@ func (p *Pusher) share(ctx context.Context, region string) float64 {
 	if !ok {
 		return 1
 	}
-	late, seen := p.waits[region]
+	late, seen := p.lateness[region]
 	if !seen {
 		var err error
 		if late, err = w.JobLate(ctx, region); err != nil {
 			late = 0 // fail open: publishing reports the queue's trouble
 		}
-		p.waits[region] = late
+		p.lateness[region] = late
 		p.admitRatio.WithLabelValues(region).Set(admitShare(late, p.cfg.AdmitWait))
 	}
 	return admitShare(late, p.cfg.AdmitWait)
@@ -151,8 +151,8 @@ func (p *Pusher) recordSkipped(ctx context.Context, skipped map[string]int64) {
 		if now.Sub(p.skipLogged[region]) >= time.Minute {
 			p.skipLogged[region] = now
 			p.log.Warn("workers are not taking jobs fast enough: publishing only part of the checks due there; the rest are skipped so those run on time",
-				"region", region, "oldest_job_late", p.waits[region].Round(100*time.Millisecond).String(),
-				"published_percent", int(100*admitShare(p.waits[region], p.cfg.AdmitWait)), "skipped_this_round", n)
+				"region", region, "oldest_job_late", p.lateness[region].Round(100*time.Millisecond).String(),
+				"published_percent", int(100*admitShare(p.lateness[region], p.cfg.AdmitWait)), "skipped_this_round", n)
 		}
 	}
 }

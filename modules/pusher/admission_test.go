@@ -209,7 +209,7 @@ func TestSkippedSlotIsNotSkippedAgain(t *testing.T) {
 		skipped, twice := 0, 0
 		for k := range slots {
 			now := start.Add(time.Duration(k) * time.Minute)
-			clear(p.waits)
+			clear(p.lateness)
 			q.jobs = nil
 			for i := range ms {
 				at := now
@@ -267,7 +267,7 @@ func TestSkipWarningOncePerMinute(t *testing.T) {
 	p := New(nil, q, Config{Tick: time.Second, Now: func() time.Time { return now }}, log, prometheus.NewRegistry())
 	round := func(d time.Duration) {
 		now = now.Add(d)
-		clear(p.waits)
+		clear(p.lateness)
 		p.share(context.Background(), "eu")
 		p.recordSkipped(context.Background(), map[string]int64{"eu": 7})
 	}

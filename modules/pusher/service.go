@@ -84,7 +84,7 @@ type Pusher struct {
 
 	// Admission (admission.go): each region's oldest-job lateness, read once
 	// per tick, and what was skipped.
-	waits map[string]time.Duration
+	lateness map[string]time.Duration
 	// skippedLast holds the monitors this pusher skipped at their last
 	// slot (in some region): they are not skipped at the next one unless
 	// nothing at all is admitted.
@@ -137,7 +137,7 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 			Help: "Due slots not published to a region because its workers were not taking jobs (admission): skipped so the rest run on time."}, []string{"region"}),
 		admitRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pusher_admitted_ratio",
 			Help: "Share of due slots the pusher publishes to each region (1 while its workers keep up)."}, []string{"region"}),
-		waits: map[string]time.Duration{}, skipLogged: map[string]time.Time{}, skippedLast: map[int64]bool{},
+		lateness: map[string]time.Duration{}, skipLogged: map[string]time.Time{}, skippedLast: map[int64]bool{},
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
@@ -174,7 +174,7 @@ type memo struct {
 // nothing more is due. When the database cannot be reached it publishes
 // from memory instead (see tickFromMemory).
 func (p *Pusher) Tick(ctx context.Context) error {
-	clear(p.waits)
+	clear(p.lateness)
 	err := p.tickFromDatabase(ctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && p.databaseAnswers(ctx) {
 		// Slow, not down: the claims did not finish in time but the
