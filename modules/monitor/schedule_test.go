@@ -230,3 +230,83 @@ func TestMigrationMovesTheSchedule(t *testing.T) {
 	}
 	wantNextRun(t, db, "down and up again", 1, &slot)
 }
+
+// TestClaimDueSkipping: skip is asked about every due slot the pusher runs,
+// with the schedule's time, the monitor's interval and its own regions
+// (none for "every live region"), before the monitor is read; a skipped
+// slot moves to the time skip returns and its monitor is not handed to fn,
+// but counts as claimed; a slot skip keeps goes to fn as ClaimDue would.
+// Monitors the pusher does not run (paused or a heartbeat behind the
+// service's back) are never put to skip: they are taken off the schedule.
+func TestClaimDueSkipping(t *testing.T) {
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := testenv.MustDatabase(t, backend)
+			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			svc := monitor.New(db, monitor.Config{MinInterval: time.Second, Now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
+			ws := mustUser(t, db, "owner@example.com")
+			skipped := mustMonitor(t, db, svc, ws, "skipped", "")
+			kept := mustMonitor(t, db, svc, ws, "kept", "")
+			paused := mustMonitor(t, db, svc, ws, "paused", "")
+			beat := mustMonitor(t, db, svc, ws, "beat", "")
+			later := mustMonitor(t, db, svc, ws, "later", "")
+			sec, regions := 30, []string{"eu", "us"}
+			if _, err := svc.Update(ctx, ws, skipped.ID, monitor.Input{IntervalSeconds: &sec, Regions: &regions}); err != nil {
+				t.Fatal(err)
+			}
+			horizon := now.Add(time.Minute)
+			for id, at := range map[int64]time.Time{skipped.ID: now.Add(-time.Second), kept.ID: horizon, paused.ID: now, beat.ID: now, later.ID: horizon.Add(time.Microsecond)} {
+				if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", at, id).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Exec("UPDATE monitors SET paused = ? WHERE id = ?", true, paused.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec("UPDATE monitors SET kind = 'heartbeat' WHERE id = ?", beat.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			asked := map[int64]monitor.Due{}
+			skipTo := now.Add(29 * time.Second)
+			var got []monitor.Monitor
+			n, err := svc.ClaimDueSkipping(ctx, horizon, 10, func(d monitor.Due) (time.Time, bool) {
+				asked[d.MonitorID] = d
+				return skipTo, d.MonitorID == skipped.ID
+			}, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+				got = append(got, ms...)
+				next := map[int64]time.Time{}
+				for _, m := range ms {
+					next[m.ID] = m.NextRunAt.Add(time.Minute)
+				}
+				return next, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 4 {
+				t.Errorf("claimed %d rows, want 4 (skipped, kept, paused, heartbeat)", n)
+			}
+			if len(asked) != 2 {
+				t.Errorf("skip was asked about %d slots, want 2 (not the paused monitor, the heartbeat or the one due after the horizon): %v", len(asked), asked)
+			}
+			d := asked[skipped.ID]
+			if !d.At.Equal(now.Add(-time.Second)) || d.Interval != 30*time.Second || len(d.Regions) != 2 || d.Regions[0] != "eu" || d.Regions[1] != "us" {
+				t.Errorf("skip saw %+v, want the slot %v, 30s and [eu us]", d, now.Add(-time.Second))
+			}
+			if d := asked[kept.ID]; !d.At.Equal(horizon) || d.Interval != 60*time.Second || len(d.Regions) != 0 {
+				t.Errorf("skip saw %+v, want the slot %v, 60s and no regions of its own", d, horizon)
+			}
+			if len(got) != 1 || got[0].ID != kept.ID || got[0].Target == "" {
+				t.Fatalf("handed to the pusher: %+v, want only the kept monitor %d with its settings", got, kept.ID)
+			}
+			wantNextRun(t, db, "skipped", skipped.ID, &skipTo)
+			next := horizon.Add(time.Minute)
+			wantNextRun(t, db, "kept", kept.ID, &next)
+			wantNextRun(t, db, "paused behind the service's back", paused.ID, nil)
+			wantNextRun(t, db, "a heartbeat behind the service's back", beat.ID, nil)
+			due := horizon.Add(time.Microsecond)
+			wantNextRun(t, db, "not yet due", later.ID, &due)
+		})
+	}
+}

@@ -248,7 +248,16 @@ func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
 // which publishes them and returns each one's next due time. It returns how
 // many were claimed. Safe with several pushers at once.
 func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
-	return s.store.claimDue(ctx, now.UTC(), limit, fn)
+	return s.store.claimDue(ctx, now.UTC(), limit, nil, fn)
+}
+
+// ClaimDueSkipping is ClaimDue that first puts each due slot to skip, before
+// its monitor is read: the slots skip leaves out move to the next due time
+// it returns and are not handed to fn (they still count as claimed). The
+// pusher skips this way past its workers' capacity, where most of a claim's
+// cost would go to monitors that are then not run.
+func (s *Service) ClaimDueSkipping(ctx context.Context, now time.Time, limit int, skip SkipFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
+	return s.store.claimDue(ctx, now.UTC(), limit, skip, fn)
 }
 
 // checkChannels makes sure every linked channel is the user's own.

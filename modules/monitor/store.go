@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,103 +290,195 @@ func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
 // rows are locked FOR UPDATE SKIP LOCKED, so concurrent pushers claim
 // disjoint sets and a slot is handed out once; on SQLite the transaction
 // takes the database's write lock (_txlock=immediate) for the same effect.
-func (s *store) claimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
+//
+// With skip set, each due slot is first put to skip with what the schedule
+// and a few narrow columns of the monitor say (skipDue); the slots it
+// leaves out get the next due time it returns, and their monitors are
+// neither read nor handed to fn. Reading and decoding a monitor is two
+// thirds of a claim's cost (BenchmarkClaimDue), so past capacity a skipped
+// slot costs a third of a published one.
+func (s *store) claimDue(ctx context.Context, now time.Time, limit int, skip SkipFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := "SELECT monitor_id, next_run_at FROM monitor_schedule WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?"
-		if s.db.Dialect == database.Postgres {
-			q += " FOR UPDATE SKIP LOCKED"
-		}
-		var due []struct {
-			MonitorID int64
-			NextRunAt time.Time
-		}
-		if err := tx.Raw(q, now.UTC(), limit).Scan(&due).Error; err != nil {
+		due, err := s.dueSlots(tx, now, limit, skip != nil)
+		if err != nil || len(due) == 0 {
 			return err
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(due))
-		for i, d := range due {
-			ids[i] = d.MonitorID
-		}
-		var rows []row
-		read := tx.Where("id IN ?", ids)
-		if s.db.Dialect == database.Postgres {
-			// One array parameter, not a thousand.
-			read = tx.Where("id = ANY(CAST(? AS bigint[]))", pgArray(ids))
-		}
-		if err := read.Find(&rows).Error; err != nil {
-			return err
-		}
-		byID := make(map[int64]row, len(rows))
-		for _, r := range rows {
-			byID[r.ID] = r
-		}
-		ms := make([]Monitor, 0, len(due))
-		var off []int64
-		for _, d := range due {
-			r, ok := byID[d.MonitorID]
-			if ok {
-				r.NextRunAt = &d.NextRunAt
-				m := r.monitor()
-				if scheduled(m) {
-					ms = append(ms, m)
-					continue
-				}
-			}
-			// Not the pusher's (paused or a heartbeat by a write that did
-			// not go through this package): off the schedule, not claimed
-			// again every tick.
-			off = append(off, d.MonitorID)
-		}
-		if len(off) > 0 {
-			if err := tx.Exec("UPDATE monitor_schedule SET next_run_at = NULL WHERE monitor_id IN ?", off).Error; err != nil {
-				return err
-			}
 		}
 		n = len(due)
-		if len(ms) == 0 {
-			return nil
+		next := map[int64]time.Time{}
+		if skip != nil {
+			kept := due[:0]
+			for _, d := range due {
+				if at, ok := skipDue(d, skip); ok {
+					next[d.MonitorID] = at
+					continue
+				}
+				kept = append(kept, d)
+			}
+			due = kept
 		}
-		next, err := fn(ms)
-		if err != nil {
+		if err := s.claimRead(tx, due, next, fn); err != nil {
 			return err
 		}
-		if len(next) == 0 {
-			return nil
-		}
-		nids := make([]int64, 0, len(next))
-		for id := range next {
-			nids = append(nids, id)
-		}
-		sort.Slice(nids, func(i, j int) bool { return nids[i] < nids[j] })
-		times := make([]time.Time, len(nids))
-		for i, id := range nids {
-			times[i] = next[id].UTC()
-		}
-		if s.db.Dialect == database.Postgres {
-			// One array per column: a CASE with a branch per monitor is
-			// evaluated for every row (quadratic in the batch).
-			// Straight to the connection: gorm would spread the slices
-			// into lists.
-			_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `UPDATE monitor_schedule SET next_run_at = u.t
-				FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, t) WHERE monitor_schedule.monitor_id = u.id`, nids, times)
-			return err
-		}
-		var sql strings.Builder
-		args := make([]any, 0, 3*len(nids))
-		sql.WriteString("UPDATE monitor_schedule SET next_run_at = CASE monitor_id")
-		for i, id := range nids {
-			sql.WriteString(" WHEN ? THEN ?")
-			args = append(args, id, times[i])
-		}
-		sql.WriteString(" END WHERE monitor_id IN ?")
-		args = append(args, nids)
-		return tx.Exec(sql.String(), args...).Error
+		return s.moveSchedule(tx, next)
 	})
 	return n, err
+}
+
+// dueSlot is a due row of the schedule; with the monitor's narrow columns
+// when the claim may skip (LEFT JOIN: a schedule row whose monitor is gone
+// has none, and is taken off the schedule by claimRead).
+type dueSlot struct {
+	MonitorID       int64
+	NextRunAt       time.Time
+	IntervalSeconds *int
+	Kind            *string
+	Regions         *string
+	Paused          *bool
+}
+
+// SkipFunc is asked, before a due monitor is read, whether its slot is
+// skipped; it returns the monitor's next due time and true to skip it. Due
+// carries what the schedule and the monitor's narrow columns say.
+type SkipFunc func(Due) (next time.Time, skip bool)
+
+// Due is a due slot as the claim sees it before reading the monitor.
+type Due struct {
+	MonitorID int64
+	At        time.Time // next_run_at
+	Interval  time.Duration
+	Regions   []string // the monitor's own; empty for every live region
+}
+
+// skipDue asks skip about d, unless d is not a slot the pusher runs (its
+// monitor gone, paused or of a kind the pusher does not schedule): those go
+// the usual way and are taken off the schedule.
+func skipDue(d dueSlot, skip SkipFunc) (time.Time, bool) {
+	if d.IntervalSeconds == nil || *d.IntervalSeconds <= 0 || d.Paused == nil || *d.Paused || d.Kind == nil {
+		return time.Time{}, false
+	}
+	if k, err := probe.LookupKind(*d.Kind); err == nil && !k.Scheduled {
+		return time.Time{}, false
+	}
+	var regions []string
+	if d.Regions != nil && *d.Regions != "" {
+		if err := json.Unmarshal([]byte(*d.Regions), &regions); err != nil {
+			return time.Time{}, false
+		}
+	}
+	return skip(Due{MonitorID: d.MonitorID, At: d.NextRunAt.UTC(), Interval: time.Duration(*d.IntervalSeconds) * time.Second, Regions: regions})
+}
+
+// dueSlots locks and returns up to limit due schedule rows, oldest first.
+func (s *store) dueSlots(tx *gorm.DB, now time.Time, limit int, narrow bool) ([]dueSlot, error) {
+	q := "SELECT monitor_id, next_run_at FROM monitor_schedule WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?"
+	if narrow {
+		q = `SELECT s.monitor_id, s.next_run_at, m.interval_seconds, m.kind, m.regions, m.paused
+			FROM monitor_schedule s LEFT JOIN monitors m ON m.id = s.monitor_id
+			WHERE s.next_run_at <= ? ORDER BY s.next_run_at LIMIT ?`
+	}
+	if s.db.Dialect == database.Postgres {
+		if narrow {
+			q += " FOR UPDATE OF s SKIP LOCKED"
+		} else {
+			q += " FOR UPDATE SKIP LOCKED"
+		}
+	}
+	var due []dueSlot
+	err := tx.Raw(q, now.UTC(), limit).Scan(&due).Error
+	return due, err
+}
+
+// claimRead reads the monitors of due, takes off the schedule the ones the
+// pusher does not run, hands the rest to fn and adds the next due times fn
+// returns to next.
+func (s *store) claimRead(tx *gorm.DB, due []dueSlot, next map[int64]time.Time, fn func([]Monitor) (map[int64]time.Time, error)) error {
+	if len(due) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(due))
+	for i, d := range due {
+		ids[i] = d.MonitorID
+	}
+	var rows []row
+	read := tx.Where("id IN ?", ids)
+	if s.db.Dialect == database.Postgres {
+		// One array parameter, not a thousand.
+		read = tx.Where("id = ANY(CAST(? AS bigint[]))", pgArray(ids))
+	}
+	if err := read.Find(&rows).Error; err != nil {
+		return err
+	}
+	byID := make(map[int64]row, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	ms := make([]Monitor, 0, len(due))
+	var off []int64
+	for _, d := range due {
+		r, ok := byID[d.MonitorID]
+		if ok {
+			r.NextRunAt = &d.NextRunAt
+			m := r.monitor()
+			if scheduled(m) {
+				ms = append(ms, m)
+				continue
+			}
+		}
+		// Not the pusher's (paused or a heartbeat by a write that did
+		// not go through this package): off the schedule, not claimed
+		// again every tick.
+		off = append(off, d.MonitorID)
+	}
+	if len(off) > 0 {
+		if err := tx.Exec("UPDATE monitor_schedule SET next_run_at = NULL WHERE monitor_id IN ?", off).Error; err != nil {
+			return err
+		}
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	got, err := fn(ms)
+	if err != nil {
+		return err
+	}
+	maps.Copy(next, got)
+	return nil
+}
+
+// moveSchedule stores each claimed monitor's next due time.
+func (s *store) moveSchedule(tx *gorm.DB, next map[int64]time.Time) error {
+	if len(next) == 0 {
+		return nil
+	}
+	nids := make([]int64, 0, len(next))
+	for id := range next {
+		nids = append(nids, id)
+	}
+	sort.Slice(nids, func(i, j int) bool { return nids[i] < nids[j] })
+	times := make([]time.Time, len(nids))
+	for i, id := range nids {
+		times[i] = next[id].UTC()
+	}
+	if s.db.Dialect == database.Postgres {
+		// One array per column: a CASE with a branch per monitor is
+		// evaluated for every row (quadratic in the batch).
+		// Straight to the connection: gorm would spread the slices
+		// into lists.
+		_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `UPDATE monitor_schedule SET next_run_at = u.t
+			FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, t) WHERE monitor_schedule.monitor_id = u.id`, nids, times)
+		return err
+	}
+	var sql strings.Builder
+	args := make([]any, 0, 3*len(nids))
+	sql.WriteString("UPDATE monitor_schedule SET next_run_at = CASE monitor_id")
+	for i, id := range nids {
+		sql.WriteString(" WHEN ? THEN ?")
+		args = append(args, id, times[i])
+	}
+	sql.WriteString(" END WHERE monitor_id IN ?")
+	args = append(args, nids)
+	return tx.Exec(sql.String(), args...).Error
 }
 
 // pgArray is ids as a PostgreSQL array literal.

@@ -89,9 +89,16 @@ type Pusher struct {
 	// slot (in some region): they are not skipped at the next one unless
 	// nothing at all is admitted.
 	skippedLast map[int64]bool
-	skipped     *prometheus.CounterVec
-	admitRatio  *prometheus.GaugeVec
-	skipLogged  map[string]time.Time
+	// over says a region was over its limit on the last tick that read
+	// any region's lateness: claims then skip before reading monitors
+	// (skipBeforeRead).
+	over bool
+	// preSkipped counts, per region, the slots one claim skipped before
+	// reading their monitors; recorded once the claim commits.
+	preSkipped map[string]int64
+	skipped    *prometheus.CounterVec
+	admitRatio *prometheus.GaugeVec
+	skipLogged map[string]time.Time
 }
 
 // New returns a pusher; Run starts it.
@@ -137,7 +144,7 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 			Help: "Due slots not published to a region because its workers were not taking jobs (admission): skipped so the rest run on time."}, []string{"region"}),
 		admitRatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pusher_admitted_ratio",
 			Help: "Share of due slots the pusher publishes to each region (1 while its workers keep up)."}, []string{"region"}),
-		lateness: map[string]time.Duration{}, skipLogged: map[string]time.Time{}, skippedLast: map[int64]bool{},
+		lateness: map[string]time.Duration{}, preSkipped: map[string]int64{}, skipLogged: map[string]time.Time{}, skippedLast: map[int64]bool{},
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "betterstack_pusher_publish_lag_seconds", Help: "Time from a slot to its job's publication.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10}}),
 	}
@@ -175,6 +182,7 @@ type memo struct {
 // from memory instead (see tickFromMemory).
 func (p *Pusher) Tick(ctx context.Context) error {
 	clear(p.lateness)
+	defer p.noteOverload()
 	err := p.tickFromDatabase(ctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && p.databaseAnswers(ctx) {
 		// Slow, not down: the claims did not finish in time but the
@@ -350,15 +358,26 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 		now := p.cfg.Now().UTC()
 		horizon := now.Add(p.cfg.Lookahead)
 		claimCtx, cancel := context.WithTimeout(ctx, p.cfg.ClaimTimeout)
-		// Slots due before the next tick are published now; the worker holds
-		// each job until its slot, so checks start on time, not up to a tick late.
-		n, err := p.monitors.ClaimDue(claimCtx, horizon, p.cfg.Batch, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+		loadLive := func() error {
 			if !liveLoaded {
 				var err error
 				if live, err = p.liveRegions(ctx); err != nil {
-					return nil, &queueError{err}
+					return &queueError{err}
 				}
 				liveLoaded = true
+			}
+			return nil
+		}
+		// Slots due before the next tick are published now; the worker holds
+		// each job until its slot, so checks start on time, not up to a tick late.
+		n, err := p.claim(claimCtx, horizon, func(d monitor.Due) (time.Time, bool) {
+			if loadLive() != nil {
+				return time.Time{}, false // fn says what failed
+			}
+			return p.skipBeforeRead(ctx, d, live, now)
+		}, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+			if err := loadLive(); err != nil {
+				return nil, err
 			}
 			// The database's next_run_at is the schedule, a user's check
 			// now, edit or resume included. Only a late slot that pushers
@@ -388,8 +407,11 @@ func (p *Pusher) tickFromDatabase(ctx context.Context) error {
 		})
 		cancel()
 		if err != nil {
+			clear(p.preSkipped)
 			return err
 		}
+		p.recordSkipped(ctx, p.preSkipped)
+		clear(p.preSkipped)
 		if n < p.cfg.Batch {
 			p.claimedUpTo = horizon
 			return nil
