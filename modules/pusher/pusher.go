@@ -21,8 +21,9 @@
 // Overload of the workers: a region whose oldest untaken job is more than
 // 2 s late gets only a share of what is due there, and the rest of its
 // slots are skipped and counted, so the checks the workers can take run on
-// time instead of all of them an interval late (admission.go says how and
-// why).
+// time instead of all of them an interval late; a slot skipped in every
+// region is moved on before its monitor is read, so a skip costs a third
+// of a claim (admission.go says how and why).
 //
 // Overload of the pusher: a tick starts no new claim after claim_timeout (5 s) and leaves
 // what is still due to the next tick (betterstack_pusher_ticks_behind_total
