@@ -55,6 +55,16 @@ var hints = map[selfcheck.Stage]string{
 // failed measurement is logged and shows no notice: the page itself must
 // not fail for it.
 func (h *Handler) pipelineNotices(c echo.Context) *pipelineNotices {
+	st := h.pipeline(c)
+	if st == nil {
+		return nil
+	}
+	return pipelineNotice(st.Verdict)
+}
+
+// pipeline measures the pipeline now; nil without a self-check or when it
+// cannot measure (logged: the page shows without the notices).
+func (h *Handler) pipeline(c echo.Context) *selfcheck.Status {
 	if h.deps.Pipeline == nil {
 		return nil
 	}
@@ -63,7 +73,7 @@ func (h *Handler) pipelineNotices(c echo.Context) *pipelineNotices {
 		h.log.Warn("measure the pipeline for the settings page", "err", err)
 		return nil
 	}
-	return pipelineNotice(st.Verdict)
+	return &st
 }
 
 // pipelineNotice turns a verdict into the notices, nil when there is

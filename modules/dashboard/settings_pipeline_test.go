@@ -21,10 +21,13 @@ import (
 
 // pipelineStub answers Status with the verdict package selfcheck gives for
 // its stages.
-type pipelineStub struct{ stages []selfcheck.Measure }
+type pipelineStub struct {
+	stages  []selfcheck.Measure
+	regions []selfcheck.Region
+}
 
 func (p *pipelineStub) Status(context.Context) (selfcheck.Status, error) {
-	smp := selfcheck.Sample{At: time.Now(), Stages: p.stages}
+	smp := selfcheck.Sample{At: time.Now(), Stages: p.stages, Regions: p.regions}
 	return selfcheck.Status{Sample: smp, Verdict: selfcheck.Judge(smp, 30*time.Second), Threshold: 30 * time.Second}, nil
 }
 
@@ -111,6 +114,61 @@ func TestSettingsPipelineNotices(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSettingsRegionsUnseen: the regions page lists a region monitors name
+// that no worker has ever reported from, says their checks there are not
+// running and how to start one; a region workers reported from, or one no
+// monitor expects, is not listed as such.
+func TestSettingsRegionsUnseen(t *testing.T) {
+	db := testenv.MustDatabase(t, "postgres")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := auth.New(db, auth.Config{JWTSecret: []byte("0123456789abcdef0123456789abcdef"), JWTTTL: time.Hour, Signup: "open", PasswordMemoryKiB: 64}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := a.Signup(context.Background(), "ops@example.com", "correct horse battery", auth.Client{IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := web.NewAssets(ui.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := web.NewRenderer(ui.FS, assets, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := &pipelineStub{}
+	e := echo.New()
+	New(Config{}, Deps{Auth: a, Pipeline: stub}, r, log).Register(e)
+	get := func() string {
+		req := httptest.NewRequest(http.MethodGet, "/settings/regions", nil)
+		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: token})
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /settings/regions = %d:\n%s", rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	stub.regions = []selfcheck.Region{{Name: "eu", LastSeen: time.Now(), Expected: true}, {Name: "unused"}, {Name: "frankfrut", Expected: true}}
+	body := get()
+	for _, want := range []string{`id="regions-unseen"`,
+		"<strong>Monitors name a region no worker has ever reported from:</strong> frankfrut. Their checks there are not running.",
+		"<code>betterstack serve --role=worker --region=frankfrut</code>",
+		"<td>frankfrut</td>\n    <td><span class=\"pill pill-down\">No worker</span></td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("regions page misses %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "<td>unused</td>") || strings.Contains(body, "<td>eu</td>\n    <td><span class=\"pill pill-down\">No worker") {
+		t.Errorf("regions page lists a region with workers, or one no monitor names, as having none:\n%s", body)
+	}
+	stub.regions = stub.regions[:2]
+	if body := get(); strings.Contains(body, "regions-unseen") || strings.Contains(body, ">No worker<") {
+		t.Errorf("every named region has reported, yet the page says one has not:\n%s", body)
 	}
 }
 

@@ -177,13 +177,16 @@ func (m Measure) Name() string {
 // Region is a worker region as the sampler saw it.
 type Region struct {
 	Name     string
-	LastSeen time.Time // the region's latest worker heartbeat
+	LastSeen time.Time // the region's latest worker heartbeat; zero if none ever
 	Expected bool      // monitors run there (named, or any monitor without regions)
 }
 
 // Sample is one measurement of the whole pipeline.
 type Sample struct {
-	At       time.Time
+	At time.Time
+	// Since is when the process taking the sample began measuring: a
+	// region no worker has ever reported from counts as silent from then.
+	Since    time.Time
 	Stages   []Measure
 	Regions  []Region
 	Monitors int64 // scheduled, unpaused monitors
@@ -272,6 +275,14 @@ func Problems(s Sample, lagAlert, silence time.Duration) []Problem {
 	var out []Problem
 	for _, r := range s.Regions {
 		if !r.Expected {
+			continue
+		}
+		if r.LastSeen.IsZero() {
+			if quiet := s.At.Sub(s.Since); quiet > silence {
+				out = append(out, Problem{Subject: "region " + r.Name,
+					Message: fmt.Sprintf("Region %s has monitors but no worker has ever reported from it (watched for %s), so their checks there are not running. Start one with betterstack serve --role=worker --region=%s, or correct the monitors' regions.",
+						r.Name, quiet.Round(time.Second), r.Name)})
+			}
 			continue
 		}
 		if quiet := s.At.Sub(r.LastSeen); quiet > silence {

@@ -158,6 +158,24 @@ func TestProblems(t *testing.T) {
 	}
 }
 
+// TestProblemsUnseenRegion: a region monitors name that no worker has ever
+// reported from counts as silent from when the alerter began measuring:
+// not yet at exactly the silence allowed, a problem a millisecond after,
+// under the region's own subject so a worker that starts there clears it.
+func TestProblemsUnseenRegion(t *testing.T) {
+	const lag, silence = 2 * time.Minute, 2 * time.Minute
+	regions := []Region{{Name: "tokyo", Expected: true}, {Name: "unused"}}
+	if got := Problems(Sample{At: t0, Since: t0.Add(-silence), Regions: regions}, lag, silence); len(got) != 0 {
+		t.Errorf("watched exactly as long as allowed: problems %+v, want none", got)
+	}
+	got := Problems(Sample{At: t0, Since: t0.Add(-silence - time.Millisecond), Regions: regions}, lag, silence)
+	want := []Problem{{Subject: "region tokyo", Message: "Region tokyo has monitors but no worker has ever reported from it (watched for 2m0s), " +
+		"so their checks there are not running. Start one with betterstack serve --role=worker --region=tokyo, or correct the monitors' regions."}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+}
+
 func TestProblemsSkipping(t *testing.T) {
 	const lag, silence = 2 * time.Minute, 2 * time.Minute
 	s := Sample{At: t0, Stages: []Measure{

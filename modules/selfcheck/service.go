@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -100,6 +102,8 @@ type Service struct {
 	lag, backlog, skipped *prometheus.GaugeVec
 	pings                 *prometheus.CounterVec
 
+	started time.Time // when this process began measuring (Sample.Since)
+
 	mu       sync.Mutex
 	lagging  map[string]bool // stage names lagging at the last sample, for the log
 	skipping map[string]bool // regions skipping at the last sample, for the log
@@ -108,8 +112,9 @@ type Service struct {
 // New returns the self-check; announce may be nil without an operator
 // channel, reg nil in tests that do not read metrics.
 func New(db *database.DB, q Queue, outbox Outbox, announce Announcer, cfg Config, log *slog.Logger, reg prometheus.Registerer) *Service {
+	cfg = cfg.withDefaults()
 	s := &Service{
-		cfg: cfg.withDefaults(), store: &store{db: db}, queue: q, outbox: outbox, announce: announce,
+		cfg: cfg, store: &store{db: db}, queue: q, outbox: outbox, announce: announce, started: cfg.Now(),
 		leader: &leader{db: db}, log: log.With("module", "selfcheck"), lagging: map[string]bool{}, skipping: map[string]bool{},
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pipeline_lag_seconds",
 			Help: "Age of the oldest item waiting at each pipeline stage (workers per region)."}, []string{"stage", "region"}),
@@ -129,7 +134,7 @@ func New(db *database.DB, q Queue, outbox Outbox, announce Announcer, cfg Config
 // Measure samples every stage now.
 func (s *Service) Measure(ctx context.Context) (Sample, error) {
 	now := s.cfg.Now()
-	smp := Sample{At: now}
+	smp := Sample{At: now, Since: s.started}
 	age := func(t time.Time) time.Duration {
 		if t.IsZero() || !now.After(t) {
 			return 0
@@ -169,6 +174,13 @@ func (s *Service) Measure(ctx context.Context) (Sample, error) {
 		smp.Stages = append(smp.Stages, Measure{Stage: StageWorkers, Region: r.Name, Backlog: n, Lag: age(oldest), Skipped: skipped})
 		smp.Regions = append(smp.Regions, Region{Name: r.Name, LastSeen: r.LastSeenAt,
 			Expected: mons.Count > 0 && (mons.AnyRegion || mons.Regions[r.Name])})
+	}
+	// Regions monitors name that no worker has ever reported from (none
+	// started there yet, or a misspelt name): their checks there never run.
+	for _, name := range slices.Sorted(maps.Keys(mons.Regions)) {
+		if !slices.ContainsFunc(regions, func(r queue.Region) bool { return r.Name == name }) {
+			smp.Regions = append(smp.Regions, Region{Name: name, Expected: true})
+		}
 	}
 
 	n, err := s.queue.ResultBacklog(ctx)

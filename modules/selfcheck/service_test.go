@@ -428,3 +428,49 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) map[string]int64
 	}
 	return out
 }
+
+// TestMeasureNamesUnseenRegions: a region a monitor names that no worker
+// has ever reported from (a misspelt name, or none started there yet) is
+// in the sample, expected and never seen, and becomes an operator problem
+// once the alerter has watched longer than the silence allowed; regions
+// with workers are measured as before.
+func TestMeasureNamesUnseenRegions(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	now := r.now()
+	if err := r.db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, regions, created_at, updated_at)
+		VALUES (2, 1, 'api', 'api', 'http', '{}', 'https://api.example', 30, 1000, '["eu","tokyo"]', ?, ?)`, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.q.Heartbeat(ctx, "eu", "w1"); err != nil {
+		t.Fatal(err)
+	}
+	s := r.service(Config{RegionSilence: 2 * time.Minute, LagAlert: 2 * time.Minute})
+	smp, err := s.Measure(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Region{{Name: "eu", LastSeen: now, Expected: true}, {Name: "tokyo", Expected: true}}
+	same := len(smp.Regions) == len(want)
+	for i := 0; same && i < len(want); i++ {
+		g := smp.Regions[i]
+		same = g.Name == want[i].Name && g.Expected == want[i].Expected && g.LastSeen.Equal(want[i].LastSeen)
+	}
+	if !same || !smp.Since.Equal(now) {
+		t.Fatalf("regions %+v since %v, want %+v since %v", smp.Regions, smp.Since, want, now)
+	}
+	r.advance(2*time.Minute + time.Second)
+	if err := r.q.Heartbeat(ctx, "eu", "w1"); err != nil {
+		t.Fatal(err)
+	}
+	if smp, err = s.Measure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	for _, p := range Problems(smp, 2*time.Minute, 2*time.Minute) {
+		subjects = append(subjects, p.Subject)
+	}
+	if !reflect.DeepEqual(subjects, []string{"region tokyo"}) {
+		t.Errorf("problems about %q, want only region tokyo", subjects)
+	}
+}
