@@ -98,9 +98,16 @@
 // workers have not beaten for operator_region_silence, and any stage
 // lagging more than operator_lag_alert (ingest failing to store and
 // notifications failing to send both show as lag), and any region whose
-// checks are being skipped (subject "skipping workers in eu", apart from
-// the lag's "stage workers in eu", so each starts and clears on its own;
-// it clears once a minute passes without a skipped slot). One
+// checks have been skipped for more than operator_lag_alert without a
+// break (subject "skipping workers in eu", apart from the lag's "stage
+// workers in eu", so each starts and clears on its own; it clears once a
+// minute passes without a skipped slot). The hold-off is the lag's: a
+// burst the workers absorb within a minute skips a few checks and shows
+// on the dashboard, but pages nobody; a region at capacity does. How long
+// a region has been skipping is the leader's memory of its own samples,
+// so a new leader starts counting afresh. A region monitors name that no
+// worker has ever reported from (none started there yet, or a misspelt
+// name) is silent from when this process began measuring. One
 // "operator.alert" when a problem starts, one "operator.resolved" when it
 // clears, nothing in between. What was told is read back from the outbox (the newest operator
 // notifications of the channel), so a restart or a new leader neither
@@ -164,6 +171,11 @@ type Measure struct {
 	// left out in about the last minute because its workers were not
 	// taking jobs.
 	Skipped int64
+	// SkippingFor (workers only, set by Service.Sample) is how long the
+	// region has been skipping without a sample that found it not: an
+	// operator is told once that is past operator_lag_alert, not for a
+	// burst the workers absorbed.
+	SkippingFor time.Duration
 }
 
 // Name is the stage as people read it: "workers in eu" for a region.
@@ -270,7 +282,7 @@ type Problem struct {
 
 // Problems lists what to tell an operator: expected regions silent for
 // more than silence, stages lagging more than lagAlert, and regions whose
-// checks are being skipped.
+// checks have been skipped for more than lagAlert.
 func Problems(s Sample, lagAlert, silence time.Duration) []Problem {
 	var out []Problem
 	for _, r := range s.Regions {
@@ -295,9 +307,12 @@ func Problems(s Sample, lagAlert, silence time.Duration) []Problem {
 			Message: fmt.Sprintf("Checks are running late: the %s stage is %s behind (%d waiting).", m.Name(), m.Lag.Round(time.Second), m.Backlog)})
 	}
 	for _, m := range Judge(s, lagAlert).Skipping {
+		if m.SkippingFor <= lagAlert {
+			continue
+		}
 		out = append(out, Problem{Subject: "skipping " + m.Name(),
-			Message: fmt.Sprintf("Checks are being skipped: the %s are at capacity; %s skipped in the last minute so the rest run on time. Add workers in %s or lengthen intervals.",
-				m.Name(), checksWere(m.Skipped), m.Region)})
+			Message: fmt.Sprintf("Checks are being skipped: the %s have been at capacity for %s; %s skipped in the last minute so the rest run on time. Add workers in %s or lengthen intervals.",
+				m.Name(), m.SkippingFor.Round(time.Second), checksWere(m.Skipped), m.Region)})
 	}
 	return out
 }

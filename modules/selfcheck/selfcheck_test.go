@@ -180,8 +180,9 @@ func TestProblemsSkipping(t *testing.T) {
 	const lag, silence = 2 * time.Minute, 2 * time.Minute
 	s := Sample{At: t0, Stages: []Measure{
 		{Stage: StageWorkers, Region: "ap", Skipped: 0},
-		{Stage: StageWorkers, Region: "us", Skipped: 1},
-		{Stage: StageWorkers, Region: "eu", Skipped: 1234, Lag: lag + time.Second, Backlog: 80},
+		{Stage: StageWorkers, Region: "us", Skipped: 1, SkippingFor: lag + time.Millisecond},
+		{Stage: StageWorkers, Region: "eu", Skipped: 1234, Lag: lag + time.Second, Backlog: 80, SkippingFor: 3 * time.Minute},
+		{Stage: StageWorkers, Region: "sa", Skipped: 500, SkippingFor: lag}, // not yet longer than allowed
 	}}
 	var got []string
 	for _, p := range Problems(s, lag, silence) {
@@ -189,8 +190,8 @@ func TestProblemsSkipping(t *testing.T) {
 	}
 	want := []string{
 		"stage workers in eu: Checks are running late: the workers in eu stage is 2m1s behind (80 waiting).",
-		"skipping workers in eu: Checks are being skipped: the workers in eu are at capacity; 1234 checks were skipped in the last minute so the rest run on time. Add workers in eu or lengthen intervals.",
-		"skipping workers in us: Checks are being skipped: the workers in us are at capacity; 1 check was skipped in the last minute so the rest run on time. Add workers in us or lengthen intervals.",
+		"skipping workers in eu: Checks are being skipped: the workers in eu have been at capacity for 3m0s; 1234 checks were skipped in the last minute so the rest run on time. Add workers in eu or lengthen intervals.",
+		"skipping workers in us: Checks are being skipped: the workers in us have been at capacity for 2m0s; 1 check was skipped in the last minute so the rest run on time. Add workers in us or lengthen intervals.",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n got %q\nwant %q", got, want)

@@ -105,8 +105,8 @@ type Service struct {
 	started time.Time // when this process began measuring (Sample.Since)
 
 	mu       sync.Mutex
-	lagging  map[string]bool // stage names lagging at the last sample, for the log
-	skipping map[string]bool // regions skipping at the last sample, for the log
+	lagging  map[string]bool      // stage names lagging at the last sample, for the log
+	skipping map[string]time.Time // regions skipping at the last sample, and since when
 }
 
 // New returns the self-check; announce may be nil without an operator
@@ -115,7 +115,7 @@ func New(db *database.DB, q Queue, outbox Outbox, announce Announcer, cfg Config
 	cfg = cfg.withDefaults()
 	s := &Service{
 		cfg: cfg, store: &store{db: db}, queue: q, outbox: outbox, announce: announce, started: cfg.Now(),
-		leader: &leader{db: db}, log: log.With("module", "selfcheck"), lagging: map[string]bool{}, skipping: map[string]bool{},
+		leader: &leader{db: db}, log: log.With("module", "selfcheck"), lagging: map[string]bool{}, skipping: map[string]time.Time{},
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pipeline_lag_seconds",
 			Help: "Age of the oldest item waiting at each pipeline stage (workers per region)."}, []string{"stage", "region"}),
 		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "betterstack_pipeline_backlog",
@@ -285,20 +285,27 @@ func (s *Service) Sample(ctx context.Context) (Sample, error) {
 		}
 	}
 	s.lagging = now
-	skipping := map[string]bool{}
+	skipping := map[string]time.Time{}
 	for _, m := range v.Skipping {
-		skipping[m.Region] = true
-		if !s.skipping[m.Region] {
+		since, was := s.skipping[m.Region]
+		if !was {
+			since = smp.At
 			s.log.Warn("checks are being skipped: the region's workers are at capacity", "region", m.Region,
 				"skipped_last_minute", m.Skipped, "lag_seconds", int(m.Lag.Seconds()), "backlog", m.Backlog)
 		}
+		skipping[m.Region] = since
 	}
 	for region := range s.skipping {
-		if !skipping[region] {
+		if _, still := skipping[region]; !still {
 			s.log.Info("checks no longer skipped", "region", region)
 		}
 	}
 	s.skipping = skipping
+	for i, m := range smp.Stages {
+		if since, ok := skipping[m.Region]; ok && m.Stage == StageWorkers {
+			smp.Stages[i].SkippingFor = smp.At.Sub(since)
+		}
+	}
 	return smp, nil
 }
 

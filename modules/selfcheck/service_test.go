@@ -372,17 +372,43 @@ func TestSkippedSlots(t *testing.T) {
 			if strings.Count(l, "level=WARN msg=\"checks are being skipped") != 1 || !strings.Contains(l, "region=eu skipped_last_minute=1234") {
 				t.Fatalf("want one warning naming eu and 1234:\n%s", l)
 			}
-			smp, err := s.Measure(ctx)
-			if err != nil {
-				t.Fatal(err)
+			problems := func() []string {
+				t.Helper()
+				smp, err := s.Sample(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var subjects []string
+				for _, p := range Problems(smp, s.cfg.LagAlert, s.cfg.RegionSilence) {
+					subjects = append(subjects, p.Subject)
+				}
+				return subjects
 			}
-			var subjects []string
-			for _, p := range Problems(smp, s.cfg.LagAlert, s.cfg.RegionSilence) {
-				subjects = append(subjects, p.Subject)
+			// Skipping for as long as operator_lag_alert (2m) pages nobody;
+			// past it, the operator is told.
+			for i := range 4 {
+				if got := problems(); len(got) != 0 {
+					t.Fatalf("problems %v after skipping for %ds, want none yet", got, 30*i)
+				}
+				r.advance(30 * time.Second)
+				if err := q.RecordSkipped(ctx, "eu", 1); err != nil {
+					t.Fatal(err)
+				}
+				for _, region := range []string{"eu", "us"} {
+					if err := q.Heartbeat(ctx, region, "w1"); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
-			if !reflect.DeepEqual(subjects, []string{"skipping workers in eu"}) {
-				t.Fatalf("problems %v, want skipping workers in eu", subjects)
+			if got := problems(); len(got) != 0 {
+				t.Fatalf("problems %v after skipping for exactly operator_lag_alert, want none yet", got)
 			}
+			r.advance(time.Millisecond)
+			if got := problems(); !reflect.DeepEqual(got, []string{"skipping workers in eu"}) {
+				t.Fatalf("problems %v, want skipping workers in eu", got)
+			}
+			logs.take()
+			r.tick(t) // results still flow
 			before := calls.Load()
 			if !s.Deadman(ctx) || calls.Load() != before+1 {
 				t.Fatal("the dead-man's switch was held back while checks are skipped but flow")
