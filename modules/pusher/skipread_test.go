@@ -220,3 +220,45 @@ func TestSkipBeforeReadAfterATickOverTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipBeforeReadRule: with nothing admitted a slot is skipped before
+// reading even right after one that was (the same as publish: none means
+// none); with everything admitted none is; a monitor with no region to run
+// in, or without an interval, goes the usual way (publish counts it as
+// having no region).
+func TestSkipBeforeReadRule(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		late     time.Duration
+		last     bool // skipped at its last slot
+		d        monitor.Due
+		live     []string
+		wantSkip bool
+	}{
+		{"none admitted, skipped last time too", 2 * DefaultAdmitWait, true, monitor.Due{MonitorID: 7, At: at, Interval: time.Minute, Regions: []string{"eu"}}, nil, true},
+		{"none admitted, every live region", 2 * DefaultAdmitWait, false, monitor.Due{MonitorID: 7, At: at, Interval: time.Minute}, []string{"eu"}, true},
+		{"all admitted", DefaultAdmitWait, false, monitor.Due{MonitorID: 7, At: at, Interval: time.Minute, Regions: []string{"eu"}}, nil, false},
+		{"no region to run in", 2 * DefaultAdmitWait, false, monitor.Due{MonitorID: 7, At: at, Interval: time.Minute}, nil, false},
+		{"no interval", 2 * DefaultAdmitWait, false, monitor.Due{MonitorID: 7, At: at, Regions: []string{"eu"}}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := New(nil, &lateQueue{late: tc.late}, Config{Tick: time.Second}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+			p.skippedLast[7] = tc.last
+			next, skip := p.skipBeforeRead(ctx, tc.d, tc.live, at)
+			if skip != tc.wantSkip {
+				t.Fatalf("skipped = %t, want %t", skip, tc.wantSkip)
+			}
+			if !skip {
+				return
+			}
+			if want := NextSlot(7, time.Minute, at); !next.Equal(want) || !p.skippedLast[7] {
+				t.Errorf("next %v (remembered as skipped: %t), want %v and remembered", next, p.skippedLast[7], want)
+			}
+			if got := testutil.ToFloat64(p.skipped.WithLabelValues("eu")); got != 0 || p.preSkipped["eu"] != 1 {
+				t.Errorf("counted %v now and %d for after the claim, want 0 and 1 (recorded once the claim commits)", got, p.preSkipped["eu"])
+			}
+		})
+	}
+}
