@@ -31,11 +31,10 @@ func (p *pipelineStub) Status(context.Context) (selfcheck.Status, error) {
 	return selfcheck.Status{Sample: smp, Verdict: selfcheck.Judge(smp, 30*time.Second), Threshold: 30 * time.Second}, nil
 }
 
-// TestSettingsPipelineNotices: the settings pages say "Checks are being
-// skipped", name the region and the count, while a region's checks are
-// skipped although nothing lags; both notices show when a region also
-// lags; neither shows when nothing is skipped or late.
-func TestSettingsPipelineNotices(t *testing.T) {
+// settingsWithPipeline serves the dashboard, signed in, with stub as its
+// self-check; get returns a settings page's HTML.
+func settingsWithPipeline(t *testing.T) (stub *pipelineStub, get func(t *testing.T, path string) string) {
+	t.Helper()
 	db := testenv.MustDatabase(t, "postgres")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := auth.New(db, auth.Config{JWTSecret: []byte("0123456789abcdef0123456789abcdef"), JWTTTL: time.Hour, Signup: "open", PasswordMemoryKiB: 64}, log)
@@ -54,10 +53,10 @@ func TestSettingsPipelineNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stub := &pipelineStub{}
+	stub = &pipelineStub{}
 	e := echo.New()
 	New(Config{}, Deps{Auth: a, Pipeline: stub}, r, log).Register(e)
-	get := func(t *testing.T, path string) string {
+	return stub, func(t *testing.T, path string) string {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: token})
@@ -68,6 +67,14 @@ func TestSettingsPipelineNotices(t *testing.T) {
 		}
 		return rec.Body.String()
 	}
+}
+
+// TestSettingsPipelineNotices: the settings pages say "Checks are being
+// skipped", name the region and the count, while a region's checks are
+// skipped although nothing lags; both notices show when a region also
+// lags; neither shows when nothing is skipped or late.
+func TestSettingsPipelineNotices(t *testing.T) {
+	stub, get := settingsWithPipeline(t)
 
 	const (
 		skipping = `id="pipeline-skipping"`
@@ -122,37 +129,8 @@ func TestSettingsPipelineNotices(t *testing.T) {
 // running and how to start one; a region workers reported from, or one no
 // monitor expects, is not listed as such.
 func TestSettingsRegionsUnseen(t *testing.T) {
-	db := testenv.MustDatabase(t, "postgres")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := auth.New(db, auth.Config{JWTSecret: []byte("0123456789abcdef0123456789abcdef"), JWTTTL: time.Hour, Signup: "open", PasswordMemoryKiB: 64}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, token, err := a.Signup(context.Background(), "ops@example.com", "correct horse battery", auth.Client{IP: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := web.NewAssets(ui.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := web.NewRenderer(ui.FS, assets, nil, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stub := &pipelineStub{}
-	e := echo.New()
-	New(Config{}, Deps{Auth: a, Pipeline: stub}, r, log).Register(e)
-	get := func() string {
-		req := httptest.NewRequest(http.MethodGet, "/settings/regions", nil)
-		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: token})
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("GET /settings/regions = %d:\n%s", rec.Code, rec.Body)
-		}
-		return rec.Body.String()
-	}
+	stub, getPage := settingsWithPipeline(t)
+	get := func() string { return getPage(t, "/settings/regions") }
 	stub.regions = []selfcheck.Region{{Name: "eu", LastSeen: time.Now(), Expected: true}, {Name: "unused"}, {Name: "frankfrut", Expected: true}}
 	body := get()
 	for _, want := range []string{`id="regions-unseen"`,
