@@ -125,6 +125,45 @@ func TestScheduleFollowsTheMonitor(t *testing.T) {
 	}
 }
 
+// claimSetup is a database of backend with one workspace and the monitor
+// service on a fixed clock, for the claim tests.
+func claimSetup(t *testing.T, backend string) (context.Context, *database.DB, *monitor.Service, int64, time.Time) {
+	t.Helper()
+	db := testenv.MustDatabase(t, backend)
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	svc := monitor.New(db, monitor.Config{MinInterval: time.Second, Now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
+	return context.Background(), db, svc, mustUser(t, db, "owner@example.com"), now
+}
+
+// dueAt sets monitors' next runs in the schedule.
+func dueAt(t *testing.T, db *database.DB, at map[int64]time.Time) {
+	t.Helper()
+	for id, t0 := range at {
+		behindTheServicesBack(t, db, "UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", t0, id)
+	}
+}
+
+// behindTheServicesBack runs a write the monitor service does not see.
+func behindTheServicesBack(t *testing.T, db *database.DB, sql string, args ...any) {
+	t.Helper()
+	if err := db.Exec(sql, args...).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// aMinuteOn is a claim's fn that keeps the monitors handed to it in got
+// and moves each a minute past the slot it was claimed at.
+func aMinuteOn(got *[]monitor.Monitor) func([]monitor.Monitor) (map[int64]time.Time, error) {
+	return func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+		*got = append(*got, ms...)
+		next := map[int64]time.Time{}
+		for _, m := range ms {
+			next[m.ID] = m.NextRunAt.Add(time.Minute)
+		}
+		return next, nil
+	}
+}
+
 // TestClaimDueBoundaries: a slot due exactly at the claim's horizon is
 // claimed and one a microsecond later is not; the claim hands over the
 // schedule's slot as the monitor's NextRunAt and stores the next one fn
@@ -133,32 +172,15 @@ func TestScheduleFollowsTheMonitor(t *testing.T) {
 func TestClaimDueBoundaries(t *testing.T) {
 	for _, backend := range testenv.Backends {
 		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
-			db := testenv.MustDatabase(t, backend)
-			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-			svc := monitor.New(db, monitor.Config{MinInterval: time.Second, Now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
-			ws := mustUser(t, db, "owner@example.com")
+			ctx, db, svc, ws, now := claimSetup(t, backend)
 			at := mustMonitor(t, db, svc, ws, "at", "")
 			after := mustMonitor(t, db, svc, ws, "after", "")
 			sneaky := mustMonitor(t, db, svc, ws, "sneaky", "")
 			horizon := now.Add(time.Minute)
-			for id, t0 := range map[int64]time.Time{at.ID: horizon, after.ID: horizon.Add(time.Microsecond), sneaky.ID: now} {
-				if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", t0, id).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := db.Exec("UPDATE monitors SET paused = ? WHERE id = ?", true, sneaky.ID).Error; err != nil {
-				t.Fatal(err)
-			}
+			dueAt(t, db, map[int64]time.Time{at.ID: horizon, after.ID: horizon.Add(time.Microsecond), sneaky.ID: now})
+			behindTheServicesBack(t, db, "UPDATE monitors SET paused = ? WHERE id = ?", true, sneaky.ID)
 			var got []monitor.Monitor
-			n, err := svc.ClaimDue(ctx, horizon, 10, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
-				got = ms
-				next := map[int64]time.Time{}
-				for _, m := range ms {
-					next[m.ID] = m.NextRunAt.Add(time.Minute)
-				}
-				return next, nil
-			})
+			n, err := svc.ClaimDue(ctx, horizon, 10, aMinuteOn(&got))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,11 +263,7 @@ func TestMigrationMovesTheSchedule(t *testing.T) {
 func TestClaimDueSkipping(t *testing.T) {
 	for _, backend := range testenv.Backends {
 		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
-			db := testenv.MustDatabase(t, backend)
-			now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-			svc := monitor.New(db, monitor.Config{MinInterval: time.Second, Now: func() time.Time { return now }}, slog.New(slog.DiscardHandler))
-			ws := mustUser(t, db, "owner@example.com")
+			ctx, db, svc, ws, now := claimSetup(t, backend)
 			skipped := mustMonitor(t, db, svc, ws, "skipped", "")
 			kept := mustMonitor(t, db, svc, ws, "kept", "")
 			paused := mustMonitor(t, db, svc, ws, "paused", "")
@@ -256,31 +274,16 @@ func TestClaimDueSkipping(t *testing.T) {
 				t.Fatal(err)
 			}
 			horizon := now.Add(time.Minute)
-			for id, at := range map[int64]time.Time{skipped.ID: now.Add(-time.Second), kept.ID: horizon, paused.ID: now, beat.ID: now, later.ID: horizon.Add(time.Microsecond)} {
-				if err := db.Exec("UPDATE monitor_schedule SET next_run_at = ? WHERE monitor_id = ?", at, id).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := db.Exec("UPDATE monitors SET paused = ? WHERE id = ?", true, paused.ID).Error; err != nil {
-				t.Fatal(err)
-			}
-			if err := db.Exec("UPDATE monitors SET kind = 'heartbeat' WHERE id = ?", beat.ID).Error; err != nil {
-				t.Fatal(err)
-			}
+			dueAt(t, db, map[int64]time.Time{skipped.ID: now.Add(-time.Second), kept.ID: horizon, paused.ID: now, beat.ID: now, later.ID: horizon.Add(time.Microsecond)})
+			behindTheServicesBack(t, db, "UPDATE monitors SET paused = ? WHERE id = ?", true, paused.ID)
+			behindTheServicesBack(t, db, "UPDATE monitors SET kind = 'heartbeat' WHERE id = ?", beat.ID)
 			asked := map[int64]monitor.Due{}
 			skipTo := now.Add(29 * time.Second)
 			var got []monitor.Monitor
 			n, err := svc.ClaimDueSkipping(ctx, horizon, 10, func(d monitor.Due) (time.Time, bool) {
 				asked[d.MonitorID] = d
 				return skipTo, d.MonitorID == skipped.ID
-			}, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
-				got = append(got, ms...)
-				next := map[int64]time.Time{}
-				for _, m := range ms {
-					next[m.ID] = m.NextRunAt.Add(time.Minute)
-				}
-				return next, nil
-			})
+			}, aMinuteOn(&got))
 			if err != nil {
 				t.Fatal(err)
 			}

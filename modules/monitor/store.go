@@ -107,11 +107,16 @@ func (r row) monitor() Monitor {
 
 // scheduled reports whether the pusher hands m's checks to workers: not
 // paused, and of a kind the workers run (heartbeats are fed by pings).
-func scheduled(m Monitor) bool {
-	if m.Paused {
+func scheduled(m Monitor) bool { return scheduledKind(m.Paused, m.Check.Kind) }
+
+// scheduledKind is scheduled from the two columns it reads; the claim's
+// narrow read uses it too. An unknown kind is scheduled: the worker's probe
+// reports it as an invalid check (ClassInternal) rather than it going quiet.
+func scheduledKind(paused bool, kind string) bool {
+	if paused {
 		return false
 	}
-	k, err := probe.LookupKind(m.Check.Kind)
+	k, err := probe.LookupKind(kind)
 	return err != nil || k.Scheduled
 }
 
@@ -354,10 +359,7 @@ type Due struct {
 // monitor gone, paused or of a kind the pusher does not schedule): those go
 // the usual way and are taken off the schedule.
 func skipDue(d dueSlot, skip SkipFunc) (time.Time, bool) {
-	if d.IntervalSeconds == nil || *d.IntervalSeconds <= 0 || d.Paused == nil || *d.Paused || d.Kind == nil {
-		return time.Time{}, false
-	}
-	if k, err := probe.LookupKind(*d.Kind); err == nil && !k.Scheduled {
+	if d.IntervalSeconds == nil || *d.IntervalSeconds <= 0 || d.Paused == nil || d.Kind == nil || !scheduledKind(*d.Paused, *d.Kind) {
 		return time.Time{}, false
 	}
 	var regions []string

@@ -150,6 +150,14 @@ func (p *Pusher) share(ctx context.Context, region string) float64 {
 	return admitShare(late, p.cfg.AdmitWait)
 }
 
+// skips reports whether a monitor's slot is skipped in region: not drawn
+// at the region's share, and not skipped at its last slot unless nothing
+// at all is admitted. publish and skipBeforeRead both decide by it.
+func (p *Pusher) skips(ctx context.Context, region string, monitorID int64, slot time.Time) bool {
+	sh := p.share(ctx, region)
+	return !admitted(monitorID, slot, sh) && (sh <= 0 || !p.skippedLast[monitorID])
+}
+
 // noteOverload ends a tick: if it read any region's lateness, whether one
 // was over its limit decides how the next ticks claim.
 func (p *Pusher) noteOverload() {
@@ -171,9 +179,10 @@ type skipClaimer interface {
 }
 
 // claim claims one batch due by horizon. When a region was over its limit
-// on the last tick that published (noteOverload), and the claimer can, each due slot is first put to
-// skip: a slot skipped in every region of its monitor is then never read
-// from the database, which is two thirds of what claiming it would cost.
+// on the last tick that published (noteOverload), and the claimer can,
+// each due slot is first put to skip: a slot skipped in every region of
+// its monitor is then never read from the database, which is two thirds
+// of what claiming it would cost.
 // Past capacity most due slots are skipped, and without this the claims
 // of slots that are not run took the pusher past its claim budget (300,000
 // HTTP monitors on the 2-core machine) and the database's CPU from the
@@ -204,7 +213,7 @@ func (p *Pusher) skipBeforeRead(ctx context.Context, d monitor.Due, live []strin
 	}
 	slot, missed := Slot(d.At, now, d.Interval)
 	for _, region := range regions {
-		if sh := p.share(ctx, region); admitted(d.MonitorID, slot, sh) || (sh > 0 && p.skippedLast[d.MonitorID]) {
+		if !p.skips(ctx, region, d.MonitorID, slot) {
 			return time.Time{}, false
 		}
 	}

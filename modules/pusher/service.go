@@ -452,7 +452,7 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 		req := m.ProbeRequest()
 		skippedHere := false
 		for _, region := range regions {
-			if sh := p.share(ctx, region); !admitted(m.ID, slot, sh) && (sh <= 0 || !p.skippedLast[m.ID]) {
+			if p.skips(ctx, region, m.ID, slot) {
 				skipped[region]++
 				skippedHere = true
 				continue
