@@ -313,3 +313,51 @@ func TestClaimDueSkipping(t *testing.T) {
 		})
 	}
 }
+
+// onlyADeadline has a deadline but is never cancelled: what the claim does
+// with it is up to the server alone.
+type onlyADeadline struct {
+	context.Context
+	at time.Time
+}
+
+func (c onlyADeadline) Deadline() (time.Time, bool) { return c.at, true }
+
+// TestClaimGivesUpOnTheServer: the claim hands its deadline to PostgreSQL,
+// so a claim waiting on a lock stops at the deadline even if nothing on the
+// client's side cuts it off, reports that as the deadline passing (which
+// the pusher reads as a slow database, not a down one), and leaves no due
+// row locked: the next claim hands the slot out.
+func TestClaimGivesUpOnTheServer(t *testing.T) {
+	ctx, db, svc, ws, now := claimSetup(t, "postgres")
+	m := mustMonitor(t, db, svc, ws, "late", "")
+	dueAt(t, db, map[int64]time.Time{m.ID: now})
+
+	locker := db.Begin()
+	if err := locker.Exec("LOCK TABLE monitors IN ACCESS EXCLUSIVE MODE").Error; err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		var got []monitor.Monitor
+		_, err := svc.ClaimDue(onlyADeadline{ctx, time.Now().Add(300 * time.Millisecond)}, now, 10, aMinuteOn(&got))
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		_ = locker.Rollback()
+		t.Fatalf("the claim still waits on the server 20 s after its deadline; err %v", <-done)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("claim past its deadline on the server: %v, want context.DeadlineExceeded", err)
+	}
+	if err := locker.Rollback().Error; err != nil {
+		t.Fatal(err)
+	}
+	var got []monitor.Monitor
+	if n, err := svc.ClaimDue(ctx, now, 10, aMinuteOn(&got)); err != nil || n != 1 || len(got) != 1 {
+		t.Fatalf("claim after the lock: %d claimed, %d handed out, %v; want the late slot", n, len(got), err)
+	}
+}

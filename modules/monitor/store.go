@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/betterstack/betterstack/modules/database"
@@ -305,6 +307,9 @@ func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
 func (s *store) claimDue(ctx context.Context, now time.Time, limit int, skip SkipFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.boundOnServer(ctx, tx); err != nil {
+			return err
+		}
 		due, err := s.dueSlots(tx, now, limit, skip != nil)
 		if err != nil || len(due) == 0 {
 			return err
@@ -327,7 +332,38 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, skip Ski
 		}
 		return s.moveSchedule(tx, next)
 	})
-	return n, err
+	return n, timedOutOnServer(err)
+}
+
+// boundOnServer gives the claim's statements the time left before ctx's
+// deadline as PostgreSQL's statement_timeout. Without it a claim the client
+// gave up on lives on in the server: waiting on a lock or a busy disk, it
+// goes on to lock the due rows (SKIP LOCKED hides them from the next
+// claim) and takes database time from the claims after it, so a database
+// that is slow grows slower with every tick. With it the server gives up
+// when the client does.
+func (s *store) boundOnServer(ctx context.Context, tx *gorm.DB) error {
+	deadline, ok := ctx.Deadline()
+	if !ok || s.db.Dialect != database.Postgres {
+		return nil
+	}
+	ms := time.Until(deadline).Milliseconds()
+	if ms < 1 {
+		return context.DeadlineExceeded
+	}
+	return tx.Exec("SELECT set_config('statement_timeout', ?, true)", strconv.FormatInt(ms, 10)).Error
+}
+
+// timedOutOnServer reports a statement PostgreSQL cancelled for its
+// statement_timeout as context.DeadlineExceeded, which is what it is: the
+// claim ran out of its time, whichever side noticed first. The pusher tells
+// a slow database from a down one by it.
+func timedOutOnServer(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "57014" {
+		return fmt.Errorf("%w: %s", context.DeadlineExceeded, pgErr.Message)
+	}
+	return err
 }
 
 // dueSlot is a due row of the schedule; with the monitor's narrow columns

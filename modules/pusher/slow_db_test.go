@@ -53,6 +53,19 @@ func TestSlowDatabaseIsNotAnOutage(t *testing.T) {
 	if got := testutil.ToFloat64(p.slow); got != 1 {
 		t.Errorf("slow claims counted %v, want 1", got)
 	}
+	// The server gave up on the claim too: a claim the pusher abandoned but
+	// the server kept waiting would lock the due rows once the table is
+	// free, hiding them from the next claim, and load a slow database with
+	// every tick.
+	for waiting, deadline := int64(1), time.Now().Add(5*time.Second); waiting > 0; {
+		if err := other.Raw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting).Error; err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 && time.Now().After(deadline) {
+			t.Fatalf("%d statements still wait for the locked table after the pusher gave up", waiting)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err := tx.Rollback().Error; err != nil {
 		t.Fatal(err)
 	}
