@@ -1,0 +1,169 @@
+package probe_test
+
+import (
+	"bufio"
+	"compress/gzip"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/betterstack/betterstack/modules/probe"
+)
+
+// rawTarget answers every connection on 127.0.0.1 with what answer writes
+// after the request's head has been read.
+func rawTarget(t *testing.T, answer func(c net.Conn, req *http.Request)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				answer(c, req)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// TestCheckTransport pins what checks keep from net/http's transport now
+// that they use their own: each case is what a user's check reports.
+func TestCheckTransport(t *testing.T) {
+	gz := func(s string) string {
+		var b strings.Builder
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.String()
+	}
+	hugeHeader := strings.Repeat("x", 300<<10)
+	tests := []struct {
+		name      string
+		check     probe.HTTP
+		answer    func(c net.Conn, req *http.Request)
+		want      probe.Status
+		wantClass probe.ErrorClass
+		wantCode  int
+		wantError string
+	}{
+		{name: "gzip is asked for and undone: the keyword is found in the body the user sees",
+			check: probe.HTTP{Keyword: "all good"},
+			answer: func(c net.Conn, req *http.Request) {
+				if req.Header.Get("Accept-Encoding") != "gzip" {
+					c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+					return
+				}
+				body := gz("status: all good")
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body))
+			},
+			want: probe.StatusUp, wantCode: 200},
+		{name: "a user's own Accept-Encoding is sent as is and the body left alone",
+			check: probe.HTTP{Keyword: "identity", Headers: map[string]string{"Accept-Encoding": "identity"}},
+			answer: func(c net.Conn, req *http.Request) {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n" + req.Header.Get("Accept-Encoding") + " was asked"))
+			},
+			want: probe.StatusUp, wantCode: 200},
+		{name: "a broken gzip body is a connection failure, not up",
+			check: probe.HTTP{},
+			answer: func(c net.Conn, _ *http.Request) {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!"))
+			},
+			want: probe.StatusDown, wantClass: probe.ClassConnect, wantCode: 200, wantError: "gzip"},
+		{name: "informational responses are skipped",
+			check: probe.HTTP{Keyword: "final"},
+			answer: func(c net.Conn, _ *http.Request) {
+				c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal"))
+			},
+			want: probe.StatusUp, wantCode: 200},
+		{name: "endless informational responses are not",
+			check: probe.HTTP{},
+			answer: func(c net.Conn, _ *http.Request) {
+				c.Write([]byte(strings.Repeat("HTTP/1.1 102 Processing\r\n\r\n", 6) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+			},
+			want: probe.StatusDown, wantClass: probe.ClassConnect, wantError: "informational"},
+		{name: "five informational responses are still skipped",
+			check: probe.HTTP{},
+			answer: func(c net.Conn, _ *http.Request) {
+				c.Write([]byte(strings.Repeat("HTTP/1.1 102 Processing\r\n\r\n", 5) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+			},
+			want: probe.StatusUp, wantCode: 200},
+		{name: "headers past 256 KB are refused",
+			check: probe.HTTP{},
+			answer: func(c net.Conn, _ *http.Request) {
+				c.Write([]byte("HTTP/1.1 200 OK\r\nX-Big: " + hugeHeader + "\r\nContent-Length: 0\r\n\r\n"))
+			},
+			want: probe.StatusDown, wantClass: probe.ClassConnect, wantError: "headers exceeded"},
+		{name: "a connection closed without a response says so",
+			check:  probe.HTTP{},
+			answer: func(net.Conn, *http.Request) {},
+			want:   probe.StatusDown, wantClass: probe.ClassConnect, wantError: "closed the connection without a response"},
+		{name: "not HTTP at all",
+			check:  probe.HTTP{},
+			answer: func(c net.Conn, _ *http.Request) { c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n")) },
+			want:   probe.StatusDown, wantClass: probe.ClassConnect, wantError: "malformed HTTP"},
+		{name: "HEAD has no body to wait for",
+			check: probe.HTTP{Method: http.MethodHead},
+			answer: func(c net.Conn, req *http.Request) {
+				if req.Method != http.MethodHead || req.Header.Get("Accept-Encoding") != "" {
+					c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+					return
+				}
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"))
+				var b [1]byte
+				c.Read(b[:]) // hold the connection open: the check must not wait for 1000 bytes
+			},
+			want: probe.StatusUp, wantCode: 200},
+		{name: "one request per connection, said in the request",
+			check: probe.HTTP{},
+			answer: func(c net.Conn, req *http.Request) {
+				code := "204 No Content"
+				if !req.Close {
+					code = "400 Bad Request"
+				}
+				c.Write([]byte("HTTP/1.1 " + code + "\r\nContent-Length: 0\r\n\r\n"))
+			},
+			want: probe.StatusUp, wantCode: 204},
+	}
+	p := probe.New(probe.Config{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check := tt.check
+			check.URL = rawTarget(t, tt.answer)
+			got := MustCheck(t, p, probe.HTTPRequest(check, 3000, 0))
+			if got.Status != tt.want || got.ErrorClass != tt.wantClass || got.StatusCode != tt.wantCode {
+				t.Fatalf("got %q %q %d (%s), want %q %q %d", got.Status, got.ErrorClass, got.StatusCode, got.Error, tt.want, tt.wantClass, tt.wantCode)
+			}
+			if !strings.Contains(got.Error, tt.wantError) {
+				t.Errorf("error %q does not contain %q", got.Error, tt.wantError)
+			}
+		})
+	}
+}
+
+// TestCheckAnswerBeforeTheBody: a server that answers (413) and closes
+// before reading a large request body is reported by its answer, not as a
+// broken connection.
+func TestCheckAnswerBeforeTheBody(t *testing.T) {
+	url := rawTarget(t, func(c net.Conn, _ *http.Request) {
+		c.Write([]byte("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+	})
+	p := probe.New(probe.Config{})
+	got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: url, Method: http.MethodPost, Body: strings.Repeat("b", probe.MaxRequestBody)}, 5000, 0))
+	if got.StatusCode != 413 || got.ErrorClass != probe.ClassHTTPStatus {
+		t.Fatalf("got %d %q (%s), want the server's 413", got.StatusCode, got.ErrorClass, got.Error)
+	}
+}
