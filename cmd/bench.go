@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -40,6 +41,7 @@ type benchFlags struct {
 	https       bool
 	kind        string // one of benchKinds
 	cpuProfile  string // where to write a CPU profile of the measured window
+	memProfile  string // where to write a heap profile at the end of the window
 	warmup      time.Duration
 	admitWait   time.Duration // pusher_admit_wait
 }
@@ -68,6 +70,7 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.DurationVar(&f.admitWait, "admit-wait", 0, "the pusher's pusher_admit_wait (default 2s): how late a region's oldest untaken job may be before checks are skipped")
 	fl.DurationVar(&f.warmup, "warmup", 0, "time before measuring (default: one interval); a large install's first checks each create their state rows, so its steady state comes later")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the measured window to this file")
+	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (go tool pprof) at the end of the measured window to this file")
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
 	fl.StringVar(&f.kind, "kind", "http", "what each monitor checks: http, http-conditions (three conditions on the JSON answer), tcp (a connect to the target's port) or null (no check at all: every check answers up at once, to measure the pipeline itself)")
 	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd(), newBenchWebCmd(), newBenchPingsCmd())
@@ -180,6 +183,12 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	case <-ctx.Done():
 	}
 	skipped := gatherSum(app, "betterstack_pusher_slots_skipped_total") - skipped0
+	if f.memProfile != "" {
+		if err := writeHeapProfile(f.memProfile); err != nil {
+			cancel()
+			return err
+		}
+	}
 	select {
 	case <-time.After(3 * time.Second): // let the last slots finish and be stored
 	case <-ctx.Done():
@@ -457,4 +466,19 @@ func startBenchTarget(ctx context.Context, dir string, tls bool) (string, *x509.
 		roots.AppendCertsFromPEM(pem)
 	}
 	return strings.TrimSpace(line), roots, stop, nil
+}
+
+// writeHeapProfile writes what is live on the heap (after a collection) to
+// path.
+func writeHeapProfile(path string) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
