@@ -44,6 +44,14 @@ type oneShot struct {
 	maxHeaderBytes int64
 }
 
+// Buffers for one exchange, kept for the next: a check is short and many
+// run at once, so allocating them each time was a tenth of a check's
+// garbage.
+var (
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+)
+
 // maxInformational is how many 1xx responses a check skips before giving up.
 const maxInformational = 5
 
@@ -110,11 +118,14 @@ func (o *oneShot) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		out.Header.Set("Accept-Encoding", "gzip")
 	}
-	bw := bufio.NewWriterSize(conn, 4<<10)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(conn)
 	werr := out.Write(bw) // closes the request's body
 	if werr == nil {
 		werr = bw.Flush()
 	}
+	bw.Reset(nil)
+	writers.Put(bw)
 	if trace != nil && trace.WroteRequest != nil {
 		trace.WroteRequest(httptrace.WroteRequestInfo{Err: werr})
 	}
@@ -122,7 +133,14 @@ func (o *oneShot) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Read even when writing failed: a server may answer (413, 401) and
 	// close before taking the whole body; its answer is what the check saw.
 	limit := &io.LimitedReader{R: conn, N: o.maxHeaderBytes}
-	br := bufio.NewReaderSize(limit, 4<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(limit)
+	release = func() {
+		stop()
+		raw.Close()
+		br.Reset(nil)
+		readers.Put(br)
+	}
 	if _, err := br.Peek(1); err != nil {
 		if werr != nil {
 			return fail(werr)
