@@ -135,11 +135,14 @@ func (o *oneShot) RoundTrip(req *http.Request) (*http.Response, error) {
 	limit := &io.LimitedReader{R: conn, N: o.maxHeaderBytes}
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(limit)
-	release = func() {
-		stop()
-		raw.Close()
+	hangUp := release
+	recycle := func() {
 		br.Reset(nil)
 		readers.Put(br)
+	}
+	release = func() {
+		hangUp()
+		recycle()
 	}
 	if _, err := br.Peek(1); err != nil {
 		if werr != nil {
@@ -182,7 +185,7 @@ func (o *oneShot) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Uncompressed = true
 		resp.Body = &gunzipBody{body: resp.Body}
 	}
-	resp.Body = &oneShotBody{ReadCloser: resp.Body, release: release}
+	resp.Body = &oneShotBody{ReadCloser: resp.Body, hangUp: hangUp, recycle: recycle}
 	return resp, nil
 }
 
@@ -233,17 +236,23 @@ func closeRequestBody(req *http.Request) {
 	}
 }
 
-// oneShotBody closes the connection with the body.
+// oneShotBody closes the connection with the body. It hangs up first: a
+// body http.ReadResponse made reads itself to the end when closed, and a
+// check that stopped reading (body cap reached, or a redirect's body) must
+// not go on downloading until its timeout.
 type oneShotBody struct {
 	io.ReadCloser
-	once    sync.Once
-	release func()
+	once            sync.Once
+	hangUp, recycle func()
 }
 
 func (b *oneShotBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.release)
-	return err
+	b.once.Do(func() {
+		b.hangUp()
+		_ = b.ReadCloser.Close() // what was left unread is gone with the connection
+		b.recycle()
+	})
+	return nil
 }
 
 // gunzipBody undoes gzip on first read, so a response that never gets read

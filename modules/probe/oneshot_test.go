@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/betterstack/betterstack/modules/probe"
@@ -165,5 +166,33 @@ func TestCheckAnswerBeforeTheBody(t *testing.T) {
 	got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: url, Method: http.MethodPost, Body: strings.Repeat("b", probe.MaxRequestBody)}, 5000, 0))
 	if got.StatusCode != 413 || got.ErrorClass != probe.ClassHTTPStatus {
 		t.Fatalf("got %d %q (%s), want the server's 413", got.StatusCode, got.ErrorClass, got.Error)
+	}
+}
+
+// TestCheckStopsReadingWhatItDoesNotNeed: a check of an endless body reads
+// up to its cap and hangs up; it does not go on downloading until its
+// timeout.
+func TestCheckStopsReadingWhatItDoesNotNeed(t *testing.T) {
+	var written atomic.Int64
+	url := rawTarget(t, func(c net.Conn, _ *http.Request) {
+		// Chunked: net/http reads a chunked body to its end when it is
+		// closed, for the trailers.
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nall good\n\r\n"))
+		chunk := []byte(strconv.FormatInt(60<<10, 16) + "\r\n" + strings.Repeat("x", 60<<10) + "\r\n")
+		for {
+			n, err := c.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	p := probe.New(probe.Config{})
+	got := MustCheck(t, p, probe.HTTPRequest(probe.HTTP{URL: url, Keyword: "all good"}, 5000, 0))
+	if got.Status != probe.StatusUp {
+		t.Fatalf("got %q %q (%s), want up", got.Status, got.ErrorClass, got.Error)
+	}
+	if n := written.Load(); n > 64<<20 {
+		t.Errorf("the check took %d MB of an endless body; it needs at most its 1 MB cap", n>>20)
 	}
 }
