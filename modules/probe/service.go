@@ -50,10 +50,15 @@ func NewEnv(cfg Config) *Env {
 	dialer := GuardedDialer(cfg.BlockPrivate)
 	dialer.KeepAlive = -1 // connections live for one request
 	// Checks go direct: a proxy would hide what the target does and get
-	// around the address guard. Every check makes a fresh connection, so
-	// DNS, connect and a full TLS handshake are seen every time; HTTP/1.1
-	// only (oneshot.go says why not http.Transport).
-	transport := &oneShot{dialer: dialer, tls: &tls.Config{RootCAs: cfg.RootCAs}, maxHeaderBytes: 256 << 10}
+	// around the address guard. Without a session cache every check makes
+	// a full TLS handshake. A custom TLS config means HTTP/1.1 only.
+	transport := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs},
+		DisableKeepAlives:      true, // a fresh connection per check so DNS, connect and TLS are seen every time
+		MaxResponseHeaderBytes: 256 << 10,
+	}
 	return &Env{
 		Config: cfg,
 		Dialer: dialer,
