@@ -40,6 +40,9 @@
 // minute say checks are running late. Only a database that does not answer
 // a ping sends the pusher to its memory: under overload, memory would run
 // slots from a stale schedule and ignore users' changes.
+// The claim carries its deadline to PostgreSQL as statement_timeout, so a
+// claim given up on stops in the server too instead of taking the due rows
+// and database time from the claims after it.
 //
 // Database outages: the pusher remembers every monitor it claimed (within
 // one interval that is every monitor it schedules) with its next slot. When
