@@ -14,31 +14,15 @@ import (
 )
 
 // rawTarget answers every connection on 127.0.0.1 with what answer writes
-// after the request's head has been read.
+// after the request's head has been read (a NewTCPServer).
 func rawTarget(t *testing.T, answer func(c net.Conn, req *http.Request)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				answer(c, req)
-			}()
+	port, _ := NewTCPServer(t, func(c net.Conn) {
+		if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+			answer(c, req)
 		}
-	}()
-	return "http://" + ln.Addr().String() + "/"
+	})
+	return "http://127.0.0.1:" + strconv.Itoa(port) + "/"
 }
 
 // TestCheckHTTPEdges pins what a check reports for the edges of HTTP its
@@ -74,9 +58,10 @@ func TestCheckHTTPEdges(t *testing.T) {
 			},
 			want: probe.StatusUp, wantCode: 200},
 		{name: "a user's own Accept-Encoding is sent as is and the body left alone",
-			check: probe.HTTP{Keyword: "identity", Headers: map[string]string{"Accept-Encoding": "identity"}},
+			check: probe.HTTP{Keyword: "identity was asked", Headers: map[string]string{"Accept-Encoding": "identity"}},
 			answer: func(c net.Conn, req *http.Request) {
-				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n" + req.Header.Get("Accept-Encoding") + " was asked"))
+				body := req.Header.Get("Accept-Encoding") + " was asked"
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body))
 			},
 			want: probe.StatusUp, wantCode: 200},
 		{name: "a broken gzip body is a connection failure, not up",
