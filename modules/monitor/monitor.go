@@ -75,6 +75,10 @@ type Monitor struct {
 	StatusSince *time.Time `json:"-"` // when the checks last changed Status; nil before the first result
 
 	parsed probe.Check // Check decoded and validated by canonicalCheck, while applying an input
+	// rowVersion is the version of the row a claim read this monitor from
+	// (store.go, rowVersion): a claim given this copy back reuses it while
+	// the row is unchanged.
+	rowVersion string
 }
 
 // Kind is the monitor's check kind ("http", "tcp", ...).

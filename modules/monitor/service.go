@@ -248,7 +248,7 @@ func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
 // which publishes them and returns each one's next due time. It returns how
 // many were claimed. Safe with several pushers at once.
 func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
-	return s.store.claimDue(ctx, now.UTC(), limit, nil, fn)
+	return s.store.claimDue(ctx, now.UTC(), limit, nil, nil, fn)
 }
 
 // ClaimDueSkipping is ClaimDue that first puts each due slot to skip, before
@@ -257,7 +257,24 @@ func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn fun
 // pusher skips this way past its workers' capacity, where most of a claim's
 // cost would go to monitors that are then not run.
 func (s *Service) ClaimDueSkipping(ctx context.Context, now time.Time, limit int, skip SkipFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
-	return s.store.claimDue(ctx, now.UTC(), limit, skip, fn)
+	return s.store.claimDue(ctx, now.UTC(), limit, skip, nil, fn)
+}
+
+// Claim refines ClaimDueWith.
+type Claim struct {
+	// Skip, if set, is put each due slot first, as in ClaimDueSkipping.
+	Skip SkipFunc
+	// Known, if set, returns the caller's copy of a monitor an earlier
+	// claim handed it. A due monitor whose row has not changed since that
+	// copy was read is handed to fn as that copy, not read and decoded
+	// again (on PostgreSQL, where the row's xmin says it is unchanged
+	// whatever wrote to it; SQLite reads every monitor).
+	Known KnownFunc
+}
+
+// ClaimDueWith is ClaimDue refined by c. The pusher claims with it.
+func (s *Service) ClaimDueWith(ctx context.Context, now time.Time, limit int, c Claim, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
+	return s.store.claimDue(ctx, now.UTC(), limit, c.Skip, c.Known, fn)
 }
 
 // checkChannels makes sure every linked channel is the user's own.

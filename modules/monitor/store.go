@@ -46,6 +46,9 @@ type row struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 
+	// The row's version on PostgreSQL (xmin), read by the claim only.
+	RowXmin *string `gorm:"column:row_xmin;->"`
+
 	// From monitor_state (read-only here; the ingest owns it).
 	StateStatus   *string    `gorm:"column:state_status;->"`
 	StatusSince   *time.Time `gorm:"column:status_since;->"`
@@ -304,13 +307,16 @@ func (s *store) delete(ctx context.Context, workspaceID, id int64) error {
 // neither read nor handed to fn. Reading and decoding a monitor is two
 // thirds of a claim's cost (BenchmarkClaimDue), so past capacity a skipped
 // slot costs a third of a published one.
-func (s *store) claimDue(ctx context.Context, now time.Time, limit int, skip SkipFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
+//
+// With known set, a due monitor whose row is unchanged since known's copy
+// was read (rowVersion) is not read again: known's copy is handed to fn.
+func (s *store) claimDue(ctx context.Context, now time.Time, limit int, skip SkipFunc, known KnownFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.boundOnServer(ctx, tx); err != nil {
 			return err
 		}
-		due, err := s.dueSlots(tx, now, limit, skip != nil)
+		due, err := s.dueSlots(tx, now, limit, skip != nil || known != nil)
 		if err != nil || len(due) == 0 {
 			return err
 		}
@@ -327,7 +333,7 @@ func (s *store) claimDue(ctx context.Context, now time.Time, limit int, skip Ski
 			}
 			due = kept
 		}
-		if err := s.claimRead(tx, due, next, fn); err != nil {
+		if err := s.claimRead(tx, due, next, known, fn); err != nil {
 			return err
 		}
 		return s.moveSchedule(tx, next)
@@ -376,6 +382,41 @@ type dueSlot struct {
 	Kind            *string
 	Regions         *string
 	Paused          *bool
+	RowXmin         *string // PostgreSQL only
+	UpdatedAt       *time.Time
+}
+
+// KnownFunc returns a monitor as a claim handed it out before (to this
+// pusher), if it has one. The claim reuses it when the monitor's row has
+// not changed since, instead of reading and decoding it again.
+type KnownFunc func(id int64) (Monitor, bool)
+
+// rowVersion names one version of a monitors row: PostgreSQL's xmin (the
+// transaction that wrote it, new with every UPDATE, whatever wrote it) and
+// updated_at. Empty, and so never equal, without an xmin (SQLite: the
+// embedded install reads every claimed monitor, as it always did).
+func rowVersion(xmin *string, updated time.Time) string {
+	if xmin == nil {
+		return ""
+	}
+	return *xmin + "@" + strconv.FormatInt(updated.UnixMicro(), 10)
+}
+
+// unchanged returns known's copy of d's monitor when the row read with d is
+// the version that copy was read from.
+func unchanged(d dueSlot, known KnownFunc) (Monitor, bool) {
+	if known == nil || d.UpdatedAt == nil {
+		return Monitor{}, false
+	}
+	v := rowVersion(d.RowXmin, *d.UpdatedAt)
+	if v == "" {
+		return Monitor{}, false
+	}
+	m, ok := known(d.MonitorID)
+	if !ok || m.rowVersion != v {
+		return Monitor{}, false
+	}
+	return m, true
 }
 
 // SkipFunc is asked, before a due monitor is read, whether its slot is
@@ -411,7 +452,7 @@ func skipDue(d dueSlot, skip SkipFunc) (time.Time, bool) {
 func (s *store) dueSlots(tx *gorm.DB, now time.Time, limit int, narrow bool) ([]dueSlot, error) {
 	q := "SELECT monitor_id, next_run_at FROM monitor_schedule WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?"
 	if narrow {
-		q = `SELECT s.monitor_id, s.next_run_at, m.interval_seconds, m.kind, m.regions, m.paused
+		q = `SELECT s.monitor_id, s.next_run_at, m.interval_seconds, m.kind, m.regions, m.paused, m.updated_at, ` + s.xmin("m") + ` AS row_xmin
 			FROM monitor_schedule s LEFT JOIN monitors m ON m.id = s.monitor_id
 			WHERE s.next_run_at <= ? ORDER BY s.next_run_at LIMIT ?`
 	}
@@ -427,37 +468,60 @@ func (s *store) dueSlots(tx *gorm.DB, now time.Time, limit int, narrow bool) ([]
 	return due, err
 }
 
-// claimRead reads the monitors of due, takes off the schedule the ones the
-// pusher does not run, hands the rest to fn and adds the next due times fn
-// returns to next.
-func (s *store) claimRead(tx *gorm.DB, due []dueSlot, next map[int64]time.Time, fn func([]Monitor) (map[int64]time.Time, error)) error {
+// xmin is the expression of table's row version as text (NULL on SQLite).
+func (s *store) xmin(table string) string {
+	if s.db.Dialect == database.Postgres {
+		return "CAST(" + table + ".xmin AS text)"
+	}
+	return "NULL"
+}
+
+// claimRead reads the monitors of due (those known has unchanged are not
+// read), takes off the schedule the ones the pusher does not run, hands the
+// rest to fn and adds the next due times fn returns to next.
+func (s *store) claimRead(tx *gorm.DB, due []dueSlot, next map[int64]time.Time, known KnownFunc, fn func([]Monitor) (map[int64]time.Time, error)) error {
 	if len(due) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(due))
-	for i, d := range due {
-		ids[i] = d.MonitorID
+	reused := map[int64]Monitor{}
+	ids := make([]int64, 0, len(due))
+	for _, d := range due {
+		if m, ok := unchanged(d, known); ok {
+			reused[d.MonitorID] = m
+			continue
+		}
+		ids = append(ids, d.MonitorID)
 	}
-	var rows []row
-	read := tx.Where("id IN ?", ids)
-	if s.db.Dialect == database.Postgres {
-		// One array parameter, not a thousand.
-		read = tx.Where("id = ANY(CAST(? AS bigint[]))", pgArray(ids))
-	}
-	if err := read.Find(&rows).Error; err != nil {
-		return err
-	}
-	byID := make(map[int64]row, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r
+	byID := make(map[int64]row, len(ids))
+	if len(ids) > 0 {
+		var rows []row
+		read := tx.Where("id IN ?", ids)
+		if s.db.Dialect == database.Postgres {
+			// One array parameter, not a thousand.
+			read = tx.Select("*, "+s.xmin("monitors")+" AS row_xmin").Where("id = ANY(CAST(? AS bigint[]))", pgArray(ids))
+		}
+		if err := read.Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			byID[r.ID] = r
+		}
 	}
 	ms := make([]Monitor, 0, len(due))
 	var off []int64
 	for _, d := range due {
+		if m, ok := reused[d.MonitorID]; ok {
+			m.NextRunAt = &d.NextRunAt
+			if scheduled(m) {
+				ms = append(ms, m)
+				continue
+			}
+		}
 		r, ok := byID[d.MonitorID]
 		if ok {
 			r.NextRunAt = &d.NextRunAt
 			m := r.monitor()
+			m.rowVersion = rowVersion(r.RowXmin, r.UpdatedAt)
 			if scheduled(m) {
 				ms = append(ms, m)
 				continue

@@ -56,14 +56,17 @@ func (c *readCounter) ClaimDue(ctx context.Context, now time.Time, limit int, fn
 
 type skipReadCounter struct{ *readCounter }
 
-func (c skipReadCounter) ClaimDueSkipping(ctx context.Context, now time.Time, limit int, skip monitor.SkipFunc, fn func([]monitor.Monitor) (map[int64]time.Time, error)) (int, error) {
-	return c.svc.ClaimDueSkipping(ctx, now, limit, func(d monitor.Due) (time.Time, bool) {
-		next, ok := skip(d)
-		if ok {
-			c.early++
+func (c skipReadCounter) ClaimDueWith(ctx context.Context, now time.Time, limit int, cl monitor.Claim, fn func([]monitor.Monitor) (map[int64]time.Time, error)) (int, error) {
+	if skip := cl.Skip; skip != nil {
+		cl.Skip = func(d monitor.Due) (time.Time, bool) {
+			next, ok := skip(d)
+			if ok {
+				c.early++
+			}
+			return next, ok
 		}
-		return next, ok
-	}, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
+	}
+	return c.svc.ClaimDueWith(ctx, now, limit, cl, func(ms []monitor.Monitor) (map[int64]time.Time, error) {
 		c.read += len(ms)
 		return fn(ms)
 	})
@@ -184,9 +187,9 @@ func (c *dueOrNot) ClaimDue(_ context.Context, now time.Time, _ int, fn func([]m
 	return 1, err
 }
 
-func (c *dueOrNot) ClaimDueSkipping(ctx context.Context, now time.Time, limit int, _ monitor.SkipFunc, fn func([]monitor.Monitor) (map[int64]time.Time, error)) (int, error) {
+func (c *dueOrNot) ClaimDueWith(ctx context.Context, now time.Time, limit int, cl monitor.Claim, fn func([]monitor.Monitor) (map[int64]time.Time, error)) (int, error) {
 	n, err := c.ClaimDue(ctx, now, limit, fn)
-	c.skipped = true
+	c.skipped = cl.Skip != nil
 	return n, err
 }
 
