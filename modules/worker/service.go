@@ -510,13 +510,22 @@ func (w *Worker) publishLoop(done <-chan queue.Completion, stop <-chan struct{})
 // while the control plane is unreachable goes to the spool; without a
 // spool, jobs stay pending for a retry and offline results are lost.
 func (w *Worker) publish(batch []queue.Completion) {
-	var jobs []queue.Completion
+	// Usually every completion is a job's: then the batch is sent as it
+	// is. A completion holds a whole result, and copying each into a
+	// growing slice was a tenth of the worker's publishing.
+	jobs := batch
 	var free []queue.Result
-	for _, c := range batch {
-		if c.DeliveryID != "" {
-			jobs = append(jobs, c)
-		} else {
-			free = append(free, c.Result)
+	for i := range batch {
+		if batch[i].DeliveryID == "" {
+			jobs = make([]queue.Completion, 0, len(batch))
+			for k := range batch {
+				if batch[k].DeliveryID != "" {
+					jobs = append(jobs, batch[k])
+				} else {
+					free = append(free, batch[k].Result)
+				}
+			}
+			break
 		}
 	}
 	var unsent []queue.Completion
