@@ -44,6 +44,15 @@
 // claim given up on stops in the server too instead of taking the due rows
 // and database time from the claims after it.
 //
+// The same memory saves each claim most of its work: a due monitor whose
+// row is unchanged since this pusher last claimed it (PostgreSQL's xmin
+// and updated_at, read with the due slot) is published from the
+// remembered copy instead of being read and decoded again
+// (monitor.Claim.Known). A row any write changed, through the service or
+// not, is read. Chosen over caching in the monitor service because the
+// pusher's memory already holds every monitor it schedules: a second copy
+// would double the largest part of its heap.
+//
 // Database outages: the pusher remembers every monitor it claimed (within
 // one interval that is every monitor it schedules) with its next slot. When
 // claiming fails it goes on publishing from that memory; slot ids are
