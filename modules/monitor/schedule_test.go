@@ -253,7 +253,7 @@ func TestMigrationMovesTheSchedule(t *testing.T) {
 	wantNextRun(t, db, "down and up again", 1, &slot)
 }
 
-// TestClaimDueSkipping: skip is asked about every due slot the pusher runs,
+// TestClaimDueSkipping: Claim.Skip is asked about every due slot the pusher runs,
 // with the schedule's time, the monitor's interval and its own regions
 // (none for "every live region"), before the monitor is read; a skipped
 // slot moves to the time skip returns and its monitor is not handed to fn,
@@ -280,10 +280,10 @@ func TestClaimDueSkipping(t *testing.T) {
 			asked := map[int64]monitor.Due{}
 			skipTo := now.Add(29 * time.Second)
 			var got []monitor.Monitor
-			n, err := svc.ClaimDueSkipping(ctx, horizon, 10, func(d monitor.Due) (time.Time, bool) {
+			n, err := svc.ClaimDueWith(ctx, horizon, 10, monitor.Claim{Skip: func(d monitor.Due) (time.Time, bool) {
 				asked[d.MonitorID] = d
 				return skipTo, d.MonitorID == skipped.ID
-			}, aMinuteOn(&got))
+			}}, aMinuteOn(&got))
 			if err != nil {
 				t.Fatal(err)
 			}

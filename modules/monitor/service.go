@@ -251,18 +251,13 @@ func (s *Service) ClaimDue(ctx context.Context, now time.Time, limit int, fn fun
 	return s.store.claimDue(ctx, now.UTC(), limit, nil, nil, fn)
 }
 
-// ClaimDueSkipping is ClaimDue that first puts each due slot to skip, before
-// its monitor is read: the slots skip leaves out move to the next due time
-// it returns and are not handed to fn (they still count as claimed). The
-// pusher skips this way past its workers' capacity, where most of a claim's
-// cost would go to monitors that are then not run.
-func (s *Service) ClaimDueSkipping(ctx context.Context, now time.Time, limit int, skip SkipFunc, fn func([]Monitor) (map[int64]time.Time, error)) (int, error) {
-	return s.store.claimDue(ctx, now.UTC(), limit, skip, nil, fn)
-}
-
 // Claim refines ClaimDueWith.
 type Claim struct {
-	// Skip, if set, is put each due slot first, as in ClaimDueSkipping.
+	// Skip, if set, is put each due slot first, before its monitor is
+	// read: the slots it leaves out move to the next due time it returns
+	// and are not handed to fn (they still count as claimed). The pusher
+	// skips this way past its workers' capacity, where most of a claim's
+	// cost would go to monitors that are then not run.
 	Skip SkipFunc
 	// Known, if set, returns the caller's copy of a monitor an earlier
 	// claim handed it. A due monitor whose row has not changed since that

@@ -69,7 +69,7 @@ import (
 //
 // What a skipped slot costs: after a tick that found a region over its
 // limit, claims put each due slot to the same rule before the monitor is
-// read (skipBeforeRead, monitor.Service.ClaimDueSkipping), from the
+// read (skipBeforeRead, monitor.Claim.Skip), from the
 // schedule and the monitor's interval, kind, regions and paused flag; a
 // slot skipped in every region of its monitor is moved on without reading
 // and decoding the monitor's settings, two thirds of a claim's cost. While
