@@ -58,6 +58,13 @@ func NewEnv(cfg Config) *Env {
 		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs},
 		DisableKeepAlives:      true, // a fresh connection per check so DNS, connect and TLS are seen every time
 		MaxResponseHeaderBytes: 256 << 10,
+		// A check's request is a few hundred bytes: a 1 KB write buffer
+		// holds it, and a longer one is written in more than one piece,
+		// which HTTP allows. The default 4 KB, allocated for every
+		// connection and so every check, was 7% of all allocation at
+		// 200,000 monitors. The read buffer keeps its 4 KB: a smaller one
+		// would read most responses in more system calls.
+		WriteBufferSize: 1 << 10,
 	}
 	return &Env{
 		Config: cfg,

@@ -3,6 +3,7 @@ package probe_test
 import (
 	"bufio"
 	"compress/gzip"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -37,6 +38,12 @@ func TestCheckHTTPEdges(t *testing.T) {
 		return b.String()
 	}
 	hugeHeader := strings.Repeat("x", 300<<10)
+	// Longer than the transport's 1 KB write buffer, in headers and body.
+	longHeaders := map[string]string{}
+	for i := range 20 {
+		longHeaders["X-Long-"+strconv.Itoa(i)] = strings.Repeat(strconv.Itoa(i%10), 400)
+	}
+	longBody := strings.Repeat("0123456789abcdef", probe.MaxRequestBody/16)
 	tests := []struct {
 		name      string
 		check     probe.HTTP
@@ -118,6 +125,22 @@ func TestCheckHTTPEdges(t *testing.T) {
 				c.Write([]byte("HTTP/1.1 " + code + "\r\nContent-Length: 0\r\n\r\n"))
 			},
 			want: probe.StatusUp, wantCode: 204},
+		{name: "a request longer than the write buffer arrives whole",
+			check: probe.HTTP{Method: http.MethodPost, Headers: longHeaders, Body: longBody},
+			answer: func(c net.Conn, req *http.Request) {
+				body, err := io.ReadAll(req.Body)
+				code := "201 Created"
+				if err != nil || string(body) != longBody {
+					code = "400 Bad Request"
+				}
+				for k, v := range longHeaders {
+					if req.Header.Get(k) != v {
+						code = "431 Request Header Fields Too Large"
+					}
+				}
+				c.Write([]byte("HTTP/1.1 " + code + "\r\nContent-Length: 0\r\n\r\n"))
+			},
+			want: probe.StatusUp, wantCode: 201},
 	}
 	p := probe.New(probe.Config{})
 	for _, tt := range tests {
