@@ -78,7 +78,7 @@ type Monitor struct {
 	// rowVersion is the version of the row a claim read this monitor from
 	// (store.go, rowVersion): a claim given this copy back reuses it while
 	// the row is unchanged.
-	rowVersion string
+	rowVersion rowVersion
 }
 
 // Kind is the monitor's check kind ("http", "tcp", ...).

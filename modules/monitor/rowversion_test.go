@@ -12,8 +12,8 @@ import (
 // without a copy.
 func TestUnchangedNeedsTheSameVersion(t *testing.T) {
 	at := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)
-	xmin, other := "1234", "1235"
-	copyOf := func(v string) KnownFunc {
+	xmin, other := int64(1234), int64(1235)
+	copyOf := func(v rowVersion) KnownFunc {
 		return func(id int64) (Monitor, bool) { return Monitor{ID: id, Name: "copy", rowVersion: v}, true }
 	}
 	none := func(int64) (Monitor, bool) { return Monitor{}, false }
@@ -24,12 +24,12 @@ func TestUnchangedNeedsTheSameVersion(t *testing.T) {
 		known KnownFunc
 		want  bool
 	}{
-		{"same version", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &at}, copyOf(rowVersion(&xmin, at)), true},
-		{"another transaction", dueSlot{MonitorID: 1, RowXmin: &other, UpdatedAt: &at}, copyOf(rowVersion(&xmin, at)), false},
-		{"the same xmin, updated a microsecond later", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &later}, copyOf(rowVersion(&xmin, at)), false},
-		{"no xmin (SQLite)", dueSlot{MonitorID: 1, UpdatedAt: &at}, copyOf(""), false},
-		{"no monitor row", dueSlot{MonitorID: 1}, copyOf(""), false},
-		{"a copy without a version", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &at}, copyOf(""), false},
+		{"same version", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &at}, copyOf(versionOf(&xmin, at)), true},
+		{"another transaction", dueSlot{MonitorID: 1, RowXmin: &other, UpdatedAt: &at}, copyOf(versionOf(&xmin, at)), false},
+		{"the same xmin, updated a microsecond later", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &later}, copyOf(versionOf(&xmin, at)), false},
+		{"no xmin (SQLite)", dueSlot{MonitorID: 1, UpdatedAt: &at}, copyOf(rowVersion{}), false},
+		{"no monitor row", dueSlot{MonitorID: 1}, copyOf(rowVersion{}), false},
+		{"a copy without a version", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &at}, copyOf(rowVersion{}), false},
 		{"no copy", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &at}, none, false},
 		{"no Known", dueSlot{MonitorID: 1, RowXmin: &xmin, UpdatedAt: &at}, nil, false},
 	}

@@ -47,7 +47,7 @@ type row struct {
 	UpdatedAt          time.Time
 
 	// The row's version on PostgreSQL (xmin), read by the claim only.
-	RowXmin *string `gorm:"column:row_xmin;->"`
+	RowXmin *int64 `gorm:"column:row_xmin;->"`
 
 	// From monitor_state (read-only here; the ingest owns it).
 	StateStatus   *string    `gorm:"column:state_status;->"`
@@ -382,7 +382,7 @@ type dueSlot struct {
 	Kind            *string
 	Regions         *string
 	Paused          *bool
-	RowXmin         *string // PostgreSQL only
+	RowXmin         *int64 // PostgreSQL only
 	UpdatedAt       *time.Time
 }
 
@@ -393,13 +393,19 @@ type KnownFunc func(id int64) (Monitor, bool)
 
 // rowVersion names one version of a monitors row: PostgreSQL's xmin (the
 // transaction that wrote it, new with every UPDATE, whatever wrote it) and
-// updated_at. Empty, and so never equal, without an xmin (SQLite: the
-// embedded install reads every claimed monitor, as it always did).
-func rowVersion(xmin *string, updated time.Time) string {
+// updated_at. The zero value is no version, never equal to one (SQLite:
+// the embedded install reads every claimed monitor, as it always did). Two
+// integers, not a string: the pusher keeps one per monitor it schedules,
+// and a string would be another object for the collector to mark.
+type rowVersion struct {
+	xmin, updatedMicros int64
+}
+
+func versionOf(xmin *int64, updated time.Time) rowVersion {
 	if xmin == nil {
-		return ""
+		return rowVersion{}
 	}
-	return *xmin + "@" + strconv.FormatInt(updated.UnixMicro(), 10)
+	return rowVersion{xmin: *xmin, updatedMicros: updated.UnixMicro()}
 }
 
 // unchanged returns known's copy of d's monitor when the row read with d is
@@ -408,8 +414,8 @@ func unchanged(d dueSlot, known KnownFunc) (Monitor, bool) {
 	if known == nil || d.UpdatedAt == nil {
 		return Monitor{}, false
 	}
-	v := rowVersion(d.RowXmin, *d.UpdatedAt)
-	if v == "" {
+	v := versionOf(d.RowXmin, *d.UpdatedAt)
+	if v == (rowVersion{}) {
 		return Monitor{}, false
 	}
 	m, ok := known(d.MonitorID)
@@ -468,10 +474,11 @@ func (s *store) dueSlots(tx *gorm.DB, now time.Time, limit int, narrow bool) ([]
 	return due, err
 }
 
-// xmin is the expression of table's row version as text (NULL on SQLite).
+// xmin is the expression of table's row version as a bigint (NULL on
+// SQLite; an xid casts to bigint through text).
 func (s *store) xmin(table string) string {
 	if s.db.Dialect == database.Postgres {
-		return "CAST(" + table + ".xmin AS text)"
+		return "CAST(CAST(" + table + ".xmin AS text) AS bigint)"
 	}
 	return "NULL"
 }
@@ -521,7 +528,7 @@ func (s *store) claimRead(tx *gorm.DB, due []dueSlot, next map[int64]time.Time, 
 		if ok {
 			r.NextRunAt = &d.NextRunAt
 			m := r.monitor()
-			m.rowVersion = rowVersion(r.RowXmin, r.UpdatedAt)
+			m.rowVersion = versionOf(r.RowXmin, r.UpdatedAt)
 			if scheduled(m) {
 				ms = append(ms, m)
 				continue

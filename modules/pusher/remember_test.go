@@ -2,12 +2,15 @@ package pusher
 
 import (
 	"log/slog"
+	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
 )
 
 // TestRememberForgetsAfterTwoIntervals: a monitor the database has not
@@ -56,5 +59,37 @@ func TestRememberForgetsAfterTwoIntervals(t *testing.T) {
 	step(edge.Add(20 * time.Second))
 	if _, ok := p.remembered[1]; ok || p.skippedLast[1] {
 		t.Errorf("monitor 1 remembered %t, skipped %t: want both forgotten", ok, p.skippedLast[1])
+	}
+}
+
+// TestRememberKeepsWhatJobsNeed: the memory keeps every field a job is
+// made of (and the claim's reuse compares), and drops the ones no job
+// reads.
+func TestRememberKeepsWhatJobsNeed(t *testing.T) {
+	p := New(&dueOrNot{}, &lateQueue{}, Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	h := probe.NewHTTP()
+	h.URL = "https://a.example/health"
+	spec, err := probe.SpecOf("http", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := string([]byte("http")) // a string of its own, as read from the database
+	spec.Kind = kind
+	m := monitor.Monitor{ID: 7, Key: "api-health", Name: "API health", Check: spec, Target: h.URL, URL: h.URL,
+		IntervalSeconds: 30, TimeoutMS: 4000, DegradedAfterMS: 900, Regions: []string{"eu", "us"},
+		FailureThreshold: 3, RecoveryThreshold: 2, ChannelIDs: []int64{1}, LastCheckedAt: &at, StatusSince: &at, NextRunAt: &at}
+	p.remember([]monitor.Monitor{m}, map[int64]time.Time{7: at.Add(30 * time.Second)}, at)
+	got := p.remembered[7].m
+	if got.ID != m.ID || got.Name != m.Name || got.IntervalSeconds != m.IntervalSeconds || got.FailureThreshold != m.FailureThreshold ||
+		got.RecoveryThreshold != m.RecoveryThreshold || !reflect.DeepEqual(got.Regions, m.Regions) || got.NextRunAt != m.NextRunAt ||
+		!reflect.DeepEqual(got.ProbeRequest(), m.ProbeRequest()) {
+		t.Errorf("remembered %+v, want every job field of %+v", got, m)
+	}
+	if got.Key != "" || got.Target != "" || got.URL != "" || got.ChannelIDs != nil || got.LastCheckedAt != nil || got.StatusSince != nil {
+		t.Errorf("remembered %+v, want the fields no job reads dropped", got)
+	}
+	if unsafe.StringData(got.Check.Kind) == unsafe.StringData(kind) {
+		t.Error("the kind is the monitor's own string, want the registry's")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/queue"
 )
 
@@ -309,9 +310,9 @@ func (p *Pusher) remember(ms []monitor.Monitor, next map[int64]time.Time, now ti
 	for _, m := range ms {
 		if t, ok := next[m.ID]; ok {
 			if r, ok := p.remembered[m.ID]; ok {
-				r.m, r.next, r.claimed = m, t, now
+				r.m, r.next, r.claimed = forJobs(m), t, now
 			} else {
-				p.remembered[m.ID] = &memo{m: m, next: t, claimed: now}
+				p.remembered[m.ID] = &memo{m: forJobs(m), next: t, claimed: now}
 			}
 		}
 	}
@@ -327,6 +328,19 @@ func (p *Pusher) remember(ms []monitor.Monitor, next map[int64]time.Time, now ti
 			}
 		}
 	}
+}
+
+// forJobs is m with only what its jobs and a claim's reuse need. The
+// pusher remembers one per monitor it schedules, so every string dropped
+// here is an object fewer in its heap for the collector to mark on every
+// cycle (200,000 of each at 200,000 monitors).
+func forJobs(m monitor.Monitor) monitor.Monitor {
+	m.Key, m.Target, m.URL = "", "", ""
+	m.ChannelIDs, m.LastCheckedAt, m.StatusSince = nil, nil, nil
+	if k, err := probe.LookupKind(m.Check.Kind); err == nil {
+		m.Check.Kind = k.Name // the registry's string, not one per monitor
+	}
+	return m
 }
 
 func (p *Pusher) liveRegions(ctx context.Context) ([]string, error) {
