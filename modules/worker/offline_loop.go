@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/spool"
@@ -78,10 +79,18 @@ func (w *Worker) down() bool {
 }
 
 // noteJob remembers the latest job of each monitor, for offline checks.
+//
+// It is kept for every monitor the worker checks, so it is kept small in
+// objects for the collector to mark on every cycle: without its id, which
+// offlineJob makes anew for each slot, and with the region and the kind
+// as one shared string each.
 func (w *Worker) noteJob(j queue.Job) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if last, ok := w.monitors[j.MonitorID]; !ok || j.ScheduledAt.After(last.ScheduledAt) {
+		j.ID = ""
+		j.Region = unique.Make(j.Region).Value()
+		j.Request.Check.Kind = unique.Make(j.Request.Check.Kind).Value()
 		w.monitors[j.MonitorID] = j
 	}
 }
