@@ -517,8 +517,12 @@ func (s *store) claimRead(tx *gorm.DB, due []dueSlot, next map[int64]time.Time, 
 	ms := make([]Monitor, 0, len(due))
 	var off []int64
 	for _, d := range due {
+		// The slot's own copy: a pointer into d would keep the whole due
+		// row, with every column gorm allocated for it, alive for as long
+		// as the pusher remembers the monitor.
+		at := d.NextRunAt
 		if m, ok := reused[d.MonitorID]; ok {
-			m.NextRunAt = &d.NextRunAt
+			m.NextRunAt = &at
 			if scheduled(m) {
 				ms = append(ms, m)
 				continue
@@ -526,7 +530,7 @@ func (s *store) claimRead(tx *gorm.DB, due []dueSlot, next map[int64]time.Time, 
 		}
 		r, ok := byID[d.MonitorID]
 		if ok {
-			r.NextRunAt = &d.NextRunAt
+			r.NextRunAt = &at
 			m := r.monitor()
 			m.rowVersion = versionOf(r.RowXmin, r.UpdatedAt)
 			if scheduled(m) {

@@ -82,11 +82,11 @@ func TestRememberKeepsWhatJobsNeed(t *testing.T) {
 	p.remember([]monitor.Monitor{m}, map[int64]time.Time{7: at.Add(30 * time.Second)}, at)
 	got := p.remembered[7].m
 	if got.ID != m.ID || got.Name != m.Name || got.IntervalSeconds != m.IntervalSeconds || got.FailureThreshold != m.FailureThreshold ||
-		got.RecoveryThreshold != m.RecoveryThreshold || !reflect.DeepEqual(got.Regions, m.Regions) || got.NextRunAt != m.NextRunAt ||
+		got.RecoveryThreshold != m.RecoveryThreshold || !reflect.DeepEqual(got.Regions, m.Regions) ||
 		!reflect.DeepEqual(got.ProbeRequest(), m.ProbeRequest()) {
 		t.Errorf("remembered %+v, want every job field of %+v", got, m)
 	}
-	if got.Key != "" || got.Target != "" || got.URL != "" || got.ChannelIDs != nil || got.LastCheckedAt != nil || got.StatusSince != nil {
+	if got.Key != "" || got.Target != "" || got.URL != "" || got.ChannelIDs != nil || got.LastCheckedAt != nil || got.StatusSince != nil || got.NextRunAt != nil {
 		t.Errorf("remembered %+v, want the fields no job reads dropped", got)
 	}
 	if unsafe.StringData(got.Check.Kind) == unsafe.StringData(kind) {

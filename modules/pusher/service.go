@@ -336,7 +336,8 @@ func (p *Pusher) remember(ms []monitor.Monitor, next map[int64]time.Time, now ti
 // cycle (200,000 of each at 200,000 monitors).
 func forJobs(m monitor.Monitor) monitor.Monitor {
 	m.Key, m.Target, m.URL = "", "", ""
-	m.ChannelIDs, m.LastCheckedAt, m.StatusSince = nil, nil, nil
+	// The slot a memo stands for is its next; a claim sets NextRunAt anew.
+	m.ChannelIDs, m.LastCheckedAt, m.StatusSince, m.NextRunAt = nil, nil, nil, nil
 	if k, err := probe.LookupKind(m.Check.Kind); err == nil {
 		m.Check.Kind = k.Name // the registry's string, not one per monitor
 	}
