@@ -48,6 +48,10 @@ func TestClaimReusesOnlyUnchangedMonitors(t *testing.T) {
 				m.NextRunAt = &stale
 				mine[m.ID] = m
 			}
+			fromMine := func(id int64) (monitor.Monitor, bool) {
+				m, ok := mine[id]
+				return m, ok
+			}
 			newName := "edited again"
 			if _, err := svc.Update(ctx, ws, edited.ID, monitor.Input{Name: &newName}); err != nil {
 				t.Fatal(err)
@@ -60,10 +64,7 @@ func TestClaimReusesOnlyUnchangedMonitors(t *testing.T) {
 			}
 			dueAt(t, db, all)
 			var second []monitor.Monitor
-			n, err := svc.ClaimDueWith(ctx, slot, 10, monitor.Claim{Known: func(id int64) (monitor.Monitor, bool) {
-				m, ok := mine[id]
-				return m, ok
-			}}, aMinuteOn(&second))
+			n, err := svc.ClaimDueWith(ctx, slot, 10, monitor.Claim{Known: fromMine}, aMinuteOn(&second))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,10 +102,7 @@ func TestClaimReusesOnlyUnchangedMonitors(t *testing.T) {
 				all = map[int64]time.Time{same.ID: slot.Add(time.Second)}
 				dueAt(t, db, all)
 				var third []monitor.Monitor
-				if _, err := svc.ClaimDueWith(ctx, slot.Add(time.Second), 10, monitor.Claim{Known: func(id int64) (monitor.Monitor, bool) {
-					m, ok := mine[id]
-					return m, ok
-				}}, aMinuteOn(&third)); err != nil {
+				if _, err := svc.ClaimDueWith(ctx, slot.Add(time.Second), 10, monitor.Claim{Known: fromMine}, aMinuteOn(&third)); err != nil {
 					t.Fatal(err)
 				}
 				if len(third) != 1 || third[0].Name != wantSame {
