@@ -29,6 +29,7 @@ import (
 	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/pusher"
+	"github.com/betterstack/betterstack/modules/selfcheck"
 )
 
 // benchFlags are `betterstack bench`'s settings.
@@ -183,6 +184,9 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	case <-ctx.Done():
 	}
 	skipped := gatherSum(app, "betterstack_pusher_slots_skipped_total") - skipped0
+	// Where the slots of the window that are not stored yet wait, as the
+	// settings page's self-check sees it at the window's end.
+	stages, stagesErr := app.Selfcheck.Measure(ctx)
 	if f.memProfile != "" {
 		if err := writeHeapProfile(f.memProfile); err != nil {
 			cancel()
@@ -203,7 +207,36 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	if err := <-errc; err != nil {
 		return err
 	}
-	return reportBench(ctx, out, app, f, from, until, cpu, wall, skipped)
+	if err := reportBench(ctx, out, app, f, from, until, cpu, wall, skipped); err != nil {
+		return err
+	}
+	if stagesErr != nil {
+		fmt.Fprintf(out, "  waiting at the end       (not measured: %v)\n", stagesErr)
+		return nil
+	}
+	reportStages(out, stages.Stages)
+	return nil
+}
+
+// reportStages prints what waited at each pipeline stage when the window
+// ended: slots of the window that were neither stored nor skipped are
+// there (a stage that could not keep up), not lost.
+func reportStages(out io.Writer, stages []selfcheck.Measure) {
+	for _, m := range stages {
+		if m.Stage == selfcheck.StageNotifications {
+			continue
+		}
+		what := "items"
+		switch m.Stage {
+		case selfcheck.StagePusher:
+			what = "slots overdue, not yet published"
+		case selfcheck.StageWorkers:
+			what = "jobs queued, not yet taken"
+		case selfcheck.StageIngest:
+			what = "results not yet stored"
+		}
+		fmt.Fprintf(out, "  waiting at the end: %-12s %7d %s (oldest %.1f s)\n", m.Name(), m.Backlog, what, m.Lag.Seconds())
+	}
 }
 
 // seedBenchMonitors stores the monitors with ids 1..N through the monitor
