@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -174,6 +175,10 @@ func (s *Service) storeWithRetry(ctx context.Context, q resultSource, ds []queue
 	}
 }
 
+// errNeedStates ends a batch's first attempt when some of its monitors have
+// no monitor_state row yet (see Service.Store).
+var errNeedStates = errors.New("monitors without a state row")
+
 // Store inserts results as ticks and folds them into monitor state in one
 // transaction. Duplicates and results of deleted monitors are skipped.
 func (s *Service) Store(ctx context.Context, results []queue.Result) error {
@@ -184,13 +189,26 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 	// retried and must not be counted twice.
 	var stored, dupes, orphans int
 	var cacheable map[int64]cachedRegions // region states as of the commit
-	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// A monitor's first result has no monitor_state row to lock yet: the
+	// first attempt finds which ones (needStates), their rows are created
+	// outside the transaction and the batch is stored again, once. Ids
+	// still without a row then are of deleted monitors.
+	var needStates []int64
+	ids := uniqueMonitorIDs(results)
+	store := func(tx *gorm.DB) error {
 		stored, dupes, orphans = 0, 0, 0
 		cacheable = map[int64]cachedRegions{}
-		ids := uniqueMonitorIDs(results)
-		settings, err := s.store.monitors(tx, ids)
+		// Lock the monitors first, in id order, before any other write:
+		// batches stored at once (Config.Parallel, or several alerters)
+		// then serialize per monitor on one lock order and cannot deadlock
+		// on its ticks, rollups or region rows.
+		settings, states, missing, err := s.store.lockMonitors(tx, ids)
 		if err != nil {
-			return fmt.Errorf("read monitors: %w", err)
+			return fmt.Errorf("lock monitor state: %w", err)
+		}
+		if len(missing) > 0 && needStates == nil {
+			needStates = missing
+			return errNeedStates
 		}
 		ticks := make([]newTick, 0, len(results))
 		for _, r := range results {
@@ -203,17 +221,9 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if len(ticks) == 0 {
 			return nil
 		}
-		// Lock the monitors first, in id order, before any other write:
-		// batches stored at once (Config.Parallel, or several alerters)
-		// then serialize per monitor on one lock order and cannot deadlock
-		// on its ticks, rollups or region rows.
 		present := make([]int64, 0, len(settings))
 		for id := range settings {
 			present = append(present, id)
-		}
-		states, err := s.store.lockStates(tx, present, now)
-		if err != nil {
-			return fmt.Errorf("lock monitor state: %w", err)
 		}
 		// Region states as this process last wrote them, where nothing
 		// wrote them since (the locked version proves it); read the rest.
@@ -359,7 +369,14 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			}
 		}
 		return nil
-	})
+	}
+	err := s.store.db.WithContext(ctx).Transaction(store)
+	if errors.Is(err, errNeedStates) {
+		if err = s.store.createStates(ctx, needStates, now); err != nil {
+			return fmt.Errorf("create monitor state: %w", err)
+		}
+		err = s.store.db.WithContext(ctx).Transaction(store)
+	}
 	if err == nil {
 		for id, c := range cacheable {
 			s.cache.put(id, c.version, c.regions)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,26 +90,6 @@ func (m monitorSettings) thresholds() Thresholds {
 	return Thresholds{Failure: max(m.FailureThreshold, 1), Recovery: max(m.RecoveryThreshold, 1)}
 }
 
-// monitors returns the settings of the monitors that still exist among ids.
-func (s *store) monitors(tx *gorm.DB, ids []int64) (map[int64]monitorSettings, error) {
-	in, inArgs := s.inList(ids)
-	rows, err := s.query(tx, `SELECT id, regions, quorum, interval_seconds, paused, failure_threshold, recovery_threshold
-		FROM monitors WHERE id `+in, inArgs...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make(map[int64]monitorSettings, len(ids))
-	for rows.Next() {
-		var m monitorSettings
-		if err := rows.Scan(&m.ID, &m.Regions, &m.Quorum, &m.IntervalSeconds, &m.Paused, &m.FailureThreshold, &m.RecoveryThreshold); err != nil {
-			return nil, err
-		}
-		out[m.ID] = m
-	}
-	return out, rows.Err()
-}
-
 // run executes a bulk statement.
 func (s *store) run(tx *gorm.DB, b bulk) error {
 	q, args, err := b.render(s.db.Dialect)
@@ -186,37 +166,62 @@ type stateRow struct {
 	Version       int64 // one more with every write (migration 00013; see stateCache)
 }
 
-// lockStates makes sure each monitor has a monitor_state row and locks them
-// in id order, then returns them.
-func (s *store) lockStates(tx *gorm.DB, ids []int64, now time.Time) (map[int64]stateRow, error) {
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	args := make([]any, 0, len(ids)*4)
-	for _, id := range ids {
-		args = append(args, id, string(monitor.StatusPending), now, now)
-	}
-	if err := s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, updated_at)",
-		types: []pgType{pgBigint, pgText, pgTime, pgTime}, args: args, tail: "ON CONFLICT (monitor_id) DO NOTHING"}); err != nil {
-		return nil, err
-	}
+// lockMonitors locks the monitor_state rows of ids in id order and returns
+// them with their monitors' settings, read in the same statement. An id
+// without a state row (its monitor's first result, or a deleted monitor)
+// is in neither map and comes back in missing: the caller creates the
+// rows of those that have a monitor (createStates) outside the
+// transaction and stores the batch again. Creating them here instead
+// would take new rows' locks after the existing rows' ones, out of id
+// order, where two batches storing at once could deadlock.
+func (s *store) lockMonitors(tx *gorm.DB, ids []int64) (settings map[int64]monitorSettings, states map[int64]stateRow, missing []int64, err error) {
 	in, inArgs := s.inList(ids)
-	q := "SELECT monitor_id, status, status_since, last_checked_at, updated_at, version FROM monitor_state WHERE monitor_id " + in + " ORDER BY monitor_id"
+	q := `SELECT monitor_state.monitor_id, monitor_state.status, monitor_state.status_since, monitor_state.last_checked_at,
+		monitor_state.updated_at, monitor_state.version, monitors.regions, monitors.quorum, monitors.interval_seconds, monitors.paused,
+		monitors.failure_threshold, monitors.recovery_threshold
+		FROM monitor_state JOIN monitors ON monitors.id = monitor_state.monitor_id
+		WHERE monitor_state.monitor_id ` + in + " ORDER BY monitor_state.monitor_id"
 	if s.db.Dialect == database.Postgres {
-		q += " FOR UPDATE"
+		q += " FOR UPDATE OF monitor_state"
 	}
 	rows, err := s.query(tx, q, inArgs...)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	defer rows.Close()
-	byID := make(map[int64]stateRow, len(ids))
+	settings = make(map[int64]monitorSettings, len(ids))
+	states = make(map[int64]stateRow, len(ids))
 	for rows.Next() {
 		var st stateRow
-		if err := rows.Scan(&st.MonitorID, &st.Status, &st.StatusSince, &st.LastCheckedAt, &st.UpdatedAt, &st.Version); err != nil {
-			return nil, err
+		var m monitorSettings
+		if err := rows.Scan(&st.MonitorID, &st.Status, &st.StatusSince, &st.LastCheckedAt, &st.UpdatedAt, &st.Version,
+			&m.Regions, &m.Quorum, &m.IntervalSeconds, &m.Paused, &m.FailureThreshold, &m.RecoveryThreshold); err != nil {
+			return nil, nil, nil, err
 		}
-		byID[st.MonitorID] = st
+		m.ID = st.MonitorID
+		states[st.MonitorID], settings[st.MonitorID] = st, m
 	}
-	return byID, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, id := range ids {
+		if _, ok := states[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	return settings, states, missing, nil
+}
+
+// createStates creates the pending monitor_state rows of those of ids that
+// have a monitor and no state row yet, in one statement of its own.
+func (s *store) createStates(ctx context.Context, ids []int64, now time.Time) error {
+	sorted := slices.Sorted(slices.Values(ids))
+	in, inArgs := s.inList(sorted)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.exec(tx, `INSERT INTO monitor_state (monitor_id, status, status_since, updated_at)
+			SELECT id, ?, ?, ? FROM monitors WHERE id `+in+` ORDER BY id ON CONFLICT (monitor_id) DO NOTHING`,
+			append([]any{string(monitor.StatusPending), now, now}, inArgs...)...)
+	})
 }
 
 // readRegionStates returns the region states of ids, by monitor. Call it

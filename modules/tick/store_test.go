@@ -362,3 +362,64 @@ func eventuallyTrue(t *testing.T, timeout time.Duration, what string, cond func(
 	}
 	t.Fatalf("timed out after %v waiting for %s", timeout, what)
 }
+
+// TestStoreCreatesStateAndSkipsDeletedMonitors: one batch holding a
+// monitor's first result (no state row yet), a result of a monitor stored
+// before and one of a deleted monitor stores the first two, each once,
+// counts the third as an orphan, and creates no state row for it.
+func TestStoreCreatesStateAndSkipsDeletedMonitors(t *testing.T) {
+	t.Parallel()
+	for _, backend := range []string{"postgres", "sqlite"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			db := testenv.MustDatabase(t, backend)
+			ids := MustMonitors(t, db, 3)
+			fresh, known, deleted := ids[0], ids[1], ids[2]
+			reg := prometheus.NewRegistry()
+			svc := tick.New(db, nil, tick.Config{}, discard, reg)
+			ctx := context.Background()
+			at := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+			if err := svc.Store(ctx, []queue.Result{result(known, "eu", at.Add(-time.Minute))}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec("DELETE FROM monitors WHERE id = ?", deleted).Error; err != nil {
+				t.Fatal(err)
+			}
+			batch := []queue.Result{result(deleted, "eu", at), result(known, "eu", at), result(fresh, "eu", at)}
+			if err := svc.Store(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(slots(t, svc, fresh)); got != 1 {
+				t.Errorf("first result's monitor has %d ticks, want 1", got)
+			}
+			if got := len(slots(t, svc, known)); got != 2 {
+				t.Errorf("known monitor has %d ticks, want 2", got)
+			}
+			var states []struct {
+				MonitorID int64
+				Status    string
+				Version   int64
+			}
+			if err := db.Raw("SELECT monitor_id, status, version FROM monitor_state ORDER BY monitor_id").Scan(&states).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(states) != 2 || states[0].MonitorID != fresh || states[1].MonitorID != known {
+				t.Fatalf("state rows %+v, want one each for %d and %d", states, fresh, known)
+			}
+			for _, st := range states {
+				if st.Status != string(monitor.StatusUp) {
+					t.Errorf("monitor %d status %q after an up result, want up", st.MonitorID, st.Status)
+				}
+			}
+			if states[0].Version != 1 || states[1].Version != 2 {
+				t.Errorf("versions %d and %d, want 1 (one batch) and 2 (two)", states[0].Version, states[1].Version)
+			}
+			for name, want := range map[string]float64{"betterstack_ingest_ticks_stored_total": 3, "betterstack_ingest_orphans_total": 1,
+				"betterstack_ingest_batch_failures_total": 0} {
+				if got := metric(t, reg, name); got != want {
+					t.Errorf("%s = %v, want %v", name, got, want)
+				}
+			}
+		})
+	}
+}
