@@ -90,6 +90,22 @@ func (r *Redis) JobLate(ctx context.Context, region string) (time.Duration, erro
 	return max(now.Sub(due), 0), nil
 }
 
+// ResultLate returns how long the oldest result still in a results stream
+// has waited to be stored, by Redis's own clock (TIME), so the pushers
+// that read it need not agree with Redis's host on the time; zero when
+// none waits.
+func (r *Redis) ResultLate(ctx context.Context) (time.Duration, error) {
+	oldest, err := r.OldestResult(ctx)
+	if err != nil || oldest.IsZero() {
+		return 0, err
+	}
+	now, err := r.client.Time(ctx).Result()
+	if err != nil {
+		return 0, fmt.Errorf("queue: result lateness: %w", err)
+	}
+	return max(now.Sub(oldest), 0), nil
+}
+
 // jobDue is when a queued job became due: its slot, or its publication when
 // that came later. A payload that does not decode (the worker will discard
 // it) counts from its publication.
@@ -204,6 +220,16 @@ func (m *Memory) OldestResult(_ context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return entryTime(first.id)
+}
+
+// ResultLate returns how long the oldest result not yet acked has waited,
+// by the queue's clock (see Redis.ResultLate); zero when none waits.
+func (m *Memory) ResultLate(ctx context.Context) (time.Duration, error) {
+	oldest, err := m.OldestResult(ctx)
+	if err != nil || oldest.IsZero() {
+		return 0, err
+	}
+	return max(m.cfg.Now().Sub(oldest), 0), nil
 }
 
 // JobLate returns how late the oldest job of region that no worker has

@@ -14,6 +14,9 @@ type ages interface {
 	OldestJob(ctx context.Context, region string) (time.Time, error)
 	OldestResult(ctx context.Context) (time.Time, error)
 	JobLate(ctx context.Context, region string) (time.Duration, error)
+	ResultLate(ctx context.Context) (time.Duration, error)
+	ReadResults(ctx context.Context, consumer string, count int, block time.Duration) ([]ResultDelivery, error)
+	AckResults(ctx context.Context, ids ...string) error
 }
 
 // TestOldest: OldestJob is the oldest job no worker took (a job being run
@@ -59,6 +62,23 @@ func TestOldest(t *testing.T) {
 			}
 			at, err = q.OldestResult(ctx)
 			want("one result waiting", at, err, false)
+			time.Sleep(20 * time.Millisecond)
+			if w, err := q.ResultLate(ctx); err != nil || w < 10*time.Millisecond || w > time.Minute {
+				t.Fatalf("ResultLate with one result waiting = %v, %v; want the time since it was sent", w, err)
+			}
+			rs, err := q.ReadResults(ctx, "alerter", 10, 0)
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("read results: %v %v", rs, err)
+			}
+			if w, err := q.ResultLate(ctx); err != nil || w < 10*time.Millisecond {
+				t.Fatalf("ResultLate with the result read, not stored = %v, %v; want it still waiting", w, err)
+			}
+			if err := q.AckResults(ctx, rs[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if w, err := q.ResultLate(ctx); err != nil || w != 0 {
+				t.Fatalf("ResultLate with every result stored = %v, %v; want 0", w, err)
+			}
 		})
 	}
 }
