@@ -313,7 +313,7 @@ func workerID(cfg config.Config) string {
 // existing channel.
 func (a *App) buildSelfcheck(ctx context.Context, opts Options) error {
 	cfg := a.Cfg
-	sc := selfcheck.Config{Every: opts.SelfcheckEvery, Threshold: cfg.PipelineLagThreshold, LiveWithin: liveWithin,
+	sc := selfcheck.Config{Every: opts.SelfcheckEvery, Threshold: cfg.PipelineLagThreshold, LiveWithin: liveWithin, IngestWait: cfg.PusherIngestWait,
 		DeadmanURL: cfg.DeadmanURL, DeadmanInterval: cfg.DeadmanInterval,
 		LagAlert: cfg.OperatorLagAlert, RegionSilence: cfg.OperatorRegionSilence, Now: opts.Now}
 	if cfg.OperatorChannel != "" && cfg.HasRole(config.RoleAlerter) {
@@ -338,7 +338,7 @@ func (a *App) buildSelfcheck(ctx context.Context, opts Options) error {
 func (a *App) buildPipeline(opts Options) (err error) {
 	cfg, log := a.Cfg, a.Log
 	if cfg.HasRole(config.RolePusher) {
-		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin, AdmitWait: cfg.PusherAdmitWait}, log, a.Metrics)
+		a.Pusher = pusher.New(a.Monitors, a.Queue, pusher.Config{LiveWithin: liveWithin, AdmitWait: cfg.PusherAdmitWait, IngestWait: cfg.PusherIngestWait}, log, a.Metrics)
 		a.runners = append(a.runners, runner{name: "pusher", run: a.Pusher.Run})
 	}
 	if cfg.HasRole(config.RoleWorker) {

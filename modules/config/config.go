@@ -50,6 +50,7 @@ type Config struct {
 	WorkerFallbackPerMinute int           `key:"worker_fallback_per_minute" help:"the most fallback notices a worker sends in any minute; the rest go out as one summary"`
 	WorkerConcurrency       int           `key:"worker_concurrency" help:"checks a worker runs at once; slow targets (each check waiting up to its timeout) need more"`
 	PusherAdmitWait         time.Duration `key:"pusher_admit_wait" help:"how late a region's oldest job that no worker has taken may be (past its slot) before the pusher publishes only part of what is due there and skips the rest, so those run on time"`
+	PusherIngestWait        time.Duration `key:"pusher_ingest_wait" help:"how long the oldest result not yet stored may wait before the pusher publishes only part of what is due (never less than a tenth) and skips the rest, so the ingest can catch up"`
 
 	DatabaseURL      string `key:"database_url" secret:"true" help:"postgres:// URL selects PostgreSQL; empty selects the embedded SQLite file in data_dir"`
 	AutoMigrate      *bool  `key:"auto_migrate" help:"apply pending migrations at start; default true on SQLite, false on PostgreSQL"`
@@ -114,6 +115,7 @@ func Defaults() Config {
 		WorkerFallbackPerMinute: 20,
 		WorkerConcurrency:       256,
 		PusherAdmitWait:         2 * time.Second,
+		PusherIngestWait:        10 * time.Second,
 		DatabaseMaxConns:        20,
 		RedisPrefix:             "bs:",
 		JWTTTL:                  24 * time.Hour,
@@ -474,6 +476,9 @@ func (c Config) validateFallback(bad func(key, format string, args ...any)) {
 	}
 	if c.PusherAdmitWait < time.Second || c.PusherAdmitWait > time.Minute {
 		bad("pusher_admit_wait", "must be between 1s and 1m: shorter skips checks on a healthy burst, longer lets every check run that late before any is skipped")
+	}
+	if c.PusherIngestWait < time.Second || c.PusherIngestWait > 10*time.Minute {
+		bad("pusher_ingest_wait", "must be between 1s and 10m: shorter skips checks while the ingest absorbs a burst, longer lets every result wait that long before any check is skipped")
 	}
 }
 

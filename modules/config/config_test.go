@@ -165,7 +165,7 @@ func TestLoadEveryKey(t *testing.T) {
 		OperatorChannel: "ops/pager", OperatorLagAlert: 5 * time.Minute, OperatorRegionSilence: 90 * time.Second,
 		WorkerSpoolMax: 500, WorkerOfflineChecksFor: 5 * time.Minute,
 		WorkerFallbackWebhook: "https://hooks.example.com/fallback", WorkerFallbackSecret: "fallback-secret-0123", WorkerFallbackPerMinute: 5,
-		WorkerConcurrency: 64, PusherAdmitWait: 5 * time.Second,
+		WorkerConcurrency: 64, PusherAdmitWait: 5 * time.Second, PusherIngestWait: 30 * time.Second,
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -183,7 +183,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"operator_channel": "ops/pager", "operator_lag_alert": "5m", "operator_region_silence": "90s",
 		"worker_spool_max": "500", "worker_offline_checks_for": "5m",
 		"worker_fallback_webhook": "https://hooks.example.com/fallback", "worker_fallback_secret": "fallback-secret-0123", "worker_fallback_per_minute": "5",
-		"worker_concurrency": "64", "pusher_admit_wait": "5s",
+		"worker_concurrency": "64", "pusher_admit_wait": "5s", "pusher_ingest_wait": "30s",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
@@ -391,6 +391,18 @@ func TestValidate(t *testing.T) {
 			name:   "admit wait over a minute",
 			change: func(c *config.Config) { c.PusherAdmitWait = time.Minute + time.Millisecond },
 			want:   []string{"BETTERSTACK_PUSHER_ADMIT_WAIT", "between 1s and 1m"},
+		},
+		{name: "ingest wait at its floor", change: func(c *config.Config) { c.PusherIngestWait = time.Second }},
+		{name: "ingest wait at its top", change: func(c *config.Config) { c.PusherIngestWait = 10 * time.Minute }},
+		{
+			name:   "ingest wait under a second",
+			change: func(c *config.Config) { c.PusherIngestWait = time.Second - time.Millisecond },
+			want:   []string{"BETTERSTACK_PUSHER_INGEST_WAIT", "between 1s and 10m"},
+		},
+		{
+			name:   "ingest wait over ten minutes",
+			change: func(c *config.Config) { c.PusherIngestWait = 10*time.Minute + time.Millisecond },
+			want:   []string{"BETTERSTACK_PUSHER_INGEST_WAIT", "between 1s and 10m"},
 		},
 		{
 			name:   "dead-man URL must be http or https",

@@ -87,9 +87,51 @@ import (
 // Admission fails open: when the queue cannot say (an error, or a queue
 // that does not report lateness), everything is published.
 
+// Admission follows the ingest too. Past what the machine can do, the
+// stage that loses the contest for CPU is not always the workers: at
+// 300,000 HTTP monitors on the 2-core machine the workers took every job
+// on time and the alerter stored 3,000 of the 4,500 results a second.
+// The results stream then grew without end (481,000 results, the oldest
+// 96 s old, after six minutes), every state and alert came later and
+// later, and monitors whose results waited longest were judged silent
+// (unknown) with their results still in the queue. Running checks whose
+// results cannot be stored is work done for nothing that slows the
+// storing further.
+//
+// So the share published to every region is also bounded by the ingest's
+// lateness (the age of the oldest result not yet stored, read once per
+// tick, for all regions): all up to IngestWait (pusher_ingest_wait,
+// 10 s), then falling in the same straight line. Its floor is
+// minIngestShare, never none: a skipped monitor is then never skipped at
+// its next slot (skips), so a monitor keeps a result at least every other
+// slot and is never judged silent for it, and at most about half the
+// checks are given up for the ingest. The ingest's lateness does not
+// count while the pusher schedules from memory (the database is down:
+// results wait for it by design, and the checks of an outage are the
+// history it keeps) or when the queue cannot say.
+//
+// Why 10 s: the alerter reads a batch as soon as one is there, so the
+// oldest result waits about a batch's store time (tens of milliseconds);
+// after a database outage the ingest catches up at its full rate, and
+// while it does so the checks of the catch-up are given up only past
+// 10 s of lateness, in proportion.
+
 // DefaultAdmitWait is how late the oldest untaken job of a region may be
 // before the pusher publishes less there.
 const DefaultAdmitWait = 2 * time.Second
+
+// DefaultIngestWait is how late the oldest result not yet stored may be
+// before the pusher publishes less everywhere.
+const DefaultIngestWait = 10 * time.Second
+
+// minIngestShare is the least share the ingest's lateness alone leaves.
+const minIngestShare = 0.1
+
+// ingestShare is the share of due slots the ingest's lateness allows: all
+// up to maxWait, then linearly less down to minIngestShare.
+func ingestShare(late, maxWait time.Duration) float64 {
+	return max(minIngestShare, admitShare(late, maxWait))
+}
 
 // admitShare is the share of due slots published to a region whose oldest
 // untaken job is wait late: all up to maxWait, then linearly less, none
@@ -131,8 +173,16 @@ type skipRecorder interface {
 	RecordSkipped(ctx context.Context, region string, n int64) error
 }
 
-// share returns the share of due slots to publish to region now, reading
-// the region's lateness once per tick.
+// resultWaiter is what a queue may offer to say how long the oldest result
+// not yet stored has waited (by the queue's clock); both queue
+// implementations do.
+type resultWaiter interface {
+	ResultLate(ctx context.Context) (time.Duration, error)
+}
+
+// share returns the share of due slots to publish to region now: the
+// smaller of what the region's workers and the ingest allow, each read
+// once per tick.
 func (p *Pusher) share(ctx context.Context, region string) float64 {
 	w, ok := p.queue.(waiter)
 	if !ok {
@@ -145,9 +195,33 @@ func (p *Pusher) share(ctx context.Context, region string) float64 {
 			late = 0 // fail open: publishing reports the queue's trouble
 		}
 		p.lateness[region] = late
-		p.admitRatio.WithLabelValues(region).Set(admitShare(late, p.cfg.AdmitWait))
+		p.admitRatio.WithLabelValues(region).Set(p.shareOf(late, p.ingestLateness(ctx)))
 	}
-	return admitShare(late, p.cfg.AdmitWait)
+	return p.shareOf(late, p.ingestLateness(ctx))
+}
+
+// shareOf is the share for a region's job lateness and the ingest's.
+func (p *Pusher) shareOf(jobLate, ingestLate time.Duration) float64 {
+	return min(admitShare(jobLate, p.cfg.AdmitWait), ingestShare(ingestLate, p.cfg.IngestWait))
+}
+
+// ingestLateness is the age of the oldest result not yet stored, read once
+// per tick; 0 while scheduling from memory or when the queue cannot say.
+func (p *Pusher) ingestLateness(ctx context.Context) time.Duration {
+	if p.ingestRead {
+		return p.ingestLate
+	}
+	p.ingestRead, p.ingestLate = true, 0
+	rw, ok := p.queue.(resultWaiter)
+	if !ok || p.outage {
+		return 0
+	}
+	late, err := rw.ResultLate(ctx)
+	if err != nil {
+		return 0 // fail open, as for the workers' lateness
+	}
+	p.ingestLate = late
+	return late
 }
 
 // skips reports whether a monitor's slot is skipped in region: not drawn
@@ -166,7 +240,7 @@ func (p *Pusher) noteOverload() {
 	}
 	p.over = false
 	for _, late := range p.lateness {
-		if admitShare(late, p.cfg.AdmitWait) < 1 {
+		if p.shareOf(late, p.ingestLate) < 1 {
 			p.over = true
 		}
 	}
@@ -267,9 +341,17 @@ func (p *Pusher) recordSkipped(ctx context.Context, skipped map[string]int64) {
 		}
 		if now.Sub(p.skipLogged[region]) >= time.Minute {
 			p.skipLogged[region] = now
-			p.log.Warn("workers are not taking jobs fast enough: publishing only part of the checks due there; the rest are skipped so those run on time",
-				"region", region, "oldest_job_late", p.lateness[region].Round(100*time.Millisecond).String(),
-				"published_percent", int(100*admitShare(p.lateness[region], p.cfg.AdmitWait)), "skipped_this_round", n)
+			late := p.lateness[region]
+			percent := int(100 * p.shareOf(late, p.ingestLate))
+			if ingestShare(p.ingestLate, p.cfg.IngestWait) < admitShare(late, p.cfg.AdmitWait) {
+				p.log.Warn("results are not being stored fast enough: publishing only part of the checks due; the rest are skipped so the ingest can catch up",
+					"region", region, "oldest_result_waiting", p.ingestLate.Round(100*time.Millisecond).String(),
+					"published_percent", percent, "skipped_this_round", n)
+			} else {
+				p.log.Warn("workers are not taking jobs fast enough: publishing only part of the checks due there; the rest are skipped so those run on time",
+					"region", region, "oldest_job_late", late.Round(100*time.Millisecond).String(),
+					"published_percent", percent, "skipped_this_round", n)
+			}
 		}
 	}
 }

@@ -128,6 +128,7 @@ func TestOverloadSkipsInsteadOfFallingBehind(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			storeAll(t, q) // an ingest that keeps up: only the workers bind
 		}
 		recorded, err := q.Skipped(ctx, "eu", queue.SkipKeep)
 		if err != nil {

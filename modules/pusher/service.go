@@ -45,7 +45,11 @@ type Config struct {
 	// the pusher publishes only part of what is due there (default 2s;
 	// admission.go).
 	AdmitWait time.Duration
-	Now       func() time.Time
+	// IngestWait is how late the oldest result not yet stored may be
+	// before the pusher publishes only part of what is due (default 10s;
+	// admission.go).
+	IngestWait time.Duration
+	Now        func() time.Time
 }
 
 // Pusher publishes due checks. Run owns it: its methods are not safe for
@@ -87,6 +91,10 @@ type Pusher struct {
 	// Admission (admission.go): each region's oldest-job lateness, read once
 	// per tick, and what was skipped.
 	lateness map[string]time.Duration
+	// ingestLate is the age of the oldest result not yet stored, read at
+	// most once per tick (ingestRead).
+	ingestLate time.Duration
+	ingestRead bool
 	// skippedLast holds the monitors this pusher skipped at their last
 	// slot (in some region): they are not skipped at the next one unless
 	// nothing at all is admitted.
@@ -129,6 +137,9 @@ func New(monitors claimer, q publisher, cfg Config, log *slog.Logger, reg promet
 	}
 	if cfg.AdmitWait <= 0 {
 		cfg.AdmitWait = DefaultAdmitWait
+	}
+	if cfg.IngestWait <= 0 {
+		cfg.IngestWait = DefaultIngestWait
 	}
 	p := &Pusher{cfg: cfg, monitors: monitors, queue: q, log: log.With("module", "pusher"), remembered: map[int64]*memo{},
 		fromMemory: prometheus.NewCounter(prometheus.CounterOpts{Name: "betterstack_pusher_jobs_from_memory_total",
@@ -184,6 +195,7 @@ type memo struct {
 // from memory instead (see tickFromMemory).
 func (p *Pusher) Tick(ctx context.Context) error {
 	clear(p.lateness)
+	p.ingestRead = false
 	defer p.noteOverload()
 	err := p.tickFromDatabase(ctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && p.databaseAnswers(ctx) {

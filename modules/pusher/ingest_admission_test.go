@@ -1,0 +1,269 @@
+package pusher
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/betterstack/betterstack/modules/queue"
+)
+
+// TestIngestShare pins the ingest's share: all up to the wait limit, less
+// from a nanosecond past it, half at one and a half, and never below the
+// floor however late; the share published is the smaller of the two.
+func TestIngestShare(t *testing.T) {
+	const w = 10 * time.Second
+	tests := []struct {
+		late time.Duration
+		want float64
+	}{
+		{0, 1},
+		{w, 1},
+		{w + w/2, 0.5},
+		{2*w - w/10, 0.1},
+		{2*w - w/20, minIngestShare}, // the line says 0.05
+		{2 * w, minIngestShare},
+		{time.Hour, minIngestShare},
+	}
+	for _, tc := range tests {
+		if got := ingestShare(tc.late, w); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("ingestShare(%s, %s) = %v, want %v", tc.late, w, got, tc.want)
+		}
+	}
+	if got := ingestShare(w+time.Nanosecond, w); got >= 1 {
+		t.Errorf("a nanosecond past the limit: share %v, want below 1", got)
+	}
+	if got := ingestShare(2*w-w/10-time.Millisecond, w); got <= 0.1 {
+		t.Errorf("just short of the floor: share %v, want above 0.1", got)
+	}
+	p := New(nil, &lateQueue{}, Config{AdmitWait: 2 * time.Second, IngestWait: w}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	for _, tc := range []struct {
+		job, ingest time.Duration
+		want        float64
+	}{
+		{0, 0, 1},
+		{3 * time.Second, 0, 0.5},       // the workers bind
+		{0, w + w/4, 0.75},              // the ingest binds
+		{3 * time.Second, w + w/4, 0.5}, // the smaller
+		{4 * time.Second, time.Hour, 0}, // no worker takes jobs: none
+		{2*time.Second + 200*time.Millisecond, w + w/2, 0.5}, // 0.9 against 0.5
+	} {
+		if got := p.shareOf(tc.job, tc.ingest); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("shareOf(job %s, ingest %s) = %v, want %v", tc.job, tc.ingest, got, tc.want)
+		}
+	}
+}
+
+// ingestSim runs 600 monitors every minute (10 checks due a second)
+// against workers that take every job at once and an ingest that stores
+// every result for the first 60 s (the new monitors' first checks, all due
+// at once) and then only storeRate results a second, for 300 s in all. It
+// returns the steady state's (the last 150 s) worst age of the oldest
+// result waiting, the longest a monitor went without a published check
+// and the slots skipped, and the pusher's log.
+func ingestSim(t *testing.T, ingestWait time.Duration, storeRate int) (worstWait, longestGap time.Duration, skipped float64, log string) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	q := queue.NewMemory(queue.Config{Now: r.clock.Now})
+	var buf bytes.Buffer
+	p := New(r.monitors, q, Config{Tick: time.Second, Now: r.clock.Now, IngestWait: ingestWait},
+		slog.New(slog.NewTextHandler(&buf, nil)), prometheus.NewRegistry())
+	for i := range 600 {
+		r.create(fmt.Sprintf("https://s%d.example.test/", i), time.Minute)
+	}
+	lastJob := map[int64]time.Time{}
+	var skipped0 float64
+	for step := range 300 {
+		r.clock.Add(time.Second)
+		if err := p.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := q.ReadJobs(ctx, "eu", "w", 10000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if prev, ok := lastJob[d.Job.MonitorID]; ok && step >= 150 {
+				longestGap = max(longestGap, d.Job.ScheduledAt.Sub(prev))
+			}
+			lastJob[d.Job.MonitorID] = d.Job.ScheduledAt
+			if err := q.CompleteJob(ctx, "eu", d.ID, queue.Result{JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: "eu", ScheduledAt: d.Job.ScheduledAt}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rate := storeRate
+		if step < 60 {
+			rate = 10000
+		}
+		if step == 150 {
+			skipped0 = testutil.ToFloat64(p.skipped.WithLabelValues("eu"))
+		}
+		rs, err := q.ReadResults(ctx, "alerter", rate, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, len(rs))
+		for i, d := range rs {
+			ids[i] = d.ID
+		}
+		if err := q.AckResults(ctx, ids...); err != nil {
+			t.Fatal(err)
+		}
+		if step >= 150 {
+			oldest, err := q.OldestResult(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !oldest.IsZero() {
+				worstWait = max(worstWait, r.clock.Now().Sub(oldest))
+			}
+		}
+	}
+	return worstWait, longestGap, testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0, buf.String()
+}
+
+// TestIngestBehindSkipsInsteadOfPilingUp: when the ingest stores fewer
+// results than the checks make (6 of 10 a second), the pusher publishes
+// less, so results wait seconds, not ever longer; no monitor goes more
+// than two intervals without a check (it would be judged silent); the log
+// names the ingest. Without it (a limit of a day) the wait grows on, past
+// twice that bound by the end.
+func TestIngestBehindSkipsInsteadOfPilingUp(t *testing.T) {
+	t.Run("admission", func(t *testing.T) {
+		worst, gap, skipped, log := ingestSim(t, DefaultIngestWait, 6)
+		// The share follows news that is seconds old, and at 6 of 10 it
+		// is near its floor, so the wait swings (6 to 36 s over 600 s
+		// when this was written) but does not grow.
+		if worst > 4*DefaultIngestWait {
+			t.Errorf("the oldest result waited up to %s, want within %s", worst, 4*DefaultIngestWait)
+		}
+		if gap > 2*time.Minute {
+			t.Errorf("a monitor went %s without a check, want at most two intervals", gap)
+		}
+		if skipped < 0.2*150*10 {
+			t.Errorf("%v slots skipped in 150 s at 10 due and 6 stored a second, want at least %v", skipped, 0.2*150*10)
+		}
+		if !strings.Contains(log, "results are not being stored fast enough") || strings.Contains(log, "workers are not taking jobs") {
+			t.Errorf("the warning does not name the ingest alone:\n%s", log)
+		}
+	})
+	t.Run("without", func(t *testing.T) {
+		worst, _, skipped, _ := ingestSim(t, 24*time.Hour, 6)
+		if skipped != 0 || worst < 8*DefaultIngestWait {
+			t.Errorf("without the ingest's limit: %v skipped, oldest result waited %s; want none skipped and the wait past %s", skipped, worst, 8*DefaultIngestWait)
+		}
+	})
+	t.Run("keeping up", func(t *testing.T) {
+		worst, _, skipped, _ := ingestSim(t, DefaultIngestWait, 11)
+		if skipped != 0 || worst > 2*time.Second {
+			t.Errorf("an ingest that keeps up: %v skipped, oldest result waited %s; want none skipped", skipped, worst)
+		}
+	})
+}
+
+// TestIngestLatenessIgnoredFromMemory: while the database is down the
+// pusher schedules from memory and every due slot is published although
+// the results wait (they wait for the database by design); once it is
+// back, the same backlog makes it publish less.
+func TestIngestLatenessIgnoredFromMemory(t *testing.T) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	q := queue.NewMemory(queue.Config{Now: r.clock.Now})
+	p := New(r.monitors, q, Config{Tick: time.Second, Now: r.clock.Now}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	for i := range 120 {
+		r.create(fmt.Sprintf("https://s%d.example.test/", i), 10*time.Second)
+	}
+	tick := func() (published int) {
+		r.clock.Add(time.Second)
+		if err := p.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := q.ReadJobs(ctx, "eu", "w", 10000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			// Completed and never stored: the results stream only grows.
+			if err := q.CompleteJob(ctx, "eu", d.ID, queue.Result{JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: "eu", ScheduledAt: d.Job.ScheduledAt}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return len(ds)
+	}
+	for range 20 { // every monitor claimed and remembered
+		tick()
+	}
+	skipped0 := testutil.ToFloat64(p.skipped.WithLabelValues("eu"))
+	r.outage(true)
+	published := 0
+	for range 60 {
+		published += tick()
+	}
+	if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped != 0 || published < 120*6 {
+		t.Errorf("from memory with results waiting a minute: %d published and %v skipped in 60 s, want every slot of 120 monitors every 10 s", published, skipped)
+	}
+	skipped0 = testutil.ToFloat64(p.skipped.WithLabelValues("eu"))
+	r.outage(false)
+	for range 20 {
+		tick()
+	}
+	if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped == 0 {
+		t.Errorf("with the database back and results waiting over a minute, nothing was skipped")
+	}
+}
+
+// storeAll reads and acks every result waiting, as an ingest that keeps up.
+func storeAll(t *testing.T, q *queue.Memory) {
+	t.Helper()
+	rs, err := q.ReadResults(context.Background(), "alerter", 100000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(rs))
+	for i, d := range rs {
+		ids[i] = d.ID
+	}
+	if err := q.AckResults(context.Background(), ids...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countingQueue reports a fixed job and result lateness and counts how
+// often the results' is asked.
+type countingQueue struct {
+	lateQueue
+	resultLate time.Duration
+	asked      int
+}
+
+func (q *countingQueue) ResultLate(context.Context) (time.Duration, error) {
+	q.asked++
+	return q.resultLate, nil
+}
+
+// TestIngestLatenessReadOncePerTick: however many regions a tick publishes
+// to, the results' lateness is one read, and the next tick reads it anew.
+func TestIngestLatenessReadOncePerTick(t *testing.T) {
+	q := &countingQueue{resultLate: 15 * time.Second}
+	p := New(nil, q, Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	for tick := 1; tick <= 2; tick++ {
+		clear(p.lateness)
+		p.ingestRead = false
+		for _, region := range []string{"eu", "us", "eu", "ap"} {
+			if got := p.share(context.Background(), region); math.Abs(got-0.5) > 1e-9 {
+				t.Fatalf("share in %s with results 15 s late = %v, want 0.5", region, got)
+			}
+		}
+		if q.asked != tick {
+			t.Fatalf("after tick %d the results' lateness was read %d times, want %d", tick, q.asked, tick)
+		}
+	}
+}
