@@ -355,7 +355,7 @@ func reportBench(ctx context.Context, out io.Writer, app *App, f benchFlags, fro
 	fmt.Fprintf(out, "  lateness p50 / p99      %8.1f / %.1f ms (check start - slot)\n", pct(lateness, 50), pct(lateness, 99))
 	fmt.Fprintf(out, "  ticks/s stored          %8.0f  (%d ticks in all)\n", float64(len(lateness))/window, total)
 	fmt.Fprintf(out, "  slots missed / stale    %8.0f / %.0f\n", missed, stale)
-	fmt.Fprintf(out, "  slots skipped           %8.0f  (in the window: not published, the workers were not keeping up)\n", skipped)
+	fmt.Fprintf(out, "  slots skipped           %8.0f  (in the window: not published, the workers or the ingest were not keeping up)\n", skipped)
 	fmt.Fprintf(out, "  CPU                     %8.2f cores (%.1fs over %.1fs)\n", cpu.Seconds()/wall.Seconds(), cpu.Seconds(), wall.Seconds())
 	fmt.Fprintf(out, "  peak RSS                %8.0f MB\n", peakRSSMB())
 	return nil

@@ -33,9 +33,11 @@ type pipelineNotices struct {
 
 // skipNotice is "Checks are being skipped": the pusher leaves out part of
 // what is due in a region whose workers are not taking jobs, so the rest
-// run on time. The workers' lag then stays under the threshold, so this is
+// run on time, or everywhere while results wait too long to be stored
+// (Ingest). The workers' lag then stays under the threshold, so this is
 // the only notice that says so.
 type skipNotice struct {
+	Ingest  bool     // the ingest, not the workers, is why
 	Stage   string   // the most skipped region's workers: "workers in eu"
 	Skipped string   // "1,234 checks"
 	Others  []string // the other skipping regions: "workers in us (56 checks)"
@@ -98,6 +100,10 @@ func pipelineNotice(v selfcheck.Verdict) *pipelineNotices {
 		}
 		if len(sk.Others) > 0 {
 			sk.Hint = "Add workers in those regions, or lengthen the monitors' intervals."
+		}
+		if v.SkipCause == selfcheck.StageIngest {
+			sk.Ingest = true
+			sk.Hint = "Results wait too long to be stored, so fewer checks are published until the ingest catches up: give the database more CPU, run another alerter, or lengthen the monitors' intervals."
 		}
 		n.Skipping = sk
 	}

@@ -22,12 +22,13 @@ import (
 // pipelineStub answers Status with the verdict package selfcheck gives for
 // its stages.
 type pipelineStub struct {
-	stages  []selfcheck.Measure
-	regions []selfcheck.Region
+	stages     []selfcheck.Measure
+	regions    []selfcheck.Region
+	ingestWait time.Duration
 }
 
 func (p *pipelineStub) Status(context.Context) (selfcheck.Status, error) {
-	smp := selfcheck.Sample{At: time.Now(), Stages: p.stages, Regions: p.regions}
+	smp := selfcheck.Sample{At: time.Now(), Stages: p.stages, Regions: p.regions, IngestWait: p.ingestWait}
 	return selfcheck.Status{Sample: smp, Verdict: selfcheck.Judge(smp, 30*time.Second), Threshold: 30 * time.Second}, nil
 }
 
@@ -75,6 +76,7 @@ func settingsWithPipeline(t *testing.T) (stub *pipelineStub, get func(t *testing
 // lags; neither shows when nothing is skipped or late.
 func TestSettingsPipelineNotices(t *testing.T) {
 	stub, get := settingsWithPipeline(t)
+	stub.ingestWait = 10 * time.Second
 
 	const (
 		skipping = `id="pipeline-skipping"`
@@ -101,6 +103,14 @@ func TestSettingsPipelineNotices(t *testing.T) {
 				"Add workers in those regions, or lengthen the monitors&#39; intervals."}},
 		{name: "late and skipping", stages: []selfcheck.Measure{{Stage: selfcheck.StageWorkers, Region: "eu", Lag: 42 * time.Second, Backlog: 9, Skipped: 300}},
 			want: []string{late, "the workers in eu stage is 42 s behind (9 waiting)", skipping, "the workers in eu are at capacity — 300 checks skipped"}},
+		{name: "skipping for the ingest", stages: []selfcheck.Measure{{Stage: selfcheck.StageWorkers, Region: "eu", Skipped: 300},
+			{Stage: selfcheck.StageIngest, Lag: 11 * time.Second, Backlog: 5000}},
+			want: []string{skipping, "results wait too long to be stored — 300 checks skipped in the last minute by the workers in eu so the ingest can catch up",
+				"give the database more CPU, run another alerter"},
+			not: []string{"are at capacity", "Add workers"}},
+		{name: "ingest within its wait: the workers", stages: []selfcheck.Measure{{Stage: selfcheck.StageWorkers, Region: "eu", Skipped: 300},
+			{Stage: selfcheck.StageIngest, Lag: 10 * time.Second, Backlog: 5000}},
+			want: []string{"the workers in eu are at capacity — 300 checks skipped"}, not: []string{"wait too long to be stored"}},
 		{name: "late without skipping", stages: []selfcheck.Measure{{Stage: selfcheck.StageWorkers, Region: "eu", Lag: 42 * time.Second, Backlog: 9}},
 			want: []string{late, "the workers in eu stage is 42 s behind (9 waiting)"}, not: []string{skipping, "Checks are being skipped"}},
 	}

@@ -206,6 +206,10 @@ type Sample struct {
 	ShortestInterval time.Duration
 	// NewestTick is when the newest stored result was checked (zero: none).
 	NewestTick time.Time
+	// IngestWait is the pushers' pusher_ingest_wait: past it the results
+	// waiting to be stored, not the workers, make the pushers skip
+	// (Verdict.SkipCause). Zero: never.
+	IngestWait time.Duration
 }
 
 // Verdict is what a sample means.
@@ -216,6 +220,12 @@ type Verdict struct {
 	// out (Skipped above 0), most skipped first. A region may both lag and
 	// skip.
 	Skipping []Measure
+	// SkipCause is why the pushers skip: StageIngest when the oldest
+	// result waiting to be stored is past Sample.IngestWait (they publish
+	// less everywhere so the ingest catches up), StageWorkers otherwise
+	// (the skipping regions' workers are at capacity). Set only when
+	// Skipping is not empty.
+	SkipCause Stage
 }
 
 // Judge names the lagging stages, the bottleneck and the skipping regions:
@@ -231,6 +241,14 @@ func Judge(s Sample, threshold time.Duration) Verdict {
 		}
 		if m.Stage == StageWorkers && m.Skipped > 0 {
 			v.Skipping = append(v.Skipping, m)
+		}
+	}
+	if len(v.Skipping) > 0 {
+		v.SkipCause = StageWorkers
+		for _, m := range s.Stages {
+			if m.Stage == StageIngest && s.IngestWait > 0 && m.Lag > s.IngestWait {
+				v.SkipCause = StageIngest
+			}
 		}
 	}
 	slices.SortStableFunc(v.Lagging, func(a, b Measure) int {
@@ -306,13 +324,18 @@ func Problems(s Sample, lagAlert, silence time.Duration) []Problem {
 		out = append(out, Problem{Subject: "stage " + m.Name(),
 			Message: fmt.Sprintf("Checks are running late: the %s stage is %s behind (%d waiting).", m.Name(), m.Lag.Round(time.Second), m.Backlog)})
 	}
-	for _, m := range Judge(s, lagAlert).Skipping {
+	v := Judge(s, lagAlert)
+	for _, m := range v.Skipping {
 		if m.SkippingFor <= lagAlert {
 			continue
 		}
-		out = append(out, Problem{Subject: "skipping " + m.Name(),
-			Message: fmt.Sprintf("Checks are being skipped: the %s have been at capacity for %s; %s skipped in the last minute so the rest run on time. Add workers in %s or lengthen intervals.",
-				m.Name(), m.SkippingFor.Round(time.Second), checksWere(m.Skipped), m.Region)})
+		msg := fmt.Sprintf("Checks are being skipped: the %s have been at capacity for %s; %s skipped in the last minute so the rest run on time. Add workers in %s or lengthen intervals.",
+			m.Name(), m.SkippingFor.Round(time.Second), checksWere(m.Skipped), m.Region)
+		if v.SkipCause == StageIngest {
+			msg = fmt.Sprintf("Checks are being skipped: for %s results have been waiting longer than %s to be stored; %s skipped in the last minute in %s so the ingest can catch up. Give the database more CPU, run another alerter, or lengthen intervals.",
+				m.SkippingFor.Round(time.Second), s.IngestWait.Round(time.Second), checksWere(m.Skipped), m.Region)
+		}
+		out = append(out, Problem{Subject: "skipping " + m.Name(), Message: msg})
 	}
 	return out
 }

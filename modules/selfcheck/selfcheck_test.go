@@ -176,6 +176,32 @@ func TestProblemsUnseenRegion(t *testing.T) {
 	}
 }
 
+// TestJudgeSkipCause: the ingest is why the pushers skip only when results
+// have waited longer than pusher_ingest_wait (not at it), and only when it
+// is known; with nothing skipped there is no cause.
+func TestJudgeSkipCause(t *testing.T) {
+	const wait = 10 * time.Second
+	skip := Measure{Stage: StageWorkers, Region: "eu", Skipped: 5}
+	tests := []struct {
+		name   string
+		stages []Measure
+		wait   time.Duration
+		want   Stage
+	}{
+		{"nothing skipped", []Measure{{Stage: StageWorkers, Region: "eu"}, {Stage: StageIngest, Lag: time.Hour}}, wait, ""},
+		{"ingest on time", []Measure{skip, {Stage: StageIngest}}, wait, StageWorkers},
+		{"ingest at its wait", []Measure{skip, {Stage: StageIngest, Lag: wait}}, wait, StageWorkers},
+		{"ingest past its wait", []Measure{skip, {Stage: StageIngest, Lag: wait + time.Nanosecond}}, wait, StageIngest},
+		{"wait unknown", []Measure{skip, {Stage: StageIngest, Lag: time.Hour}}, 0, StageWorkers},
+		{"a late pusher is not the ingest", []Measure{skip, {Stage: StagePusher, Lag: time.Hour}}, wait, StageWorkers},
+	}
+	for _, tt := range tests {
+		if got := Judge(Sample{At: t0, Stages: tt.stages, IngestWait: tt.wait}, 30*time.Second).SkipCause; got != tt.want {
+			t.Errorf("%s: cause %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestProblemsSkipping(t *testing.T) {
 	const lag, silence = 2 * time.Minute, 2 * time.Minute
 	s := Sample{At: t0, Stages: []Measure{
@@ -195,6 +221,21 @@ func TestProblemsSkipping(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+	s.IngestWait = 10 * time.Second
+	s.Stages = append(s.Stages, Measure{Stage: StageIngest, Lag: 11 * time.Second, Backlog: 9000})
+	got = nil
+	for _, p := range Problems(s, lag, silence) {
+		if strings.HasPrefix(p.Subject, "skipping") {
+			got = append(got, p.Subject+": "+p.Message)
+		}
+	}
+	want = []string{
+		"skipping workers in eu: Checks are being skipped: for 3m0s results have been waiting longer than 10s to be stored; 1234 checks were skipped in the last minute in eu so the ingest can catch up. Give the database more CPU, run another alerter, or lengthen intervals.",
+		"skipping workers in us: Checks are being skipped: for 2m0s results have been waiting longer than 10s to be stored; 1 check was skipped in the last minute in us so the ingest can catch up. Give the database more CPU, run another alerter, or lengthen intervals.",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems with the ingest behind:\n got %q\nwant %q", got, want)
 	}
 }
 

@@ -55,6 +55,7 @@ type Config struct {
 	Every      time.Duration // how often Run samples (15s)
 	Threshold  time.Duration // a stage lags above this (30s)
 	LiveWithin time.Duration // a region is live while a worker beat this recently (20s)
+	IngestWait time.Duration // the pushers' pusher_ingest_wait (Sample.IngestWait); 0 = unknown
 
 	DeadmanURL      string        // "" = no dead-man's switch
 	DeadmanInterval time.Duration // how often it is called (1m)
@@ -134,7 +135,7 @@ func New(db *database.DB, q Queue, outbox Outbox, announce Announcer, cfg Config
 // Measure samples every stage now.
 func (s *Service) Measure(ctx context.Context) (Sample, error) {
 	now := s.cfg.Now()
-	smp := Sample{At: now, Since: s.started}
+	smp := Sample{At: now, Since: s.started, IngestWait: s.cfg.IngestWait}
 	age := func(t time.Time) time.Duration {
 		if t.IsZero() || !now.After(t) {
 			return 0
@@ -290,8 +291,13 @@ func (s *Service) Sample(ctx context.Context) (Sample, error) {
 		since, was := s.skipping[m.Region]
 		if !was {
 			since = smp.At
-			s.log.Warn("checks are being skipped: the region's workers are at capacity", "region", m.Region,
-				"skipped_last_minute", m.Skipped, "lag_seconds", int(m.Lag.Seconds()), "backlog", m.Backlog)
+			if v.SkipCause == StageIngest {
+				s.log.Warn("checks are being skipped: results wait too long to be stored", "region", m.Region,
+					"skipped_last_minute", m.Skipped, "ingest_wait", s.cfg.IngestWait.String())
+			} else {
+				s.log.Warn("checks are being skipped: the region's workers are at capacity", "region", m.Region,
+					"skipped_last_minute", m.Skipped, "lag_seconds", int(m.Lag.Seconds()), "backlog", m.Backlog)
+			}
 		}
 		skipping[m.Region] = since
 	}
