@@ -61,6 +61,9 @@ type pipelineQueue interface {
 	ReadResults(ctx context.Context, consumer string, count int, block time.Duration) ([]queue.ResultDelivery, error)
 	ClaimResults(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]queue.ResultDelivery, error)
 	AckResults(ctx context.Context, ids ...string) error
+	// ResultLate is how long the oldest result not yet stored has waited:
+	// the pusher's admission and the silence sweep read it.
+	ResultLate(ctx context.Context) (time.Duration, error)
 	Heartbeat(ctx context.Context, region, workerID string) error
 	Leave(ctx context.Context, region, workerID string) error
 	Regions(ctx context.Context, liveWithin time.Duration) ([]queue.Region, error)
@@ -388,7 +391,7 @@ func (a *App) buildPipeline(opts Options) (err error) {
 	if cfg.HasRole(config.RoleAlerter) {
 		a.runners = append(a.runners,
 			runner{name: "alerter", run: func(ctx context.Context) error { return a.Ticks.Run(ctx, a.Queue) }},
-			runner{name: "silence", run: func(ctx context.Context) error { return a.Ticks.RunSweep(ctx, 10*time.Second) }},
+			runner{name: "silence", run: func(ctx context.Context) error { return a.Ticks.RunSweep(ctx, 10*time.Second, a.Queue) }},
 			runner{name: "notifications", run: a.Channels.Run},
 			runner{name: "heartbeat pings", run: func(ctx context.Context) error { return a.Checkins.RunIngest(ctx, a.Queue) }},
 			runner{name: "heartbeat decider", run: a.Checkins.RunDecider},

@@ -368,9 +368,11 @@ func (s *store) regionStates(ctx context.Context, monitorID int64) ([]RegionStat
 // markSilent sets monitors to unknown whose every region stopped reporting
 // (heartbeats excepted: they report only changes, and their silence is
 // judged by package heartbeat):
-// no result for twice the interval plus 30 s (silentAfter). Ingest never
-// runs for them, so without this their last status would stay forever.
-func (s *store) markSilent(ctx context.Context, now time.Time) (int64, error) {
+// no result for twice the interval plus 30 s (silentAfter) before asOf.
+// Ingest never runs for them, so without this their last status would
+// stay forever. asOf is now less how long the oldest result not yet stored
+// has waited (RunSweep): a result still in the queue is not silence.
+func (s *store) markSilent(ctx context.Context, now, asOf time.Time) (int64, error) {
 	cond := "monitor_state.last_checked_at < CAST(? AS TIMESTAMPTZ) - (2 * monitors.interval_seconds + 30) * interval '1 second'"
 	if s.db.Dialect != database.Postgres {
 		cond = "julianday(monitor_state.last_checked_at) < julianday(?) - (2 * monitors.interval_seconds + 30) / 86400.0"
@@ -378,6 +380,6 @@ func (s *store) markSilent(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE monitor_state SET status = 'unknown', status_since = ?, updated_at = ?
 		WHERE status NOT IN ('unknown', 'pending', 'paused') AND monitor_id IN (
 			SELECT monitor_state.monitor_id FROM monitor_state JOIN monitors ON monitors.id = monitor_state.monitor_id
-			WHERE NOT monitors.paused AND monitors.kind <> 'heartbeat' AND `+cond+`)`, now, now, now)
+			WHERE NOT monitors.paused AND monitors.kind <> 'heartbeat' AND `+cond+`)`, now, now, asOf)
 	return res.RowsAffected, res.Error
 }
