@@ -82,22 +82,11 @@ func ingestSim(t *testing.T, ingestWait time.Duration, storeRate int) (worstWait
 	lastJob := map[int64]time.Time{}
 	var skipped0 float64
 	for step := range 300 {
-		r.clock.Add(time.Second)
-		if err := p.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-		ds, err := q.ReadJobs(ctx, "eu", "w", 10000, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range ds {
-			if prev, ok := lastJob[d.Job.MonitorID]; ok && step >= 150 {
-				longestGap = max(longestGap, d.Job.ScheduledAt.Sub(prev))
+		for _, j := range tickAndRun(t, r, p, q) {
+			if prev, ok := lastJob[j.MonitorID]; ok && step >= 150 {
+				longestGap = max(longestGap, j.ScheduledAt.Sub(prev))
 			}
-			lastJob[d.Job.MonitorID] = d.Job.ScheduledAt
-			if err := q.CompleteJob(ctx, "eu", d.ID, queue.Result{JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: "eu", ScheduledAt: d.Job.ScheduledAt}); err != nil {
-				t.Fatal(err)
-			}
+			lastJob[j.MonitorID] = j.ScheduledAt
 		}
 		rate := storeRate
 		if step < 60 {
@@ -106,17 +95,7 @@ func ingestSim(t *testing.T, ingestWait time.Duration, storeRate int) (worstWait
 		if step == 150 {
 			skipped0 = testutil.ToFloat64(p.skipped.WithLabelValues("eu"))
 		}
-		rs, err := q.ReadResults(ctx, "alerter", rate, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids := make([]string, len(rs))
-		for i, d := range rs {
-			ids[i] = d.ID
-		}
-		if err := q.AckResults(ctx, ids...); err != nil {
-			t.Fatal(err)
-		}
+		storeResults(t, q, rate)
 		if step >= 150 {
 			oldest, err := q.OldestResult(ctx)
 			if err != nil {
@@ -175,29 +154,13 @@ func TestIngestBehindSkipsInsteadOfPilingUp(t *testing.T) {
 // back, the same backlog makes it publish less.
 func TestIngestLatenessIgnoredFromMemory(t *testing.T) {
 	r := newRig(t, 0)
-	ctx := context.Background()
 	q := queue.NewMemory(queue.Config{Now: r.clock.Now})
 	p := New(r.monitors, q, Config{Tick: time.Second, Now: r.clock.Now}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	for i := range 120 {
 		r.create(fmt.Sprintf("https://s%d.example.test/", i), 10*time.Second)
 	}
-	tick := func() (published int) {
-		r.clock.Add(time.Second)
-		if err := p.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-		ds, err := q.ReadJobs(ctx, "eu", "w", 10000, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range ds {
-			// Completed and never stored: the results stream only grows.
-			if err := q.CompleteJob(ctx, "eu", d.ID, queue.Result{JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: "eu", ScheduledAt: d.Job.ScheduledAt}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return len(ds)
-	}
+	// Checks run and are never stored: the results stream only grows.
+	tick := func() (published int) { return len(tickAndRun(t, r, p, q)) }
 	for range 20 { // every monitor claimed and remembered
 		tick()
 	}
@@ -220,10 +183,38 @@ func TestIngestLatenessIgnoredFromMemory(t *testing.T) {
 	}
 }
 
-// storeAll reads and acks every result waiting, as an ingest that keeps up.
-func storeAll(t *testing.T, q *queue.Memory) {
+// tickAndRun moves the clock a second, ticks the pusher and runs every job
+// it published in region eu at once, as workers with room to spare; it
+// returns the jobs.
+func tickAndRun(t *testing.T, r *rig, p *Pusher, q *queue.Memory) []queue.Job {
 	t.Helper()
-	rs, err := q.ReadResults(context.Background(), "alerter", 100000, 0)
+	ctx := context.Background()
+	r.clock.Add(time.Second)
+	if err := p.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := q.ReadJobs(ctx, "eu", "w", 10000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := make([]queue.Job, len(ds))
+	for i, d := range ds {
+		jobs[i] = d.Job
+		if err := q.CompleteJob(ctx, "eu", d.ID, queue.Result{JobID: d.Job.ID, MonitorID: d.Job.MonitorID, Region: "eu", ScheduledAt: d.Job.ScheduledAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return jobs
+}
+
+// storeAll reads and acks every result waiting, as an ingest that keeps up.
+func storeAll(t *testing.T, q *queue.Memory) { storeResults(t, q, 100000) }
+
+// storeResults reads and acks up to n results, as an ingest that stores n
+// a second.
+func storeResults(t *testing.T, q *queue.Memory, n int) {
+	t.Helper()
+	rs, err := q.ReadResults(context.Background(), "alerter", n, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
