@@ -246,6 +246,15 @@ func (p *Pusher) noteOverload() {
 	}
 }
 
+// askedFor reports whether a monitor's due time was written by a person
+// rather than by a pusher: a check now, a new, edited or resumed monitor
+// write the moment it happened, off the monitor's phase (onPhase), where
+// pushers write only its slots. Admission never skips such a check: the
+// user is waiting for it, and one check does not make an overload.
+func askedFor(id int64, interval time.Duration, due time.Time) bool {
+	return interval > 0 && !onPhase(id, interval, due)
+}
+
 // refinedClaimer is a claimer that can skip slots before reading their
 // monitors and reuse the monitors it handed out before; monitor.Service is
 // one.
@@ -302,6 +311,9 @@ func (p *Pusher) skipBeforeRead(ctx context.Context, d monitor.Due, live []strin
 		return time.Time{}, false
 	}
 	if _, ok := continueAfter(d.MonitorID, d.Interval, d.At, p.memoryUpTo, now); ok {
+		return time.Time{}, false
+	}
+	if askedFor(d.MonitorID, d.Interval, d.At) {
 		return time.Time{}, false
 	}
 	slot, missed := Slot(d.At, now, d.Interval)

@@ -213,7 +213,7 @@ func TestSkippedSlotIsNotSkippedAgain(t *testing.T) {
 			clear(p.lateness)
 			q.jobs = nil
 			for i := range ms {
-				at := now
+				at := slotAfter(ms[i].ID, time.Minute, now.Add(-time.Minute)) // its slot in the minute up to now
 				ms[i].NextRunAt = &at
 			}
 			if _, err := p.publish(context.Background(), ms, nil, now); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/queue"
 )
 
@@ -256,5 +257,38 @@ func TestIngestLatenessReadOncePerTick(t *testing.T) {
 		if q.asked != tick {
 			t.Fatalf("after tick %d the results' lateness was read %d times, want %d", tick, q.asked, tick)
 		}
+	}
+}
+
+// TestAskedForIsNeverSkipped: with nothing admitted (workers and ingest
+// both far behind), a monitor due at one of its slots is skipped, while
+// one due at a moment a person wrote (check now, a new, edited or resumed
+// monitor: off its phase) is published, by publish and by the claim's
+// skip before reading alike.
+func TestAskedForIsNeverSkipped(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 12, 0, 30, 0, time.UTC)
+	q := &countingQueue{lateQueue: lateQueue{late: time.Hour}, resultLate: time.Hour}
+	p := New(nil, q, Config{Tick: time.Second}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	onSlot := slotAfter(1, time.Minute, now.Add(-time.Minute))
+	pressed := onSlot.Add(time.Millisecond) // off monitor 2's phase unless its phase is a millisecond after 1's
+	if !askedFor(2, time.Minute, pressed) || askedFor(1, time.Minute, onSlot) {
+		t.Fatalf("askedFor: %v at its slot, %v a moment after another's", askedFor(1, time.Minute, onSlot), askedFor(2, time.Minute, pressed))
+	}
+	ms := []monitor.Monitor{
+		{ID: 1, IntervalSeconds: 60, Regions: []string{"eu"}, NextRunAt: &onSlot},
+		{ID: 2, IntervalSeconds: 60, Regions: []string{"eu"}, NextRunAt: &pressed},
+	}
+	if _, err := p.publish(ctx, ms, nil, now); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.jobs) != 1 || q.jobs[0].MonitorID != 2 {
+		t.Fatalf("published %+v, want only monitor 2's check (asked for)", q.jobs)
+	}
+	if _, skip := p.skipBeforeRead(ctx, monitor.Due{MonitorID: 1, At: onSlot, Interval: time.Minute, Regions: []string{"eu"}}, nil, now); !skip {
+		t.Errorf("a slot at its phase with nothing admitted was not skipped before reading")
+	}
+	if _, skip := p.skipBeforeRead(ctx, monitor.Due{MonitorID: 2, At: pressed, Interval: time.Minute, Regions: []string{"eu"}}, nil, now); skip {
+		t.Errorf("a check asked for was skipped before reading")
 	}
 }

@@ -487,8 +487,9 @@ func (p *Pusher) publish(ctx context.Context, ms []monitor.Monitor, live []strin
 		}
 		req := m.ProbeRequest()
 		skippedHere := false
+		asked := askedFor(m.ID, interval, due)
 		for _, region := range regions {
-			if p.skips(ctx, region, m.ID, slot) {
+			if !asked && p.skips(ctx, region, m.ID, slot) {
 				skipped[region]++
 				skippedHere = true
 				continue

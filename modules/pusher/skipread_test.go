@@ -182,7 +182,7 @@ func (c *dueOrNot) ClaimDue(_ context.Context, now time.Time, _ int, fn func([]m
 	if !c.due {
 		return 0, nil
 	}
-	next := now
+	next := slotAfter(1, time.Minute, now.Add(-time.Minute)) // a pusher's slot, due by now
 	_, err := fn([]monitor.Monitor{{ID: 1, IntervalSeconds: 60, Regions: []string{"eu"}, NextRunAt: &next}})
 	return 1, err
 }
@@ -231,7 +231,7 @@ func TestSkipBeforeReadAfterATickOverTheLimit(t *testing.T) {
 // having no region).
 func TestSkipBeforeReadRule(t *testing.T) {
 	ctx := context.Background()
-	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	at := slotAfter(7, time.Minute, time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)) // one of monitor 7's slots
 	for _, tc := range []struct {
 		name     string
 		late     time.Duration
