@@ -195,9 +195,12 @@ func (p *Pusher) share(ctx context.Context, region string) float64 {
 			late = 0 // fail open: publishing reports the queue's trouble
 		}
 		p.lateness[region] = late
-		p.admitRatio.WithLabelValues(region).Set(p.shareOf(late, p.ingestLateness(ctx)))
 	}
-	return p.shareOf(late, p.ingestLateness(ctx))
+	sh := p.shareOf(late, p.ingestLateness(ctx))
+	if !seen {
+		p.admitRatio.WithLabelValues(region).Set(sh)
+	}
+	return sh
 }
 
 // shareOf is the share for a region's job lateness and the ingest's.

@@ -217,15 +217,13 @@ func (s *store) lockMonitors(tx *gorm.DB, ids []int64) (settings map[int64]monit
 func (s *store) createStates(ctx context.Context, ids []int64, now time.Time) error {
 	sorted := slices.Sorted(slices.Values(ids))
 	in, inArgs := s.inList(sorted)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.exec(tx, `INSERT INTO monitor_state (monitor_id, status, status_since, updated_at)
-			SELECT id, ?, ?, ? FROM monitors WHERE id `+in+` ORDER BY id ON CONFLICT (monitor_id) DO NOTHING`,
-			append([]any{string(monitor.StatusPending), now, now}, inArgs...)...)
-	})
+	return s.exec(s.db.WithContext(ctx), `INSERT INTO monitor_state (monitor_id, status, status_since, updated_at)
+		SELECT id, ?, ?, ? FROM monitors WHERE id `+in+` ORDER BY id ON CONFLICT (monitor_id) DO NOTHING`,
+		append([]any{string(monitor.StatusPending), now, now}, inArgs...)...)
 }
 
 // readRegionStates returns the region states of ids, by monitor. Call it
-// with the monitors' state rows locked (lockStates).
+// with the monitors' state rows locked (lockMonitors).
 func (s *store) readRegionStates(tx *gorm.DB, ids []int64) (map[int64][]RegionState, error) {
 	rs := map[int64][]RegionState{}
 	if len(ids) == 0 {
