@@ -397,6 +397,7 @@ func (a *App) buildPipeline(opts Options) (err error) {
 			runner{name: "heartbeat decider", run: a.Checkins.RunDecider},
 			runner{name: "reminders", run: func(ctx context.Context) error { return a.Incidents.RunReminders(ctx, 15*time.Second) }},
 			runner{name: "tick partitions", run: func(ctx context.Context) error { return a.Ticks.RunPartitions(ctx, time.Hour) }},
+			runner{name: "rollup fold", run: func(ctx context.Context) error { return a.Ticks.RunFold(ctx, time.Minute) }},
 			runner{name: "retention", run: func(ctx context.Context) error {
 				return a.Ticks.RunRetention(ctx, tick.Retention{Ticks: cfg.RetentionTicks, Rollups: cfg.RetentionRollups}, time.Hour)
 			}},

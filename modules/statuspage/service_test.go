@@ -12,6 +12,8 @@ import (
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/monitor"
+	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/statuspage"
 	"github.com/betterstack/betterstack/modules/testenv"
 	"github.com/betterstack/betterstack/modules/tick"
@@ -189,4 +191,87 @@ func TestOwnHost(t *testing.T) {
 	if _, ok := svc.SlugForDomain(ctx, "monitor.example.com"); ok {
 		t.Error("the installation's own host resolved to a page")
 	}
+}
+
+// TestDaysAcrossTheFold stores checks through the ingest over yesterday
+// and today and reads the page's daily uptime before and after the
+// alerter folds closed hours into their days (tick.Service.Fold): the
+// same figures, which count every check once.
+func TestDaysAcrossTheFold(t *testing.T) {
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC)
+			clk := &clock{t: now}
+			db := testenv.MustDatabase(t, backend)
+			svc, uid, mid := mustService(t, db, clk, statuspage.Config{CacheTTL: -1})
+			ticks := tick.New(db, nil, tick.Config{Now: clk.Now}, discard, nil)
+			secs := []statuspage.Section{{Name: "Core", Components: []statuspage.Component{{MonitorID: mid}}}}
+			if _, err := svc.Create(ctx, uid, statuspage.Input{Slug: str("acme"), Title: str("Acme"), Sections: &secs}); err != nil {
+				t.Fatal(err)
+			}
+			// Yesterday 20:00 to today 12:20, every 20 minutes; every
+			// fourth check fails: yesterday 12 checks (3 down), today 38
+			// (10 down).
+			var results []queue.Result
+			n := 0
+			for at := now.Add(-16*time.Hour - 30*time.Minute); at.Before(now); at = at.Add(20 * time.Minute) {
+				st := probe.StatusUp
+				if n%4 == 0 {
+					st = probe.StatusDown
+				}
+				results = append(results, queue.Result{JobID: at.String(), MonitorID: mid, Region: "eu", WorkerID: "w", ScheduledAt: at,
+					Result: probe.Result{Status: st, LatencyMS: 10, CheckedAt: at}})
+				n++
+			}
+			if err := ticks.Store(ctx, results); err != nil {
+				t.Fatal(err)
+			}
+			days := func() []statuspage.Day {
+				t.Helper()
+				p, err := svc.Lookup(ctx, "acme")
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := svc.View(ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := v.Sections[0].Components[0].Daily
+				return d[len(d)-2:]
+			}
+			want := []statuspage.Day{{Date: "2026-11-22", Uptime: ptr(9.0 / 12)}, {Date: "2026-11-23", Uptime: ptr(28.0 / 38)}}
+			check := func(when string) {
+				t.Helper()
+				got := days()
+				for i := range want {
+					if got[i].Date != want[i].Date || got[i].Uptime == nil || *got[i].Uptime != *want[i].Uptime {
+						t.Errorf("%s: day %s uptime = %v, want %v", when, got[i].Date, deref(got[i].Uptime), *want[i].Uptime)
+					}
+				}
+			}
+			check("before the fold")
+			if n, err := ticks.Fold(ctx, now); err != nil || n == 0 {
+				t.Fatalf("fold = %d, %v", n, err)
+			}
+			check("after the fold")
+			// A late failed check for yesterday 21:10, an hour folded.
+			late := now.Add(-15*time.Hour - 20*time.Minute)
+			if err := ticks.Store(ctx, []queue.Result{{JobID: "late", MonitorID: mid, Region: "eu", WorkerID: "w", ScheduledAt: late,
+				Result: probe.Result{Status: probe.StatusDown, CheckedAt: late}}}); err != nil {
+				t.Fatal(err)
+			}
+			want[0].Uptime = ptr(9.0 / 13)
+			check("after a late check into a folded hour")
+		})
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
 }

@@ -14,7 +14,7 @@ func (s *Service) Hourly(ctx context.Context, monitorIDs []int64, from, to time.
 // Daily returns the daily rollups (UTC days), per region, of monitorIDs with
 // a start in [from, to). The caller checks ownership.
 func (s *Service) Daily(ctx context.Context, monitorIDs []int64, from, to time.Time) ([]Rollup, error) {
-	return s.store.rollups(ctx, dailyTable, monitorIDs, from.UTC().Truncate(24*time.Hour), to)
+	return s.store.days(ctx, monitorIDs, from.UTC().Truncate(24*time.Hour), to)
 }
 
 // Window returns, per monitor, its checks over the last d before now summed

@@ -23,13 +23,17 @@ type Retention struct {
 // not counted); ticks in ticks_default (late or skewed slots) and rollups
 // are deleted in batches. On SQLite every table is pruned in batches.
 // A batch is Batch rows, each its own short statement: no long lock, and an
-// interrupted prune loses nothing but time.
+// interrupted prune loses nothing but time. It folds closed hours into
+// their days first (Fold), so no hour is deleted before its day has it.
 func (s *Service) Prune(ctx context.Context, r Retention, now time.Time) (int64, error) {
 	if r.Batch <= 0 {
 		r.Batch = 5000
 	}
 	if r.Pause <= 0 {
 		r.Pause = 50 * time.Millisecond
+	}
+	if _, err := s.Fold(ctx, now); err != nil {
+		return 0, err
 	}
 	if s.store.db.Dialect == database.Postgres {
 		start := time.Now()

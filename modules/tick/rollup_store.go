@@ -2,6 +2,7 @@ package tick
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -49,8 +50,43 @@ func rollupsOf(ticks []newTick, width time.Duration) []Rollup {
 		}
 		out[i].observe(t.Tick)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sortRollups(out)
+	return out
+}
+
+// rollupKey names a rollup row.
+type rollupKey struct {
+	MonitorID int64
+	Region    string
+	Start     int64 // unix seconds
+}
+
+func keyOf(r Rollup) rollupKey { return rollupKey{r.MonitorID, r.Region, r.Start.Unix()} }
+
+// byDay adds up rs (rows of any width) into rows per monitor, region and
+// UTC day, sorted like rollupsOf's.
+func byDay(rs []Rollup) []Rollup {
+	idx := make(map[rollupKey]int, len(rs))
+	var out []Rollup
+	for _, r := range rs {
+		r.Start = r.Start.UTC().Truncate(24 * time.Hour)
+		k := keyOf(r)
+		if i, ok := idx[k]; ok {
+			out[i].Add(r)
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, r)
+	}
+	sortRollups(out)
+	return out
+}
+
+// sortRollups sorts by monitor, start and region: the order rows are
+// locked in, the same in every transaction that writes rollups.
+func sortRollups(rs []Rollup) {
+	sort.Slice(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
 		if a.MonitorID != b.MonitorID {
 			return a.MonitorID < b.MonitorID
 		}
@@ -59,27 +95,40 @@ func rollupsOf(ticks []newTick, width time.Duration) []Rollup {
 		}
 		return a.Region < b.Region
 	})
-	return out
 }
 
-// addRollups adds rs to table's rows in one statement.
-func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) error {
+// addRollups adds rs to table's rows in one statement. Rows it creates in
+// the hourly table are not folded yet; for that table it returns the keys
+// of the rows it added to that were already folded into their day's row
+// (Fold), whose share of rs the caller adds to the day's row itself.
+func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[rollupKey]bool, err error) {
 	if len(rs) == 0 {
-		return nil
+		return nil, nil
 	}
+	hourly := table == hourlyTable
 	least, greatest := "LEAST", "GREATEST"
 	if s.db.Dialect != database.Postgres {
 		least, greatest = "min", "max"
 	}
+	cols := rollupColumns + ", " + histColumns
 	types := []pgType{pgBigint, pgText, pgTime, pgBigint, pgBigint, pgBigint, pgFloat, pgFloat, pgFloat}
 	for range NumBuckets {
 		types = append(types, pgBigint)
 	}
-	args := make([]any, 0, len(rs)*(9+NumBuckets))
+	width := len(types)
+	if hourly {
+		cols += ", folded"
+		types = append(types, pgBool)
+		width++
+	}
+	args := make([]any, 0, len(rs)*width)
 	for _, r := range rs {
 		args = append(args, r.MonitorID, r.Region, r.Start.UTC(), int64(r.Checks), int64(r.Failures), int64(r.Degraded), r.LatencySum, r.LatencyMin, r.LatencyMax)
 		for _, n := range r.Hist {
 			args = append(args, int64(n))
+		}
+		if hourly {
+			args = append(args, false)
 		}
 	}
 	var b strings.Builder
@@ -97,7 +146,72 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) error {
 	for i := range NumBuckets {
 		fmt.Fprintf(&b, ", h%02[2]d = %[1]s.h%02[2]d + excluded.h%02[2]d", table, i)
 	}
-	return s.run(tx, bulk{head: "INSERT INTO " + table + " (" + rollupColumns + ", " + histColumns + ")", types: types, args: args, tail: b.String()})
+	st := bulk{head: "INSERT INTO " + table + " (" + cols + ")", types: types, args: args, tail: b.String()}
+	if !hourly {
+		return nil, s.run(tx, st)
+	}
+	// The folded flag as of this statement: the fold flags a row under
+	// its lock, which this statement takes too, so a row it reports
+	// unfolded is folded later with this batch's checks in it, and one it
+	// reports folded was folded without them.
+	st.tail += " RETURNING monitor_id, region, bucket, folded"
+	q, params, err := st.render(s.db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	if s.db.Dialect == database.Postgres {
+		q = "WITH added AS (" + q + ") SELECT * FROM added WHERE folded" // only the few folded ones travel
+	}
+	rows, err := s.query(tx, q, params...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k rollupKey
+		var at time.Time
+		var f bool
+		if err := rows.Scan(&k.MonitorID, &k.Region, &at, &f); err != nil {
+			return nil, err
+		}
+		if f {
+			if folded == nil {
+				folded = map[rollupKey]bool{}
+			}
+			k.Start = at.Unix()
+			folded[k] = true
+		}
+	}
+	return folded, rows.Err()
+}
+
+// foldHours folds up to limit hourly rows not folded yet with a bucket
+// before `before` into their days' rows and flags them folded, in one
+// transaction, and returns how many it folded. Rows another transaction
+// holds (a batch adding to them, or another alerter's fold) are left for
+// the next call rather than waited for.
+func (s *store) foldHours(ctx context.Context, before time.Time, limit int) (int, error) {
+	lock := ""
+	if s.db.Dialect == database.Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	n := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		rows, err := s.query(tx, `UPDATE rollups_hourly SET folded = ? WHERE (monitor_id, bucket, region) IN (
+			SELECT monitor_id, bucket, region FROM rollups_hourly WHERE NOT folded AND bucket < ?
+			ORDER BY monitor_id, bucket, region LIMIT ?`+lock+`) RETURNING `+rollupColumns+", "+histColumns, true, before.UTC(), limit)
+		if err != nil {
+			return err
+		}
+		rs, err := scanRollups(rows)
+		if err != nil {
+			return err
+		}
+		n = len(rs)
+		_, err = s.addRollups(tx, dailyTable, byDay(rs))
+		return err
+	})
+	return n, err
 }
 
 // rollups reads table's rows of monitorIDs with bucket in [from, to),
@@ -112,6 +226,11 @@ func (s *store) rollups(ctx context.Context, table string, monitorIDs []int64, f
 	if err != nil {
 		return nil, err
 	}
+	return scanRollups(rows)
+}
+
+// scanRollups reads rows of rollupColumns and histColumns, and closes them.
+func scanRollups(rows *sql.Rows) ([]Rollup, error) {
 	defer rows.Close()
 	var out []Rollup
 	for rows.Next() {
@@ -127,4 +246,45 @@ func (s *store) rollups(ctx context.Context, table string, monitorIDs []int64, f
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// days returns the daily rollups of monitorIDs with a start in [from, to):
+// each day's row plus its hours not folded into it yet, in one snapshot
+// (one statement on PostgreSQL; SQLite has one writer), sorted by monitor,
+// day and region.
+func (s *store) days(ctx context.Context, monitorIDs []int64, from, to time.Time) ([]Rollup, error) {
+	if len(monitorIDs) == 0 {
+		return nil, nil
+	}
+	hFrom, hTo := HoursOfDays(from, to)
+	ids := int64Args(monitorIDs)
+	in := "IN (" + placeholders(len(monitorIDs)) + ")"
+	args := make([]any, 0, 2*len(ids)+4)
+	args = append(append(args, ids...), from.UTC(), to.UTC())
+	args = append(append(args, ids...), hFrom, hTo)
+	cols := rollupColumns + ", " + histColumns
+	rows, err := s.db.WithContext(ctx).Raw("SELECT "+cols+" FROM "+dailyTable+" WHERE monitor_id "+in+" AND bucket >= ? AND bucket < ?"+
+		" UNION ALL SELECT "+cols+" FROM "+hourlyTable+" WHERE monitor_id "+in+" AND bucket >= ? AND bucket < ? AND NOT folded", args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := scanRollups(rows)
+	if err != nil {
+		return nil, err
+	}
+	return byDay(rs), nil
+}
+
+// HoursOfDays is the range of hour buckets of the UTC days starting in
+// [from, to): from the first day start at or after from to the first at or
+// after to.
+func HoursOfDays(from, to time.Time) (time.Time, time.Time) {
+	ceil := func(t time.Time) time.Time {
+		t = t.UTC()
+		if d := t.Truncate(24 * time.Hour); d.Before(t) {
+			return d.Add(24 * time.Hour)
+		}
+		return t
+	}
+	return ceil(from), ceil(to)
 }

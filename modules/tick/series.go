@@ -65,8 +65,8 @@ func (s *Service) HourlyMerged(ctx context.Context, monitorIDs []int64, from, to
 // DaySums returns, per monitor, its checks over the UTC days starting in
 // [from, to) across regions, summed by the database from daily rows only
 // (no histogram): the cheapest long-range uptime, at day granularity.
-// Today's row is kept current by the ingest, so a range ending tomorrow
-// includes today's checks so far.
+// A day is its daily row plus its hours not folded into it yet (Fold), so
+// a range ending tomorrow includes today's checks so far.
 func (s *Service) DaySums(ctx context.Context, monitorIDs []int64, from, to time.Time) (map[int64]Rollup, error) {
 	rs, err := s.store.sums(ctx, dailyTable, monitorIDs, from.UTC().Truncate(24*time.Hour), to, false, false)
 	if err != nil {
@@ -155,7 +155,9 @@ func (s *store) sums(ctx context.Context, table string, monitorIDs []int64, from
 
 // sumsQuery is sums' statement after its SELECT and before its ORDER BY:
 // the columns monitor_id, then bucket (an expression of r.bucket: grouped
-// by when it is "r.bucket", left out when ""), then the sums. Latency min
+// by when it is "r.bucket", left out when ""), then the sums. Of the daily
+// table it reads the days' hours not folded yet too (their r.bucket is
+// their hour's), so grouping its rows by r.bucket is not supported. Latency min
 // and max only count rows with successful checks (others hold 0 there).
 //
 // On PostgreSQL the rows are read monitor by monitor (a lateral join, kept
@@ -177,16 +179,34 @@ func (s *store) sumsQuery(table string, monitorIDs []int64, from, to time.Time, 
 	if bucket == "r.bucket" {
 		group += ", r.bucket"
 	}
-	src := table + " r WHERE r.monitor_id IN (" + placeholders(len(monitorIDs)) + ") AND r.bucket >= ? AND r.bucket < ?"
-	args := append(int64Args(monitorIDs), from.UTC(), to.UTC())
+	// A day's figures are its daily row plus its hours not folded into
+	// it yet (Fold): both are read, in the statement's one snapshot.
+	all := rollupColumns + ", " + histColumns
+	hFrom, hTo := HoursOfDays(from, to)
+	var src string
+	var args []any
 	if s.db.Dialect == database.Postgres {
 		ids := make([]string, len(monitorIDs))
 		for i, id := range monitorIDs {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
-		src = "unnest(CAST(? AS BIGINT[])) AS m(id) CROSS JOIN LATERAL (SELECT * FROM " + table +
-			" WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? OFFSET 0) r"
+		inner := "SELECT * FROM " + table + " WHERE monitor_id = m.id AND bucket >= ? AND bucket < ?"
 		args = []any{"{" + strings.Join(ids, ",") + "}", from.UTC(), to.UTC()}
+		if table == dailyTable {
+			inner = "SELECT " + all + " FROM " + dailyTable + " WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? UNION ALL SELECT " +
+				all + " FROM " + hourlyTable + " WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? AND NOT folded"
+			args = append(args, hFrom, hTo)
+		}
+		src = "unnest(CAST(? AS BIGINT[])) AS m(id) CROSS JOIN LATERAL (" + inner + " OFFSET 0) r"
+	} else {
+		in := " WHERE monitor_id IN (" + placeholders(len(monitorIDs)) + ") AND bucket >= ? AND bucket < ?"
+		src = "(SELECT " + all + " FROM " + table + in
+		args = append(int64Args(monitorIDs), from.UTC(), to.UTC())
+		if table == dailyTable {
+			src += " UNION ALL SELECT " + all + " FROM " + hourlyTable + in + " AND NOT folded"
+			args = append(append(args, int64Args(monitorIDs)...), hFrom, hTo)
+		}
+		src += ") r"
 	}
 	return cols + `, SUM(r.checks), SUM(r.failures), SUM(r.degraded), SUM(r.latency_sum),
 		COALESCE(MIN(CASE WHEN r.checks > r.failures THEN r.latency_min END), 0),

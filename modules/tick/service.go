@@ -262,11 +262,24 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				fresh = append(fresh, t)
 			}
 		}
-		if err := s.store.addRollups(tx, hourlyTable, rollupsOf(fresh, time.Hour)); err != nil {
+		// Checks go into their hour's rollup; the hour goes into its day's
+		// once it has closed (Fold), unless it already has: then this
+		// batch's share of it goes into the day's row here.
+		hours := rollupsOf(fresh, time.Hour)
+		folded, err := s.store.addRollups(tx, hourlyTable, hours)
+		if err != nil {
 			return fmt.Errorf("hourly rollups: %w", err)
 		}
-		if err := s.store.addRollups(tx, dailyTable, rollupsOf(fresh, 24*time.Hour)); err != nil {
-			return fmt.Errorf("daily rollups: %w", err)
+		if len(folded) > 0 {
+			late := make([]Rollup, 0, len(folded))
+			for _, r := range hours {
+				if folded[keyOf(r)] {
+					late = append(late, r)
+				}
+			}
+			if _, err := s.store.addRollups(tx, dailyTable, byDay(late)); err != nil {
+				return fmt.Errorf("daily rollups: %w", err)
+			}
 		}
 		changedIDs := make([]int64, 0, len(changed))
 		for id := range changed {

@@ -14,6 +14,10 @@
 // order (FOR UPDATE on PostgreSQL; SQLite has one writer) before the state is
 // read and written, so two alerters never interleave one monitor's counts.
 //
+// The same transaction adds the batch's checks to their hours' rollups;
+// each hour goes into its day's rollup once it has closed (Fold, see
+// fold.go for why and how a late check is still counted once).
+//
 // On PostgreSQL ticks is partitioned by UTC day (migration 00010; SQLite
 // keeps one table and batched deletes, the same code otherwise). The
 // alerter keeps partitions for today and PartitionDaysAhead days after
