@@ -211,12 +211,20 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			return errNeedStates
 		}
 		ticks := make([]newTick, 0, len(results))
+		inBatch := make(map[slotKey]bool, len(results))
 		for _, r := range results {
 			if _, ok := settings[r.MonitorID]; !ok {
 				orphans++
 				continue
 			}
-			ticks = append(ticks, newTick{MonitorID: r.MonitorID, Tick: fromResult(r)})
+			t := newTick{MonitorID: r.MonitorID, Tick: fromResult(r)}
+			t.key = t.slot()
+			if inBatch[t.key] { // delivered twice into one batch: stored and counted once
+				dupes++
+				continue
+			}
+			inBatch[t.key] = true
+			ticks = append(ticks, t)
 		}
 		if len(ticks) == 0 {
 			return nil
@@ -246,21 +254,22 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		}
 		// Apply in slot order so consecutive counts follow time.
 		sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].ScheduledAt.Before(ticks[j].ScheduledAt) })
-		inserted, err := s.store.insertTicks(tx, ticks)
+		twice := dupes // delivered twice into this batch
+		old, err := s.store.insertTicks(tx, ticks)
 		if err != nil {
 			return fmt.Errorf("insert ticks: %w", err)
 		}
-		stored, dupes = len(inserted), len(ticks)-len(inserted)
-		if len(inserted) == 0 {
-			return nil
-		}
 		changed := map[int64]bool{}
-		fresh := make([]newTick, 0, len(inserted))
+		fresh := make([]newTick, 0, len(ticks))
 		for _, t := range ticks {
-			if inserted[slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}] {
+			if !old[t.key] {
 				changed[t.MonitorID] = true
 				fresh = append(fresh, t)
 			}
+		}
+		stored, dupes = len(fresh), twice+len(ticks)-len(fresh)
+		if len(fresh) == 0 {
+			return nil
 		}
 		// Checks go into their hour's rollup; the hour goes into its day's
 		// once it has closed (Fold), unless it already has: then this
@@ -285,13 +294,13 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		for id := range changed {
 			changedIDs = append(changedIDs, id)
 		}
-		wasFailing := map[[2]string]bool{}
+		wasFailing := map[regionKey]bool{}
 		for _, id := range changedIDs {
 			for _, r := range regions[id] {
-				wasFailing[[2]string{strconv.FormatInt(id, 10), r.Region}] = r.Failing
+				wasFailing[regionKey{id, r.Region}] = r.Failing
 			}
 		}
-		touched := map[[2]string]RegionState{}
+		touched := make(map[regionKey]RegionState, len(fresh))
 		byMonitor := map[int64]map[string]RegionState{}
 		for _, id := range changedIDs {
 			byMonitor[id] = map[string]RegionState{}
@@ -299,15 +308,12 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				byMonitor[id][r.Region] = r
 			}
 		}
-		for _, t := range ticks {
-			if !inserted[slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}] {
-				continue
-			}
+		for _, t := range fresh {
 			rs := byMonitor[t.MonitorID][t.Region]
 			rs.MonitorID = t.MonitorID
 			rs = rs.Apply(t.Tick, settings[t.MonitorID].thresholds())
 			byMonitor[t.MonitorID][t.Region] = rs
-			touched[[2]string{strconv.FormatInt(t.MonitorID, 10), t.Region}] = rs
+			touched[regionKey{t.MonitorID, t.Region}] = rs
 		}
 		regionRows := make([]RegionState, 0, len(touched))
 		for _, rs := range touched {
@@ -347,7 +353,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			flipped := false
 			snaps := make([]incident.RegionSnapshot, 0, len(all))
 			for _, r := range all {
-				key := [2]string{strconv.FormatInt(id, 10), r.Region}
+				key := regionKey{id, r.Region}
 				was := wasFailing[key]
 				if _, ok := touched[key]; ok && was != r.Failing {
 					flipped = true

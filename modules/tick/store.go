@@ -67,6 +67,18 @@ var tickTypes = []pgType{pgBigint, pgText, pgText, pgTime, pgTime, pgText, pgBig
 type newTick struct {
 	MonitorID int64
 	Tick
+	key slotKey // slot(), once computed
+}
+
+// slot is the tick's idempotency key.
+func (t newTick) slot() slotKey {
+	return slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}
+}
+
+// regionKey names a monitor's region.
+type regionKey struct {
+	MonitorID int64
+	Region    string
 }
 
 // monitorSettings is what ingest reads of monitors.
@@ -118,8 +130,11 @@ type slotKey struct {
 	ScheduledAt int64 // unix micro
 }
 
-// insertTicks inserts ticks in one statement, skipping ones already stored,
-// and returns the keys it inserted.
+// insertTicks inserts ticks (no two with the same slot) in one statement,
+// skipping ones already stored, and returns the keys of those it skipped:
+// as a rule none, so on PostgreSQL the statement itself works them out
+// (the batch's keys less those inserted) rather than send every inserted
+// key back to be scanned.
 func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, error) {
 	if len(ticks) == 0 {
 		return nil, nil
@@ -139,12 +154,19 @@ func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, err
 	if err != nil {
 		return nil, err
 	}
+	pg := s.db.Dialect == database.Postgres
+	if pg {
+		// $1, $2 and $4 are the batch's monitor ids, regions and slots
+		// (tickColumns' order); rebind leaves them alone.
+		q = "WITH ins AS (" + q + ") SELECT * FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[]), CAST($4 AS timestamptz[])) " +
+			"EXCEPT SELECT monitor_id, region, scheduled_at FROM ins"
+	}
 	rows, err := s.query(tx, q, params...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[slotKey]bool, len(ticks))
+	got := map[slotKey]bool{}
 	for rows.Next() {
 		var k slotKey
 		var at time.Time
@@ -152,9 +174,18 @@ func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, err
 			return nil, err
 		}
 		k.ScheduledAt = at.UnixMicro()
-		out[k] = true
+		got[k] = true
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || pg {
+		return got, err
+	}
+	skipped := map[slotKey]bool{} // SQLite returned the inserted ones
+	for _, t := range ticks {
+		if k := t.slot(); !got[k] {
+			skipped[k] = true
+		}
+	}
+	return skipped, nil
 }
 
 type stateRow struct {

@@ -180,6 +180,45 @@ func TestStoreIsIdempotent(t *testing.T) {
 	if n := metric(t, reg, "betterstack_ingest_duplicates_total"); n != 9 {
 		t.Errorf("duplicates = %v, want 9", n)
 	}
+	successes := func(want int) {
+		t.Helper()
+		rs, err := svc.Regions(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Region == "eu" && r.ConsecutiveSuccesses != want {
+				t.Errorf("eu: %d consecutive successes, want %d", r.ConsecutiveSuccesses, want)
+			}
+		}
+	}
+	successes(3) // the doubled result counted once
+
+	// A batch of one stored result and one new one.
+	next := result(ids[0], "eu", base.Add(20*time.Second))
+	if err := svc.Store(ctx, []queue.Result{r, next}); err != nil {
+		t.Fatal(err)
+	}
+	if n := metric(t, reg, "betterstack_ingest_ticks_stored_total"); n != 10 {
+		t.Errorf("ticks stored = %v, want 10", n)
+	}
+	if n := metric(t, reg, "betterstack_ingest_duplicates_total"); n != 10 {
+		t.Errorf("duplicates = %v, want 10", n)
+	}
+	successes(4)
+	hours, err := svc.Hourly(ctx, ids[:1], base.Add(-2*time.Hour), base.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checks int64
+	for _, h := range hours {
+		if h.Region == "eu" {
+			checks += h.Checks
+		}
+	}
+	if checks != 4 {
+		t.Errorf("eu rollups hold %d checks, want 4 (two slots, the doubled one, the new one)", checks)
+	}
 }
 
 // failOnce is an incident reconciler whose first call fails, as a database
