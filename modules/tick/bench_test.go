@@ -161,11 +161,7 @@ func rawInsert(ctx context.Context, conn *sql.Conn, st *store, how string, rows 
 	}
 	// "values" renders as SQLite's one placeholder per value (which
 	// PostgreSQL takes as well), "unnest" as ingest's arrays.
-	var args []any
-	for _, r := range rows {
-		args = append(args, r...)
-	}
-	b := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", types: tickTypes, args: args}
+	b := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", cols: columnsOf(rows)}
 	dialect := database.SQLite
 	if how == "unnest" {
 		b.tail, dialect = "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING", database.Postgres
@@ -176,4 +172,41 @@ func rawInsert(ctx context.Context, conn *sql.Conn, st *store, how string, rows 
 	}
 	_, err = conn.ExecContext(ctx, st.rebind(q), params...)
 	return err
+}
+
+// columnsOf turns rows of int64, string, time.Time, float64 or nil (a
+// time column's NULL) into bulk's columns.
+func columnsOf(rows [][]any) []any {
+	cols := make([]any, len(rows[0]))
+	for c, v := range rows[0] {
+		switch v.(type) {
+		case int64:
+			col := make([]int64, len(rows))
+			for i, r := range rows {
+				col[i] = r[c].(int64)
+			}
+			cols[c] = col
+		case string:
+			col := make([]string, len(rows))
+			for i, r := range rows {
+				col[i] = r[c].(string)
+			}
+			cols[c] = col
+		case float64:
+			col := make([]float64, len(rows))
+			for i, r := range rows {
+				col[i] = r[c].(float64)
+			}
+			cols[c] = col
+		default: // time.Time or nil
+			col := make([]*time.Time, len(rows))
+			for i, r := range rows {
+				if t, ok := r[c].(time.Time); ok {
+					col[i] = &t
+				}
+			}
+			cols[c] = col
+		}
+	}
+	return cols
 }

@@ -110,26 +110,30 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[r
 	if s.db.Dialect != database.Postgres {
 		least, greatest = "min", "max"
 	}
-	cols := rollupColumns + ", " + histColumns
-	types := []pgType{pgBigint, pgText, pgTime, pgBigint, pgBigint, pgBigint, pgFloat, pgFloat, pgFloat}
-	for range NumBuckets {
-		types = append(types, pgBigint)
+	names := rollupColumns + ", " + histColumns
+	n := len(rs)
+	ids, checks, failures, degraded := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	regions := make([]string, n)
+	starts := make([]time.Time, n)
+	sum, lo, hi := make([]float64, n), make([]float64, n), make([]float64, n)
+	var hist [NumBuckets][]int64
+	for b := range hist {
+		hist[b] = make([]int64, n)
 	}
-	width := len(types)
+	for i, r := range rs {
+		ids[i], regions[i], starts[i], checks[i], failures[i], degraded[i] = r.MonitorID, r.Region, r.Start.UTC(), r.Checks, r.Failures, r.Degraded
+		sum[i], lo[i], hi[i] = r.LatencySum, r.LatencyMin, r.LatencyMax
+		for b, c := range r.Hist {
+			hist[b][i] = c
+		}
+	}
+	cols := []any{ids, regions, starts, checks, failures, degraded, sum, lo, hi}
+	for _, h := range hist {
+		cols = append(cols, h)
+	}
 	if hourly {
-		cols += ", folded"
-		types = append(types, pgBool)
-		width++
-	}
-	args := make([]any, 0, len(rs)*width)
-	for _, r := range rs {
-		args = append(args, r.MonitorID, r.Region, r.Start.UTC(), int64(r.Checks), int64(r.Failures), int64(r.Degraded), r.LatencySum, r.LatencyMin, r.LatencyMax)
-		for _, n := range r.Hist {
-			args = append(args, int64(n))
-		}
-		if hourly {
-			args = append(args, false)
-		}
+		names += ", folded"
+		cols = append(cols, make([]bool, n)) // false: a new hour row waits for its fold
 	}
 	var b strings.Builder
 	// min/max only count rows that have successful checks: a row with none
@@ -146,7 +150,7 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[r
 	for i := range NumBuckets {
 		fmt.Fprintf(&b, ", h%02[2]d = %[1]s.h%02[2]d + excluded.h%02[2]d", table, i)
 	}
-	st := bulk{head: "INSERT INTO " + table + " (" + cols + ")", types: types, args: args, tail: b.String()}
+	st := bulk{head: "INSERT INTO " + table + " (" + names + ")", cols: cols, tail: b.String()}
 	if !hourly {
 		return nil, s.run(tx, st)
 	}

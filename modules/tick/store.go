@@ -59,10 +59,6 @@ func (s *store) exec(tx *gorm.DB, q string, args ...any) error {
 const tickColumns = "monitor_id, region, worker_id, scheduled_at, checked_at, status, status_code, error_class, error, " +
 	"latency_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, cert_expiry, resolved_ip"
 
-// tickTypes are tickColumns' array types (see bulk).
-var tickTypes = []pgType{pgBigint, pgText, pgText, pgTime, pgTime, pgText, pgBigint, pgText, pgText,
-	pgFloat, pgFloat, pgFloat, pgFloat, pgFloat, pgFloat, pgTime, pgText}
-
 // newTick is a tick about to be inserted.
 type newTick struct {
 	MonitorID int64
@@ -139,17 +135,27 @@ func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, err
 	if len(ticks) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(ticks)*17)
-	for _, t := range ticks {
-		var cert any
+	n := len(ticks)
+	var (
+		ids, codes                                   = make([]int64, n), make([]int64, n)
+		regions, workers, statuses, classes, errs    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ips                                          = make([]string, n)
+		slots, checked                               = make([]time.Time, n), make([]time.Time, n)
+		certs                                        = make([]*time.Time, n)
+		latency, dns, connect, tlsMS, ttfb, transfer = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	)
+	for i, t := range ticks {
+		ids[i], regions[i], workers[i], slots[i], checked[i] = t.MonitorID, t.Region, t.WorkerID, t.ScheduledAt.UTC(), t.CheckedAt.UTC()
+		statuses[i], codes[i], classes[i], errs[i], ips[i] = string(t.Status), int64(t.StatusCode), t.ErrorClass, t.Error, t.ResolvedIP
+		latency[i], dns[i], connect[i], tlsMS[i], ttfb[i], transfer[i] = t.LatencyMS, t.Phases.DNSMS, t.Phases.ConnectMS, t.Phases.TLSMS, t.Phases.TTFBMS, t.Phases.TransferMS
 		if t.CertExpiry != nil {
-			cert = t.CertExpiry.UTC()
+			c := t.CertExpiry.UTC()
+			certs[i] = &c
 		}
-		args = append(args, t.MonitorID, t.Region, t.WorkerID, t.ScheduledAt.UTC(), t.CheckedAt.UTC(), string(t.Status),
-			int64(t.StatusCode), t.ErrorClass, t.Error, t.LatencyMS, t.Phases.DNSMS, t.Phases.ConnectMS, t.Phases.TLSMS,
-			t.Phases.TTFBMS, t.Phases.TransferMS, cert, t.ResolvedIP)
 	}
-	q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", types: tickTypes, args: args,
+	// In tickColumns' order.
+	cols := []any{ids, regions, workers, slots, checked, statuses, codes, classes, errs, latency, dns, connect, tlsMS, ttfb, transfer, certs, ips}
+	q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", cols: cols,
 		tail: "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING RETURNING monitor_id, region, scheduled_at"}.render(s.db.Dialect)
 	if err != nil {
 		return nil, err
@@ -285,15 +291,22 @@ func (s *store) saveRegionStates(tx *gorm.DB, states []RegionState) error {
 	if len(states) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(states)*14)
-	for _, r := range states {
-		args = append(args, r.MonitorID, r.Region, string(r.Status), int64(r.StatusCode), r.ErrorClass, r.Error, r.LatencyMS,
-			int64(r.ConsecutiveFailures), int64(r.ConsecutiveSuccesses), r.Failing, r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence, r.Details)
+	n := len(states)
+	var (
+		ids, codes, fails, oks                          = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		regions, statuses, classes, errs, evidence, det = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		latency                                         = make([]float64, n)
+		failing                                         = make([]bool, n)
+		slots, checked                                  = make([]time.Time, n), make([]time.Time, n)
+	)
+	for i, r := range states {
+		ids[i], regions[i], statuses[i], codes[i], classes[i], errs[i] = r.MonitorID, r.Region, string(r.Status), int64(r.StatusCode), r.ErrorClass, r.Error
+		latency[i], fails[i], oks[i], failing[i] = r.LatencyMS, int64(r.ConsecutiveFailures), int64(r.ConsecutiveSuccesses), r.Failing
+		slots[i], checked[i], evidence[i], det[i] = r.LastScheduledAt.UTC(), r.LastCheckedAt.UTC(), r.Evidence, r.Details
 	}
 	return s.run(tx, bulk{head: `INSERT INTO monitor_region_state (monitor_id, region, status, status_code, error_class, error, latency_ms,
 		consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details)`,
-		types: []pgType{pgBigint, pgText, pgText, pgBigint, pgText, pgText, pgFloat, pgBigint, pgBigint, pgBool, pgTime, pgTime, pgText, pgText},
-		args:  args,
+		cols: []any{ids, regions, statuses, codes, classes, errs, latency, fails, oks, failing, slots, checked, evidence, det},
 		tail: `ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, status_code = excluded.status_code,
 		error_class = excluded.error_class, error = excluded.error, latency_ms = excluded.latency_ms,
 		consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
@@ -305,16 +318,20 @@ func (s *store) saveStates(tx *gorm.DB, states []stateRow) error {
 	if len(states) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(states)*6)
-	for _, st := range states {
-		var last any
+	n := len(states)
+	ids, versions := make([]int64, n), make([]int64, n)
+	statuses := make([]string, n)
+	since, updated := make([]time.Time, n), make([]time.Time, n)
+	last := make([]*time.Time, n)
+	for i, st := range states {
+		ids[i], statuses[i], since[i], updated[i], versions[i] = st.MonitorID, st.Status, st.StatusSince.UTC(), st.UpdatedAt.UTC(), st.Version
 		if st.LastCheckedAt != nil {
-			last = st.LastCheckedAt.UTC()
+			l := st.LastCheckedAt.UTC()
+			last[i] = &l
 		}
-		args = append(args, st.MonitorID, st.Status, st.StatusSince.UTC(), last, st.UpdatedAt.UTC(), st.Version)
 	}
 	return s.run(tx, bulk{head: "INSERT INTO monitor_state (monitor_id, status, status_since, last_checked_at, updated_at, version)",
-		types: []pgType{pgBigint, pgText, pgTime, pgTime, pgTime, pgBigint}, args: args,
+		cols: []any{ids, statuses, since, last, updated, versions},
 		tail: `ON CONFLICT (monitor_id) DO UPDATE SET status = excluded.status, status_since = excluded.status_since,
 		last_checked_at = excluded.last_checked_at, updated_at = excluded.updated_at, version = excluded.version`})
 }
