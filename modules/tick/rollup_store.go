@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,6 +99,57 @@ func sortRollups(rs []Rollup) {
 	})
 }
 
+// addTo is the ON CONFLICT clause that adds a new rollup row's figures to
+// table's existing one. min/max only count rows that have successful
+// checks: a row with none has 0 there, which is no latency at all.
+func (s *store) addTo(table string) string {
+	least, greatest := "LEAST", "GREATEST"
+	if s.db.Dialect != database.Postgres {
+		least, greatest = "min", "max"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `ON CONFLICT (monitor_id, bucket, region) DO UPDATE SET
+		latency_min = CASE WHEN excluded.checks = excluded.failures THEN %[1]s.latency_min
+			WHEN %[1]s.checks = %[1]s.failures THEN excluded.latency_min
+			ELSE %[2]s(%[1]s.latency_min, excluded.latency_min) END,
+		latency_max = CASE WHEN excluded.checks = excluded.failures THEN %[1]s.latency_max
+			WHEN %[1]s.checks = %[1]s.failures THEN excluded.latency_max
+			ELSE %[3]s(%[1]s.latency_max, excluded.latency_max) END,
+		checks = %[1]s.checks + excluded.checks, failures = %[1]s.failures + excluded.failures,
+		degraded = %[1]s.degraded + excluded.degraded, latency_sum = %[1]s.latency_sum + excluded.latency_sum`, table, least, greatest)
+	for i := range NumBuckets {
+		fmt.Fprintf(&b, ", h%02[2]d = %[1]s.h%02[2]d + excluded.h%02[2]d", table, i)
+	}
+	return b.String()
+}
+
+// hoursOfTicks is, on PostgreSQL, the SELECT that sums the rows of
+// fresh(m, r, s, st, lat) (monitor, region, slot, status, latency of the
+// ticks just inserted) into hour rows, as rollupsOf and Rollup.observe do
+// in Go: a down check is a failure without latency, a degraded one counts
+// as degraded with its latency, histogram buckets include their upper
+// bound (bucketOf). TestHoursSummedAsInGo holds the two to the same
+// figures at every bound.
+func hoursOfTicks() string {
+	ok := "st <> 'down'"
+	var b strings.Builder
+	b.WriteString(`SELECT m, r, date_trunc('hour', s, 'UTC'), count(*), count(*) FILTER (WHERE st = 'down'),
+		count(*) FILTER (WHERE st = 'degraded'), coalesce(sum(lat) FILTER (WHERE ` + ok + `), 0),
+		coalesce(min(lat) FILTER (WHERE ` + ok + `), 0), coalesce(max(lat) FILTER (WHERE ` + ok + `), 0)`)
+	for i, hi := range BucketBounds {
+		cond := ok
+		if i > 0 {
+			cond += " AND lat > " + strconv.FormatFloat(BucketBounds[i-1], 'g', -1, 64)
+		}
+		if !math.IsInf(hi, 1) {
+			cond += " AND lat <= " + strconv.FormatFloat(hi, 'g', -1, 64)
+		}
+		b.WriteString(", count(*) FILTER (WHERE " + cond + ")")
+	}
+	b.WriteString(", false FROM fresh GROUP BY 1, 2, 3 ORDER BY 1, 3, 2")
+	return b.String()
+}
+
 // addRollups adds rs to table's rows in one statement. Rows it creates in
 // the hourly table are not folded yet; for that table it returns the keys
 // of the rows it added to that were already folded into their day's row
@@ -106,10 +159,6 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[r
 		return nil, nil
 	}
 	hourly := table == hourlyTable
-	least, greatest := "LEAST", "GREATEST"
-	if s.db.Dialect != database.Postgres {
-		least, greatest = "min", "max"
-	}
 	names := rollupColumns + ", " + histColumns
 	n := len(rs)
 	ids, checks, failures, degraded := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -135,22 +184,7 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[r
 		names += ", folded"
 		cols = append(cols, make([]bool, n)) // false: a new hour row waits for its fold
 	}
-	var b strings.Builder
-	// min/max only count rows that have successful checks: a row with none
-	// has 0 there, which is no latency at all.
-	fmt.Fprintf(&b, `ON CONFLICT (monitor_id, bucket, region) DO UPDATE SET
-		latency_min = CASE WHEN excluded.checks = excluded.failures THEN %[1]s.latency_min
-			WHEN %[1]s.checks = %[1]s.failures THEN excluded.latency_min
-			ELSE %[2]s(%[1]s.latency_min, excluded.latency_min) END,
-		latency_max = CASE WHEN excluded.checks = excluded.failures THEN %[1]s.latency_max
-			WHEN %[1]s.checks = %[1]s.failures THEN excluded.latency_max
-			ELSE %[3]s(%[1]s.latency_max, excluded.latency_max) END,
-		checks = %[1]s.checks + excluded.checks, failures = %[1]s.failures + excluded.failures,
-		degraded = %[1]s.degraded + excluded.degraded, latency_sum = %[1]s.latency_sum + excluded.latency_sum`, table, least, greatest)
-	for i := range NumBuckets {
-		fmt.Fprintf(&b, ", h%02[2]d = %[1]s.h%02[2]d + excluded.h%02[2]d", table, i)
-	}
-	st := bulk{head: "INSERT INTO " + table + " (" + names + ")", cols: cols, tail: b.String()}
+	st := bulk{head: "INSERT INTO " + table + " (" + names + ")", cols: cols, tail: s.addTo(table)}
 	if !hourly {
 		return nil, s.run(tx, st)
 	}

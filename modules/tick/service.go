@@ -255,7 +255,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		// Apply in slot order so consecutive counts follow time.
 		sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].ScheduledAt.Before(ticks[j].ScheduledAt) })
 		twice := dupes // delivered twice into this batch
-		old, err := s.store.insertTicks(tx, ticks)
+		old, folded, hoursAdded, err := s.store.insertTicks(tx, ticks)
 		if err != nil {
 			return fmt.Errorf("insert ticks: %w", err)
 		}
@@ -271,15 +271,21 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if len(fresh) == 0 {
 			return nil
 		}
-		// Checks go into their hour's rollup; the hour goes into its day's
-		// once it has closed (Fold), unless it already has: then this
-		// batch's share of it goes into the day's row here.
-		hours := rollupsOf(fresh, time.Hour)
-		folded, err := s.store.addRollups(tx, hourlyTable, hours)
-		if err != nil {
-			return fmt.Errorf("hourly rollups: %w", err)
+		// Checks go into their hour's rollup (on PostgreSQL the ticks'
+		// statement did that); the hour goes into its day's once it has
+		// closed (Fold), unless it already has: then this batch's share of
+		// it goes into the day's row here.
+		var hours []Rollup
+		if !hoursAdded {
+			hours = rollupsOf(fresh, time.Hour)
+			if folded, err = s.store.addRollups(tx, hourlyTable, hours); err != nil {
+				return fmt.Errorf("hourly rollups: %w", err)
+			}
 		}
 		if len(folded) > 0 {
+			if hours == nil {
+				hours = rollupsOf(fresh, time.Hour)
+			}
 			late := make([]Rollup, 0, len(folded))
 			for _, r := range hours {
 				if folded[keyOf(r)] {

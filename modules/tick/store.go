@@ -131,9 +131,17 @@ type slotKey struct {
 // as a rule none, so on PostgreSQL the statement itself works them out
 // (the batch's keys less those inserted) rather than send every inserted
 // key back to be scanned.
-func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, error) {
+//
+// On PostgreSQL the same statement adds the inserted ticks to their hours'
+// rollups (hoursOfTicks), from the ticks' own parameters, and hours is
+// true; it returns the keys of the hour rows it added to that were
+// already folded (see addRollups). Sending the batch's hour rows as
+// parameters of their own (25 arrays) cost the alerter more CPU than any
+// other statement. On SQLite hours is false: the caller adds them
+// (addRollups).
+func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (skipped map[slotKey]bool, folded map[rollupKey]bool, hours bool, err error) {
 	if len(ticks) == 0 {
-		return nil, nil
+		return nil, nil, false, nil
 	}
 	n := len(ticks)
 	var (
@@ -155,43 +163,63 @@ func (s *store) insertTicks(tx *gorm.DB, ticks []newTick) (map[slotKey]bool, err
 	}
 	// In tickColumns' order.
 	cols := []any{ids, regions, workers, slots, checked, statuses, codes, classes, errs, latency, dns, connect, tlsMS, ttfb, transfer, certs, ips}
-	q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", cols: cols,
-		tail: "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING RETURNING monitor_id, region, scheduled_at"}.render(s.db.Dialect)
-	if err != nil {
-		return nil, err
-	}
 	pg := s.db.Dialect == database.Postgres
+	tail := "ON CONFLICT (monitor_id, scheduled_at, region) DO NOTHING RETURNING monitor_id, region, scheduled_at"
+	q, params, err := bulk{head: "INSERT INTO ticks (" + tickColumns + ")", cols: cols, tail: tail}.render(s.db.Dialect)
+	if err != nil {
+		return nil, nil, false, err
+	}
 	if pg {
-		// $1, $2 and $4 are the batch's monitor ids, regions and slots
-		// (tickColumns' order); rebind leaves them alone.
-		q = "WITH ins AS (" + q + ") SELECT * FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[]), CAST($4 AS timestamptz[])) " +
-			"EXCEPT SELECT monitor_id, region, scheduled_at FROM ins"
+		// $1, $2, $4, $6 and $10 are the batch's monitor ids, regions,
+		// slots, statuses and latencies (tickColumns' order); rebind
+		// leaves them alone. The latencies are the sent float8s, not the
+		// stored reals, so a bucket's bound means what it means in Go.
+		q = "WITH ins AS (" + q + `),
+			fresh AS (SELECT u.* FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[]), CAST($4 AS timestamptz[]), CAST($6 AS text[]),
+				CAST($10 AS float8[])) AS u(m, r, s, st, lat) JOIN ins ON ins.monitor_id = u.m AND ins.region = u.r AND ins.scheduled_at = u.s),
+			hours AS (INSERT INTO ` + hourlyTable + " (" + rollupColumns + ", " + histColumns + ", folded) " + hoursOfTicks() + " " +
+			s.addTo(hourlyTable) + ` RETURNING monitor_id, region, bucket, folded)
+			SELECT false, * FROM (SELECT * FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[]), CAST($4 AS timestamptz[]))
+				EXCEPT SELECT monitor_id, region, scheduled_at FROM ins) skipped
+			UNION ALL SELECT true, monitor_id, region, bucket FROM hours WHERE folded`
 	}
 	rows, err := s.query(tx, q, params...)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 	defer rows.Close()
 	got := map[slotKey]bool{}
 	for rows.Next() {
 		var k slotKey
 		var at time.Time
-		if err := rows.Scan(&k.MonitorID, &k.Region, &at); err != nil {
-			return nil, err
+		isFolded := false
+		dest := []any{&k.MonitorID, &k.Region, &at}
+		if pg {
+			dest = append([]any{&isFolded}, dest...)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, false, err
+		}
+		if isFolded {
+			if folded == nil {
+				folded = map[rollupKey]bool{}
+			}
+			folded[rollupKey{k.MonitorID, k.Region, at.Unix()}] = true
+			continue
 		}
 		k.ScheduledAt = at.UnixMicro()
 		got[k] = true
 	}
 	if err := rows.Err(); err != nil || pg {
-		return got, err
+		return got, folded, pg, err
 	}
-	skipped := map[slotKey]bool{} // SQLite returned the inserted ones
+	skipped = map[slotKey]bool{} // SQLite returned the inserted ones
 	for _, t := range ticks {
 		if k := t.slot(); !got[k] {
 			skipped[k] = true
 		}
 	}
-	return skipped, nil
+	return skipped, nil, false, nil
 }
 
 type stateRow struct {
