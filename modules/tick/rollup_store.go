@@ -153,7 +153,8 @@ func hoursOfTicks() string {
 // addRollups adds rs to table's rows in one statement. Rows it creates in
 // the hourly table are not folded yet; for that table it returns the keys
 // of the rows it added to that were already folded into their day's row
-// (Fold), whose share of rs the caller adds to the day's row itself.
+// (Fold), whose share of rs the caller adds to the day's row itself. (On
+// PostgreSQL the ticks' statement adds the hours itself: insertTicks.)
 func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[rollupKey]bool, err error) {
 	if len(rs) == 0 {
 		return nil, nil
@@ -196,9 +197,6 @@ func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[r
 	q, params, err := st.render(s.db.Dialect)
 	if err != nil {
 		return nil, err
-	}
-	if s.db.Dialect == database.Postgres {
-		q = "WITH added AS (" + q + ") SELECT * FROM added WHERE folded" // only the few folded ones travel
 	}
 	rows, err := s.query(tx, q, params...)
 	if err != nil {
