@@ -32,8 +32,9 @@ import (
 // later still is added to both by the ingest.
 const FoldGrace = 5 * time.Minute
 
-// foldChunk is how many hour rows one fold transaction takes.
-const foldChunk = 5000
+// foldChunk is how many hour rows one fold transaction takes (a variable
+// for tests).
+var foldChunk = 5000
 
 // foldBefore is the first hour bucket not yet foldable at now: hours that
 // closed more than FoldGrace ago are.

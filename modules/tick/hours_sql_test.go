@@ -9,10 +9,60 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/testenv"
 )
+
+// oneMonitor creates monitor 1 (60 s) in a fresh database.
+func oneMonitor(t *testing.T, db *database.DB) {
+	t.Helper()
+	now := time.Now().UTC()
+	if err := db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('h@example.com', 'x', ?, ?)", now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	testenv.Workspace(t, db, 1)
+	if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+		VALUES (1, 1, 'm1', 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFoldTakesEveryChunk: Fold goes on until a transaction folds fewer
+// than a chunk, whether the last full chunk ended the work or not.
+func TestFoldTakesEveryChunk(t *testing.T) {
+	defer func(n int) { foldChunk = n }(foldChunk)
+	foldChunk = 2
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := testenv.MustDatabase(t, backend)
+			oneMonitor(t, db)
+			day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+			svc := New(db, nil, Config{Now: func() time.Time { return day.Add(12 * time.Hour) }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+			for i, hours := range []int{4, 5} { // two full chunks; two and a half
+				region := []string{"eu", "us"}[i] // rows of their own
+				var results []queue.Result
+				for h := range hours {
+					at := day.Add(time.Duration(h)*time.Hour + time.Duration(hours)*time.Minute)
+					results = append(results, queue.Result{JobID: fmt.Sprint(h), MonitorID: 1, Region: region, WorkerID: "w", ScheduledAt: at,
+						Result: probe.Result{Status: probe.StatusUp, LatencyMS: 5, CheckedAt: at}})
+				}
+				if err := svc.Store(ctx, results); err != nil {
+					t.Fatal(err)
+				}
+				n, err := svc.Fold(ctx, day.Add(12*time.Hour))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != hours {
+					t.Errorf("%d closed hours: folded %d", hours, n)
+				}
+			}
+		})
+	}
+}
 
 // TestHoursSummedAsInGo stores checks at every histogram bound and just
 // past it, down and degraded ones among them, and reads the hour back: on
@@ -23,15 +73,7 @@ func TestHoursSummedAsInGo(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			db := testenv.MustDatabase(t, backend)
-			now := time.Now().UTC()
-			if err := db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('h@example.com', 'x', ?, ?)", now, now).Error; err != nil {
-				t.Fatal(err)
-			}
-			testenv.Workspace(t, db, 1)
-			if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-				VALUES (1, 1, 'm1', 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, now, now).Error; err != nil {
-				t.Fatal(err)
-			}
+			oneMonitor(t, db)
 			hour := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 			svc := New(db, nil, Config{Now: func() time.Time { return hour.Add(2 * time.Hour) }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 			var latencies []float64
