@@ -209,14 +209,17 @@ func (p *Pusher) shareOf(jobLate, ingestLate time.Duration) float64 {
 }
 
 // ingestLateness is the age of the oldest result not yet stored, read once
-// per tick; 0 while scheduling from memory or when the queue cannot say.
+// per tick; 0 while scheduling from memory or the queue is down, for
+// IngestWait after the database or the queue came back (results that waited out an outage are
+// old without the ingest being slow, and the alerters are reconnecting),
+// or when the queue cannot say.
 func (p *Pusher) ingestLateness(ctx context.Context) time.Duration {
 	if p.ingestRead {
 		return p.ingestLate
 	}
 	p.ingestRead, p.ingestLate = true, 0
 	rw, ok := p.queue.(resultWaiter)
-	if !ok || p.outage {
+	if !ok || p.outage || p.queueDown || p.cfg.Now().Sub(p.backAt) < p.cfg.IngestWait {
 		return 0
 	}
 	late, err := rw.ResultLate(ctx)

@@ -3,6 +3,7 @@ package pusher
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -174,13 +175,20 @@ func TestIngestLatenessIgnoredFromMemory(t *testing.T) {
 	if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped != 0 || published < 120*6 {
 		t.Errorf("from memory with results waiting a minute: %d published and %v skipped in 60 s, want every slot of 120 monitors every 10 s", published, skipped)
 	}
+	// Back: the results that waited out the outage are not the ingest's
+	// slowness for IngestWait (10 s by default); then they count.
 	skipped0 = testutil.ToFloat64(p.skipped.WithLabelValues("eu"))
 	r.outage(false)
-	for range 20 {
+	tick() // the first tick from the database again
+	for i := 1; i < 10; i++ {
 		tick()
+		if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped != 0 {
+			t.Fatalf("%d s after the database came back, %v slots skipped for results that waited out the outage", i, skipped)
+		}
 	}
+	tick()
 	if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped == 0 {
-		t.Errorf("with the database back and results waiting over a minute, nothing was skipped")
+		t.Errorf("10 s after the database came back, with results waiting over a minute, nothing was skipped")
 	}
 }
 
@@ -290,5 +298,64 @@ func TestAskedForIsNeverSkipped(t *testing.T) {
 	}
 	if _, skip := p.skipBeforeRead(ctx, monitor.Due{MonitorID: 2, At: pressed, Interval: time.Minute, Regions: []string{"eu"}}, nil, now); skip {
 		t.Errorf("a check asked for was skipped before reading")
+	}
+}
+
+// downQueue is a memory queue whose pusher side fails while down, as
+// Redis gone.
+type downQueue struct {
+	*queue.Memory
+	down bool
+}
+
+var errQueueDown = errors.New("connection refused")
+
+func (q *downQueue) Regions(ctx context.Context, within time.Duration) ([]queue.Region, error) {
+	if q.down {
+		return nil, errQueueDown
+	}
+	return q.Memory.Regions(ctx, within)
+}
+
+func (q *downQueue) PublishJobs(ctx context.Context, jobs []queue.Job) (int, error) {
+	if q.down {
+		return 0, errQueueDown
+	}
+	return q.Memory.PublishJobs(ctx, jobs)
+}
+
+// TestIngestLatenessIgnoredAfterQueueOutage: with the database up and the
+// queue (Redis) gone for a minute, the results waiting from before are old
+// when it is back; for IngestWait that is not the ingest's slowness.
+func TestIngestLatenessIgnoredAfterQueueOutage(t *testing.T) {
+	r := newRig(t, 0)
+	mem := queue.NewMemory(queue.Config{Now: r.clock.Now})
+	q := &downQueue{Memory: mem}
+	p := New(r.monitors, q, Config{Tick: time.Second, Now: r.clock.Now}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	for i := range 120 {
+		r.create(fmt.Sprintf("https://s%d.example.test/", i), 10*time.Second)
+	}
+	for range 20 { // results published and never stored
+		tickAndRun(t, r, p, mem)
+	}
+	q.down = true
+	for range 60 {
+		r.clock.Add(time.Second)
+		if err := p.Tick(context.Background()); err == nil {
+			t.Fatal("a tick with the queue down reported no error")
+		}
+	}
+	q.down = false
+	skipped0 := testutil.ToFloat64(p.skipped.WithLabelValues("eu"))
+	tickAndRun(t, r, p, mem) // back
+	for i := 1; i < 10; i++ {
+		tickAndRun(t, r, p, mem)
+		if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped != 0 {
+			t.Fatalf("%d s after the queue came back, %v slots skipped for results that waited out the outage", i, skipped)
+		}
+	}
+	tickAndRun(t, r, p, mem)
+	if skipped := testutil.ToFloat64(p.skipped.WithLabelValues("eu")) - skipped0; skipped == 0 {
+		t.Errorf("10 s after the queue came back, with results waiting over a minute, nothing was skipped")
 	}
 }

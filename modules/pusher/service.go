@@ -95,6 +95,10 @@ type Pusher struct {
 	// most once per tick (ingestRead).
 	ingestLate time.Duration
 	ingestRead bool
+	// backAt is when the database or the queue last came back after an
+	// outage: results that waited it out are not the ingest's slowness,
+	// so its lateness is ignored for IngestWait from then.
+	backAt time.Time
 	// skippedLast holds the monitors this pusher skipped at their last
 	// slot (in some region): they are not skipped at the next one unless
 	// nothing at all is admitted.
@@ -213,7 +217,7 @@ func (p *Pusher) Tick(ctx context.Context) error {
 	}
 	if err == nil || ctx.Err() != nil {
 		if p.outage && err == nil {
-			p.outage = false
+			p.outage, p.backAt = false, p.cfg.Now()
 			// The database could hand nothing out meanwhile: count the
 			// forget window from now, not from the last claim.
 			now := p.cfg.Now().UTC()
@@ -223,7 +227,7 @@ func (p *Pusher) Tick(ctx context.Context) error {
 			p.log.Info("database reachable again: scheduling from it; slots published from memory are not run again")
 		}
 		if p.queueDown && err == nil {
-			p.queueDown = false
+			p.queueDown, p.backAt = false, p.cfg.Now()
 			p.log.Info("queue (Redis) reachable again: publishing checks")
 		}
 		return err
