@@ -61,10 +61,13 @@ func seedDashboardData(ctx context.Context, db *database.DB, workspaceID int64, 
 	// hour per region; a failure now and then, a bad hour a day for the
 	// down ones; latency 60-300 ms in two histogram buckets.
 	for d := days - 1; d >= 0; d-- {
+		// The current hour and the one before are not folded into their
+		// days yet, as the alerter leaves them (tick.Fold).
 		steps = append(steps, seedStep{"hourly rollups", `INSERT INTO rollups_hourly (monitor_id, region, bucket, checks, failures,
-				degraded, latency_sum, latency_min, latency_max, h02, h03)
+				degraded, latency_sum, latency_min, latency_max, h02, h03, folded)
 			SELECT id, region, bucket, 60, failures, 0, (60 - failures) * lat, lat * 0.8, lat * 1.6,
-				CASE WHEN lat <= 100 THEN 60 - failures ELSE 0 END, CASE WHEN lat > 100 THEN 60 - failures ELSE 0 END
+				CASE WHEN lat <= 100 THEN 60 - failures ELSE 0 END, CASE WHEN lat > 100 THEN 60 - failures ELSE 0 END,
+				bucket < ` + hourNow + ` - interval '1 hour'
 			FROM (
 				SELECT m.id, r.region, b.bucket, (60 + m.id % 200 + r.extra)::float8 AS lat,
 					CASE WHEN m.id % 50 = 0 AND b.n % 24 = 0 THEN 60 WHEN (m.id + b.n) % 97 = 0 THEN 1 ELSE 0 END AS failures
@@ -79,7 +82,7 @@ func seedDashboardData(ctx context.Context, db *database.DB, workspaceID int64, 
 				latency_min, latency_max, ` + strings.Join(hist, ", ") + `)
 			SELECT monitor_id, region, date_trunc('day', bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', SUM(checks), SUM(failures),
 				SUM(degraded), SUM(latency_sum), MIN(latency_min), MAX(latency_max), ` + strings.Join(sums, ", ") + `
-			FROM rollups_hourly WHERE monitor_id IN (SELECT id FROM monitors WHERE workspace_id = ?) GROUP BY 1, 2, 3`, []any{workspaceID}},
+			FROM rollups_hourly WHERE folded AND monitor_id IN (SELECT id FROM monitors WHERE workspace_id = ?) GROUP BY 1, 2, 3`, []any{workspaceID}},
 		seedStep{"ticks", `INSERT INTO ticks (monitor_id, region, worker_id, scheduled_at, checked_at, status, status_code, latency_ms,
 				dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, resolved_ip)
 			SELECT m.id, r.region, 'bench-' || r.region, t, t + interval '5 milliseconds', 'up', 200, 80 + r.extra + n % 40,
