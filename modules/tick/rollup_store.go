@@ -292,15 +292,9 @@ func (s *store) days(ctx context.Context, monitorIDs []int64, from, to time.Time
 	if len(monitorIDs) == 0 {
 		return nil, nil
 	}
-	hFrom, hTo := HoursOfDays(from, to)
-	ids := int64Args(monitorIDs)
-	in := "IN (" + placeholders(len(monitorIDs)) + ")"
-	args := make([]any, 0, 2*len(ids)+4)
-	args = append(append(args, ids...), from.UTC(), to.UTC())
-	args = append(append(args, ids...), hFrom, hTo)
-	cols := rollupColumns + ", " + histColumns
-	rows, err := s.db.WithContext(ctx).Raw("SELECT "+cols+" FROM "+dailyTable+" WHERE monitor_id "+in+" AND bucket >= ? AND bucket < ?"+
-		" UNION ALL SELECT "+cols+" FROM "+hourlyTable+" WHERE monitor_id "+in+" AND bucket >= ? AND bucket < ? AND NOT folded", args...).Rows()
+	in := "monitor_id IN (" + placeholders(len(monitorIDs)) + ")"
+	q, args := rowsOf(dailyTable, in, int64Args(monitorIDs), from, to)
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -309,6 +303,22 @@ func (s *store) days(ctx context.Context, monitorIDs []int64, from, to time.Time
 		return nil, err
 	}
 	return byDay(rs), nil
+}
+
+// rowsOf is the SELECT of table's rows (rollupColumns and histColumns)
+// matching cond (with condArgs) with a bucket in [from, to). Of the daily
+// table it is the days' rows and their hours not folded into them yet
+// (Fold), in one statement: one snapshot.
+func rowsOf(table, cond string, condArgs []any, from, to time.Time) (string, []any) {
+	cols := rollupColumns + ", " + histColumns
+	q := "SELECT " + cols + " FROM " + table + " WHERE " + cond + " AND bucket >= ? AND bucket < ?"
+	args := append(append(make([]any, 0, 2*len(condArgs)+4), condArgs...), from.UTC(), to.UTC())
+	if table != dailyTable {
+		return q, args
+	}
+	hFrom, hTo := HoursOfDays(from, to)
+	q += " UNION ALL SELECT " + cols + " FROM " + hourlyTable + " WHERE " + cond + " AND bucket >= ? AND bucket < ? AND NOT folded"
+	return q, append(append(args, condArgs...), hFrom, hTo)
 }
 
 // HoursOfDays is the range of hour buckets of the UTC days starting in

@@ -179,10 +179,8 @@ func (s *store) sumsQuery(table string, monitorIDs []int64, from, to time.Time, 
 	if bucket == "r.bucket" {
 		group += ", r.bucket"
 	}
-	// A day's figures are its daily row plus its hours not folded into
-	// it yet (Fold): both are read, in the statement's one snapshot.
-	all := rollupColumns + ", " + histColumns
-	hFrom, hTo := HoursOfDays(from, to)
+	// Of the daily table, a day's figures are its daily row plus its
+	// hours not folded into it yet (rowsOf).
 	var src string
 	var args []any
 	if s.db.Dialect == database.Postgres {
@@ -190,23 +188,12 @@ func (s *store) sumsQuery(table string, monitorIDs []int64, from, to time.Time, 
 		for i, id := range monitorIDs {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
-		inner := "SELECT * FROM " + table + " WHERE monitor_id = m.id AND bucket >= ? AND bucket < ?"
-		args = []any{"{" + strings.Join(ids, ",") + "}", from.UTC(), to.UTC()}
-		if table == dailyTable {
-			inner = "SELECT " + all + " FROM " + dailyTable + " WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? UNION ALL SELECT " +
-				all + " FROM " + hourlyTable + " WHERE monitor_id = m.id AND bucket >= ? AND bucket < ? AND NOT folded"
-			args = append(args, hFrom, hTo)
-		}
+		inner, innerArgs := rowsOf(table, "monitor_id = m.id", nil, from, to)
 		src = "unnest(CAST(? AS BIGINT[])) AS m(id) CROSS JOIN LATERAL (" + inner + " OFFSET 0) r"
+		args = append([]any{"{" + strings.Join(ids, ",") + "}"}, innerArgs...)
 	} else {
-		in := " WHERE monitor_id IN (" + placeholders(len(monitorIDs)) + ") AND bucket >= ? AND bucket < ?"
-		src = "(SELECT " + all + " FROM " + table + in
-		args = append(int64Args(monitorIDs), from.UTC(), to.UTC())
-		if table == dailyTable {
-			src += " UNION ALL SELECT " + all + " FROM " + hourlyTable + in + " AND NOT folded"
-			args = append(append(args, int64Args(monitorIDs)...), hFrom, hTo)
-		}
-		src += ") r"
+		inner, innerArgs := rowsOf(table, "monitor_id IN ("+placeholders(len(monitorIDs))+")", int64Args(monitorIDs), from, to)
+		src, args = "("+inner+") r", innerArgs
 	}
 	return cols + `, SUM(r.checks), SUM(r.failures), SUM(r.degraded), SUM(r.latency_sum),
 		COALESCE(MIN(CASE WHEN r.checks > r.failures THEN r.latency_min END), 0),
