@@ -56,6 +56,23 @@ func seedBenchMonitors(b *testing.B, db *database.DB, n int) time.Time {
 	return now
 }
 
+// seedMonitors creates a user, its workspace and monitors 1..n (60 s) one
+// statement each, on either backend.
+func seedMonitors(t testing.TB, db *database.DB, n int) {
+	t.Helper()
+	now := time.Now().UTC()
+	if err := db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('b@example.com', 'x', ?, ?)", now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	testenv.Workspace(t, db, 1)
+	for id := 1; id <= n; id++ {
+		if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+			VALUES (?, 1, ?, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, id, fmt.Sprint("m", id), now, now).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // benchStore stores b.N results in batches, `parallel` batches at a time on
 // disjoint monitors (as the alerter's loops or several alerters do). With
 // BENCH_MONITORS set (PostgreSQL), batches go round that many monitors
@@ -68,16 +85,7 @@ func benchStore(b *testing.B, backend string, parallel int) {
 	ctx := context.Background()
 	db := testenv.MustDatabase(b, backend)
 	if backend == "sqlite" {
-		// generate_series is not in SQLite: seed one by one.
-		now := time.Now().UTC()
-		_ = db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('b@example.com', 'x', ?, ?)", now, now)
-		testenv.Workspace(b, db, 1)
-		for id := 1; id <= benchBatch*parallel; id++ {
-			if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-				VALUES (?, 1, ?, 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, id, fmt.Sprint("m", id), now, now).Error; err != nil {
-				b.Fatal(err)
-			}
-		}
+		seedMonitors(b, db, benchBatch*parallel) // generate_series is not in SQLite
 	} else {
 		seedBenchMonitors(b, db, max(benchBatch*parallel, spread))
 	}

@@ -9,25 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/queue"
 	"github.com/betterstack/betterstack/modules/testenv"
 )
-
-// oneMonitor creates monitor 1 (60 s) in a fresh database.
-func oneMonitor(t *testing.T, db *database.DB) {
-	t.Helper()
-	now := time.Now().UTC()
-	if err := db.Exec("INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ('h@example.com', 'x', ?, ?)", now, now).Error; err != nil {
-		t.Fatal(err)
-	}
-	testenv.Workspace(t, db, 1)
-	if err := db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
-		VALUES (1, 1, 'm1', 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, now, now).Error; err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestFoldTakesEveryChunk: Fold goes on until a transaction folds fewer
 // than a chunk, whether the last full chunk ended the work or not.
@@ -38,7 +23,7 @@ func TestFoldTakesEveryChunk(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			db := testenv.MustDatabase(t, backend)
-			oneMonitor(t, db)
+			seedMonitors(t, db, 1)
 			day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 			svc := New(db, nil, Config{Now: func() time.Time { return day.Add(12 * time.Hour) }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 			for i, hours := range []int{4, 5} { // two full chunks; two and a half
@@ -73,7 +58,7 @@ func TestHoursSummedAsInGo(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
 			db := testenv.MustDatabase(t, backend)
-			oneMonitor(t, db)
+			seedMonitors(t, db, 1)
 			hour := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 			svc := New(db, nil, Config{Now: func() time.Time { return hour.Add(2 * time.Hour) }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 			var latencies []float64
