@@ -91,6 +91,25 @@ func benchStore(b *testing.B, backend string, parallel int) {
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	svc := New(db, nil, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	// Every monitor checked once before the clock starts, as a running
+	// install's are: a monitor's first result (its state rows created, its
+	// hour's row inserted) comes once in its life, not once in every two
+	// batches as it would round 200,000 monitors in 400,000 ticks.
+	// BENCH_COLD=1 leaves them unchecked.
+	if os.Getenv("BENCH_COLD") == "" {
+		monitors := max(benchBatch*parallel, spread)
+		batch := make([]queue.Result, 0, benchBatch)
+		for id := 1; id <= monitors; id++ {
+			batch = append(batch, queue.Result{JobID: "warm", MonitorID: int64(id), Region: "eu", WorkerID: "w", ScheduledAt: now,
+				Result: probe.Result{Status: probe.StatusUp, StatusCode: 200, LatencyMS: 1.5, CheckedAt: now}})
+			if len(batch) == benchBatch || id == monitors {
+				if err := svc.Store(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+	}
 	b.ResetTimer()
 	var g errgroup.Group
 	for p := 0; p < parallel; p++ {
