@@ -331,9 +331,6 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			}
 			return regionRows[i].Region < regionRows[j].Region
 		})
-		if err := s.store.saveRegionStates(tx, regionRows); err != nil {
-			return fmt.Errorf("save region state: %w", err)
-		}
 		stateRows := make([]stateRow, 0, len(changedIDs))
 		var changes []incident.Change
 		for _, id := range changedIDs {
@@ -384,8 +381,8 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				changes = append(changes, incident.Change{MonitorID: id, Status: string(status), StatusSince: st.StatusSince, Regions: snaps, At: at})
 			}
 		}
-		if err := s.store.saveStates(tx, stateRows); err != nil {
-			return fmt.Errorf("save monitor state: %w", err)
+		if err := s.store.saveStates(tx, regionRows, stateRows); err != nil {
+			return err
 		}
 		if s.incidents != nil && len(changes) > 0 {
 			sort.Slice(changes, func(i, j int) bool { return changes[i].MonitorID < changes[j].MonitorID })
