@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -259,15 +260,24 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if err != nil {
 			return fmt.Errorf("insert ticks: %w", err)
 		}
-		changed := map[int64]bool{}
-		fresh := make([]newTick, 0, len(ticks))
+		// The ticks not stored before, filtered in place (a tick is some
+		// 500 bytes; the batch's slice is not read again), and their
+		// monitors' working state: a copy of each one's region rows (the
+		// cache's are shared), with which were failing and which this
+		// batch touched.
+		received := len(ticks)
+		fresh := ticks[:0]
+		work := make(map[int64]*monitorWork, len(present))
 		for _, t := range ticks {
-			if !old[t.key] {
-				changed[t.MonitorID] = true
-				fresh = append(fresh, t)
+			if old[t.key] {
+				continue
+			}
+			fresh = append(fresh, t)
+			if work[t.MonitorID] == nil {
+				work[t.MonitorID] = newMonitorWork(regions[t.MonitorID])
 			}
 		}
-		stored, dupes = len(fresh), twice+len(ticks)-len(fresh)
+		stored, dupes = len(fresh), twice+received-len(fresh)
 		if len(fresh) == 0 {
 			return nil
 		}
@@ -296,49 +306,39 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 				return fmt.Errorf("daily rollups: %w", err)
 			}
 		}
-		changedIDs := make([]int64, 0, len(changed))
-		for id := range changed {
+		changedIDs := make([]int64, 0, len(work))
+		for id := range work {
 			changedIDs = append(changedIDs, id)
 		}
-		wasFailing := map[regionKey]bool{}
-		for _, id := range changedIDs {
-			for _, r := range regions[id] {
-				wasFailing[regionKey{id, r.Region}] = r.Failing
-			}
-		}
-		touched := make(map[regionKey]RegionState, len(fresh))
-		byMonitor := map[int64]map[string]RegionState{}
-		for _, id := range changedIDs {
-			byMonitor[id] = map[string]RegionState{}
-			for _, r := range regions[id] {
-				byMonitor[id][r.Region] = r
-			}
-		}
+		slices.Sort(changedIDs)
+		var touchedRows int
 		for _, t := range fresh {
-			rs := byMonitor[t.MonitorID][t.Region]
-			rs.MonitorID = t.MonitorID
-			rs = rs.Apply(t.Tick, settings[t.MonitorID].thresholds())
-			byMonitor[t.MonitorID][t.Region] = rs
-			touched[regionKey{t.MonitorID, t.Region}] = rs
-		}
-		regionRows := make([]RegionState, 0, len(touched))
-		for _, rs := range touched {
-			regionRows = append(regionRows, rs)
-		}
-		sort.Slice(regionRows, func(i, j int) bool {
-			if regionRows[i].MonitorID != regionRows[j].MonitorID {
-				return regionRows[i].MonitorID < regionRows[j].MonitorID
+			w := work[t.MonitorID]
+			i := w.region(t.MonitorID, t.Region)
+			w.regions[i] = w.regions[i].Apply(t.Tick, settings[t.MonitorID].thresholds())
+			if !w.touched[i] {
+				w.touched[i] = true
+				touchedRows++
 			}
-			return regionRows[i].Region < regionRows[j].Region
-		})
+		}
+		// By monitor, then region: one lock order for every batch.
+		regionRows := make([]RegionState, 0, touchedRows)
+		for _, id := range changedIDs {
+			w := work[id]
+			w.sortByRegion()
+			for i, r := range w.regions {
+				if w.touched[i] {
+					regionRows = append(regionRows, r)
+				}
+			}
+		}
 		stateRows := make([]stateRow, 0, len(changedIDs))
 		var changes []incident.Change
 		for _, id := range changedIDs {
-			st := states[id]
-			all := make([]RegionState, 0, len(byMonitor[id]))
+			st, w := states[id], work[id]
+			all := w.regions
 			var last time.Time
-			for _, r := range byMonitor[id] {
-				all = append(all, r)
+			for _, r := range all {
 				if r.LastCheckedAt.After(last) {
 					last = r.LastCheckedAt
 				}
@@ -355,16 +355,14 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			status := Decide(settings[id].settings(), monitor.Status(st.Status), all, at)
 			flipped := false
 			snaps := make([]incident.RegionSnapshot, 0, len(all))
-			for _, r := range all {
-				key := regionKey{id, r.Region}
-				was := wasFailing[key]
-				if _, ok := touched[key]; ok && was != r.Failing {
+			for i, r := range all { // sorted by region
+				was := w.wasFailing[i]
+				if w.touched[i] && was != r.Failing {
 					flipped = true
 				}
 				snaps = append(snaps, incident.RegionSnapshot{Region: r.Region, Failing: r.Failing, WasFailing: was, Status: string(r.Status),
 					StatusCode: r.StatusCode, ErrorClass: r.ErrorClass, Error: r.Error, CheckedAt: r.LastCheckedAt, Evidence: r.Evidence})
 			}
-			sort.Slice(snaps, func(i, j int) bool { return snaps[i].Region < snaps[j].Region })
 			statusChanged := string(status) != st.Status
 			if statusChanged {
 				s.log.Info("monitor status changed", "monitor_id", id, "from", st.Status, "to", status)
@@ -408,6 +406,46 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		s.orphans.Add(float64(orphans))
 	}
 	return err
+}
+
+// monitorWork is one monitor's region rows while a batch is applied:
+// regions (a copy), which were failing before the batch (wasFailing) and
+// which the batch touched, index by index.
+type monitorWork struct {
+	regions             []RegionState
+	wasFailing, touched []bool
+}
+
+func newMonitorWork(rs []RegionState) *monitorWork {
+	w := &monitorWork{regions: slices.Clone(rs), wasFailing: make([]bool, len(rs), len(rs)+1), touched: make([]bool, len(rs), len(rs)+1)}
+	for i, r := range rs {
+		w.wasFailing[i] = r.Failing
+	}
+	return w
+}
+
+// region is the index of region's row, added (never checked from there
+// before, so not failing) when there is none.
+func (w *monitorWork) region(id int64, region string) int {
+	for i := range w.regions {
+		if w.regions[i].Region == region {
+			return i
+		}
+	}
+	w.regions = append(w.regions, RegionState{MonitorID: id, Region: region})
+	w.wasFailing, w.touched = append(w.wasFailing, false), append(w.touched, false)
+	return len(w.regions) - 1
+}
+
+// sortByRegion orders the rows, and their flags with them, by region.
+func (w *monitorWork) sortByRegion() {
+	for i := 1; i < len(w.regions); i++ { // a few regions: insertion sort keeps the flags in step
+		for j := i; j > 0 && w.regions[j].Region < w.regions[j-1].Region; j-- {
+			w.regions[j], w.regions[j-1] = w.regions[j-1], w.regions[j]
+			w.wasFailing[j], w.wasFailing[j-1] = w.wasFailing[j-1], w.wasFailing[j]
+			w.touched[j], w.touched[j-1] = w.touched[j-1], w.touched[j]
+		}
+	}
 }
 
 func fromResult(r queue.Result) Tick {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -90,9 +91,32 @@ type monitorSettings struct {
 }
 
 func (m monitorSettings) settings() Settings {
-	var regions []string
-	_ = json.Unmarshal([]byte(m.Regions), &regions) // written by monitor as JSON; empty on error = every region
-	return Settings{Regions: regions, Quorum: m.Quorum, IntervalSeconds: m.IntervalSeconds, Paused: m.Paused}
+	return Settings{Regions: regionList(m.Regions), Quorum: m.Quorum, IntervalSeconds: m.IntervalSeconds, Paused: m.Paused}
+}
+
+// regionLists holds the region lists decoded so far, by their JSON: an
+// install has a handful of distinct ones, and decoding one for every
+// monitor of every batch was a tenth of the alerter's allocations.
+var regionLists = struct {
+	sync.Mutex
+	m map[string][]string
+}{m: map[string][]string{}}
+
+// regionList decodes a monitor's regions (written by monitor as JSON;
+// empty on error = every region). The list is shared: read it only.
+func regionList(raw string) []string {
+	regionLists.Lock()
+	defer regionLists.Unlock()
+	if l, ok := regionLists.m[raw]; ok {
+		return l
+	}
+	var l []string
+	_ = json.Unmarshal([]byte(raw), &l)
+	if len(regionLists.m) >= 4096 { // bounded whatever the monitors say
+		clear(regionLists.m)
+	}
+	regionLists.m[raw] = l
+	return l
 }
 
 func (m monitorSettings) thresholds() Thresholds {
