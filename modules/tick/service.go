@@ -357,7 +357,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 			snaps := make([]incident.RegionSnapshot, 0, len(all))
 			for i, r := range all { // sorted by region
 				was := w.wasFailing[i]
-				if w.touched[i] && was != r.Failing {
+				if was != r.Failing { // only a region this batch touched can have turned
 					flipped = true
 				}
 				snaps = append(snaps, incident.RegionSnapshot{Region: r.Region, Failing: r.Failing, WasFailing: was, Status: string(r.Status),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -460,5 +461,89 @@ func TestStoreCreatesStateAndSkipsDeletedMonitors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// recorder keeps the changes the ingest hands the incident reconciler.
+type recorder struct{ changes []incident.Change }
+
+func (r *recorder) Reconcile(_ *gorm.DB, cs []incident.Change) error {
+	r.changes = append(r.changes, cs...)
+	return nil
+}
+
+// TestChangeRegionsInOrder: the regions of a change (an incident's
+// evidence) come in region order whatever order their results arrived in,
+// and say which region turned failing in this batch and which were
+// failing before it.
+func TestChangeRegionsInOrder(t *testing.T) {
+	t.Parallel()
+	db, _ := MustDB(t)
+	ids := MustMonitors(t, db, 1)
+	rec := &recorder{}
+	svc := tick.New(db, rec, tick.Config{Consumer: "alerter-1"}, discard, prometheus.NewRegistry())
+	ctx := context.Background()
+	at := time.Now().Add(-10 * time.Minute)
+	if err := svc.Store(ctx, []queue.Result{result(ids[0], "us", at), result(ids[0], "ap", at), result(ids[0], "eu", at)}); err != nil {
+		t.Fatal(err)
+	}
+	regionsOf := func(c incident.Change) (names []string, failing, was []bool) {
+		for _, r := range c.Regions {
+			names, failing, was = append(names, r.Region), append(failing, r.Failing), append(was, r.WasFailing)
+		}
+		return
+	}
+	if len(rec.changes) != 1 {
+		t.Fatalf("%d changes after the first checks, want 1 (pending to up)", len(rec.changes))
+	}
+	if names, _, _ := regionsOf(rec.changes[0]); !slices.Equal(names, []string{"ap", "eu", "us"}) {
+		t.Fatalf("regions %v, want ap, eu, us", names)
+	}
+	// eu fails five times in a row (past any failure threshold): eu turns
+	// failing in this batch, the others stay as they were.
+	var down []queue.Result
+	for i := 1; i <= 5; i++ {
+		r := result(ids[0], "eu", at.Add(time.Duration(i)*time.Minute))
+		r.Result.Status, r.Result.StatusCode, r.Result.Error = probe.StatusDown, 503, "503"
+		down = append(down, r)
+	}
+	rec.changes = nil
+	if err := svc.Store(ctx, down); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.changes) != 1 {
+		t.Fatalf("%d changes after eu failed, want 1", len(rec.changes))
+	}
+	names, failing, was := regionsOf(rec.changes[0])
+	if !slices.Equal(names, []string{"ap", "eu", "us"}) || !slices.Equal(failing, []bool{false, true, false}) || !slices.Equal(was, []bool{false, false, false}) {
+		t.Fatalf("regions %v failing %v was failing %v; want ap, eu, us with only eu failing, none before", names, failing, was)
+	}
+	// One more failure, with the first result from a region that sorts
+	// first: eu was failing before this batch too, af never was.
+	rec.changes = nil
+	r := result(ids[0], "eu", at.Add(6*time.Minute))
+	r.Result.Status, r.Result.StatusCode = probe.StatusDown, 503
+	if err := svc.Store(ctx, []queue.Result{r, result(ids[0], "af", at.Add(6*time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.changes) != 1 {
+		t.Fatalf("%d changes for a monitor still failing, want 1", len(rec.changes))
+	}
+	names, failing, was = regionsOf(rec.changes[0])
+	if !slices.Equal(names, []string{"af", "ap", "eu", "us"}) || !slices.Equal(failing, []bool{false, false, true, false}) ||
+		!slices.Equal(was, []bool{false, false, true, false}) {
+		t.Fatalf("regions %v failing %v was failing %v; want af, ap, eu, us with eu failing now and before", names, failing, was)
+	}
+	// What was stored: the two regions this batch touched, not the others.
+	rs, err := svc.Regions(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]tick.RegionView{}
+	for _, r := range rs {
+		stored[r.Region] = r
+	}
+	if len(stored) != 4 || stored["eu"].ConsecutiveFailures != 6 || stored["af"].ConsecutiveSuccesses != 1 || stored["ap"].ConsecutiveSuccesses != 1 {
+		t.Fatalf("stored region states %+v; want 4 regions, eu failed 6 times in a row, af and ap up once", stored)
 	}
 }
