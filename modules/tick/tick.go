@@ -14,6 +14,12 @@
 // order (FOR UPDATE on PostgreSQL; SQLite has one writer) before the state is
 // read and written, so two alerters never interleave one monitor's counts.
 //
+// On PostgreSQL a batch is three statements after BEGIN: the lock (which
+// reads the monitors' settings too), the ticks (which add themselves to
+// their hours' rollups and return only what was skipped), and the states
+// (region and monitor rows updated in place, new region rows inserted).
+// SQLite takes one more for the hours and one more for the states.
+//
 // The same transaction adds the batch's checks to their hours' rollups;
 // each hour goes into its day's rollup once it has closed (Fold, see
 // fold.go for why and how a late check is still counted once).
