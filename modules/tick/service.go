@@ -382,8 +382,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if err := s.store.saveStates(tx, regionRows, stateRows); err != nil {
 			return err
 		}
-		if s.incidents != nil && len(changes) > 0 {
-			sort.Slice(changes, func(i, j int) bool { return changes[i].MonitorID < changes[j].MonitorID })
+		if s.incidents != nil && len(changes) > 0 { // in monitor id order, as changedIDs
 			if err := s.incidents.Reconcile(tx, changes); err != nil {
 				return fmt.Errorf("incidents: %w", err)
 			}

@@ -73,12 +73,6 @@ func (t newTick) slot() slotKey {
 	return slotKey{t.MonitorID, t.Region, t.ScheduledAt.UTC().Truncate(time.Microsecond).UnixMicro()}
 }
 
-// regionKey names a monitor's region.
-type regionKey struct {
-	MonitorID int64
-	Region    string
-}
-
 // monitorSettings is what ingest reads of monitors.
 type monitorSettings struct {
 	ID                int64

@@ -547,3 +547,29 @@ func TestChangeRegionsInOrder(t *testing.T) {
 		t.Fatalf("stored region states %+v; want 4 regions, eu failed 6 times in a row, af and ap up once", stored)
 	}
 }
+
+// TestChangesInMonitorOrder: the reconciler gets a batch's changes in
+// monitor id order (the order it locks their incidents in), whatever order
+// the results came in.
+func TestChangesInMonitorOrder(t *testing.T) {
+	t.Parallel()
+	db, _ := MustDB(t)
+	ids := MustMonitors(t, db, 6)
+	rec := &recorder{}
+	svc := tick.New(db, rec, tick.Config{Consumer: "alerter-1"}, discard, prometheus.NewRegistry())
+	at := time.Now().Add(-time.Minute)
+	var batch []queue.Result
+	for _, i := range []int{4, 1, 5, 0, 3, 2} {
+		batch = append(batch, result(ids[i], "eu", at))
+	}
+	if err := svc.Store(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, c := range rec.changes {
+		got = append(got, c.MonitorID)
+	}
+	if !slices.Equal(got, ids) || !slices.IsSorted(ids) {
+		t.Fatalf("changes for monitors %v, want %v in order", got, ids)
+	}
+}
