@@ -14,6 +14,15 @@ import (
 	"github.com/betterstack/betterstack/modules/testenv"
 )
 
+// oneMonitorAt is an ingest on a database of backend with monitor 1,
+// whose clock stands at now.
+func oneMonitorAt(t *testing.T, backend string, now time.Time) *Service {
+	t.Helper()
+	db := testenv.MustDatabase(t, backend)
+	seedMonitors(t, db, 1)
+	return New(db, nil, Config{Now: func() time.Time { return now }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+}
+
 // TestFoldTakesEveryChunk: Fold goes on until a transaction folds fewer
 // than a chunk, whether the last full chunk ended the work or not.
 func TestFoldTakesEveryChunk(t *testing.T) {
@@ -22,10 +31,8 @@ func TestFoldTakesEveryChunk(t *testing.T) {
 	for _, backend := range testenv.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			db := testenv.MustDatabase(t, backend)
-			seedMonitors(t, db, 1)
 			day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-			svc := New(db, nil, Config{Now: func() time.Time { return day.Add(12 * time.Hour) }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+			svc := oneMonitorAt(t, backend, day.Add(12*time.Hour))
 			for i, hours := range []int{4, 5} { // two full chunks; two and a half
 				region := []string{"eu", "us"}[i] // rows of their own
 				var results []queue.Result
@@ -57,10 +64,8 @@ func TestHoursSummedAsInGo(t *testing.T) {
 	for _, backend := range testenv.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			db := testenv.MustDatabase(t, backend)
-			seedMonitors(t, db, 1)
 			hour := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-			svc := New(db, nil, Config{Now: func() time.Time { return hour.Add(2 * time.Hour) }}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+			svc := oneMonitorAt(t, backend, hour.Add(2*time.Hour))
 			var latencies []float64
 			for _, b := range BucketBounds {
 				if !math.IsInf(b, 1) {

@@ -432,28 +432,38 @@ func (s *store) saveStates(tx *gorm.DB, regions []RegionState, states []stateRow
 	if len(regions) == 0 && len(states) == 0 {
 		return nil
 	}
-	rcols, scols := regionStateCols(regions), stateCols(states)
-	ru, err := unnestAs(rcols, 1, regionStateColumns)
+	q, err := saveStatesSQL()
 	if err != nil {
 		return err
+	}
+	if err := s.exec(tx, q, append(regionStateCols(regions), stateCols(states)...)...); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// saveStatesSQL is saveStates' PostgreSQL statement: the same for every
+// batch (the columns' types are fixed), so it is built once. Its
+// parameters are regionStateCols' then stateCols'.
+var saveStatesSQL = sync.OnceValues(func() (string, error) {
+	rcols, scols := regionStateCols(nil), stateCols(nil)
+	ru, err := unnestAs(rcols, 1, regionStateColumns)
+	if err != nil {
+		return "", err
 	}
 	su, err := unnestAs(scols, len(rcols)+1, stateColumns)
 	if err != nil {
-		return err
+		return "", err
 	}
-	q := `WITH st AS (UPDATE monitor_state SET ` + fmt.Sprintf(stateSet, "u") + ` FROM ` + su + `
+	return `WITH st AS (UPDATE monitor_state SET ` + fmt.Sprintf(stateSet, "u") + ` FROM ` + su + `
 			WHERE monitor_state.monitor_id = u.monitor_id),
 		known AS (UPDATE monitor_region_state SET ` + fmt.Sprintf(regionStateSet, "u") + ` FROM ` + ru + `
 			WHERE monitor_region_state.monitor_id = u.monitor_id AND monitor_region_state.region = u.region
 			RETURNING monitor_region_state.monitor_id, monitor_region_state.region)
 		INSERT INTO monitor_region_state (` + regionStateColumns + `) SELECT u.* FROM ` + ru + `
 			WHERE NOT EXISTS (SELECT FROM known WHERE known.monitor_id = u.monitor_id AND known.region = u.region)
-		ON CONFLICT (monitor_id, region) DO UPDATE SET ` + fmt.Sprintf(regionStateSet, "excluded")
-	if err := s.exec(tx, q, append(rcols, scols...)...); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
-}
+		ON CONFLICT (monitor_id, region) DO UPDATE SET ` + fmt.Sprintf(regionStateSet, "excluded"), nil
+})
 
 // TickFilter selects a monitor's ticks.
 type TickFilter struct {

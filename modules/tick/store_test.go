@@ -472,16 +472,23 @@ func (r *recorder) Reconcile(_ *gorm.DB, cs []incident.Change) error {
 	return nil
 }
 
+// recordingService is an ingest over n new monitors whose changes go to
+// the returned recorder.
+func recordingService(t *testing.T, n int) ([]int64, *tick.Service, *recorder) {
+	t.Helper()
+	db, _ := MustDB(t)
+	ids := MustMonitors(t, db, n)
+	rec := &recorder{}
+	return ids, tick.New(db, rec, tick.Config{Consumer: "alerter-1"}, discard, prometheus.NewRegistry()), rec
+}
+
 // TestChangeRegionsInOrder: the regions of a change (an incident's
 // evidence) come in region order whatever order their results arrived in,
 // and say which region turned failing in this batch and which were
 // failing before it.
 func TestChangeRegionsInOrder(t *testing.T) {
 	t.Parallel()
-	db, _ := MustDB(t)
-	ids := MustMonitors(t, db, 1)
-	rec := &recorder{}
-	svc := tick.New(db, rec, tick.Config{Consumer: "alerter-1"}, discard, prometheus.NewRegistry())
+	ids, svc, rec := recordingService(t, 1)
 	ctx := context.Background()
 	at := time.Now().Add(-10 * time.Minute)
 	if err := svc.Store(ctx, []queue.Result{result(ids[0], "us", at), result(ids[0], "ap", at), result(ids[0], "eu", at)}); err != nil {
@@ -553,10 +560,7 @@ func TestChangeRegionsInOrder(t *testing.T) {
 // the results came in.
 func TestChangesInMonitorOrder(t *testing.T) {
 	t.Parallel()
-	db, _ := MustDB(t)
-	ids := MustMonitors(t, db, 6)
-	rec := &recorder{}
-	svc := tick.New(db, rec, tick.Config{Consumer: "alerter-1"}, discard, prometheus.NewRegistry())
+	ids, svc, rec := recordingService(t, 6)
 	at := time.Now().Add(-time.Minute)
 	var batch []queue.Result
 	for _, i := range []int{4, 1, 5, 0, 3, 2} {
