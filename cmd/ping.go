@@ -1,13 +1,17 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/heartbeat"
@@ -32,13 +36,29 @@ The first argument is the monitor's ping URL, or its token alone: then the URL
 is public_url (or http://<http_addr>) plus /ping/<token>.
 
   betterstack ping https://status.example.com/ping/Xk3... -- /usr/local/bin/backup.sh --full`,
-		Args:         cobra.MinimumNArgs(2),
-		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.ArgsLenAtDash() != 1 {
-				return fmt.Errorf("write the command after --: betterstack ping URL-or-token -- command args")
+		// A token is 24 URL-safe characters and one in 64 begins with
+		// "-", which flag parsing would take for flags ("unknown
+		// shorthand flag"). So this command splits its own arguments
+		// (pingArgs) and parses only the flags it finds.
+		DisableFlagParsing: true,
+		SilenceUsage:       true,
+		RunE: func(cmd *cobra.Command, raw []string) error {
+			target, flags, command, help, err := pingArgs(raw)
+			if help {
+				return cmd.Help()
 			}
-			target := args[0]
+			if err != nil {
+				return err
+			}
+			fs := pflag.NewFlagSet("ping", pflag.ContinueOnError)
+			fs.AddFlagSet(cmd.InheritedFlags())
+			fs.SetOutput(io.Discard)
+			if err := fs.Parse(flags); err != nil {
+				return err
+			}
+			if target == "" || len(command) == 0 {
+				return errNoCommand
+			}
 			if !strings.Contains(target, "://") {
 				cfg, err := loadConfig(cmd, g, nil)
 				if err != nil {
@@ -46,7 +66,7 @@ is public_url (or http://<http_addr>) plus /ping/<token>.
 				}
 				target = pingBase(cfg) + "/ping/" + target
 			}
-			c := exec.Command(args[1], args[2:]...)
+			c := exec.Command(command[0], command[1:]...)
 			c.Stdin, c.Stdout, c.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
 			code, err := heartbeat.RunAndReport(cmd.Context(), target, nil, c, cmd.ErrOrStderr())
 			if err != nil {
@@ -58,6 +78,38 @@ is public_url (or http://<http_addr>) plus /ping/<token>.
 			return nil
 		},
 	}
+}
+
+var errNoCommand = errors.New("write the command after --: betterstack ping URL-or-token -- command args")
+
+// pingArgs splits ping's arguments: before "--" the flags (each begins
+// with "--" and, without "=", takes the next argument as its value) and
+// the target, the one argument that is neither, whatever its first
+// character; after "--" the command. help is true for -h or --help before
+// "--".
+func pingArgs(raw []string) (target string, flags, command []string, help bool, err error) {
+	dash := slices.Index(raw, "--")
+	if dash < 0 {
+		return "", nil, nil, slices.Contains(raw, "-h") || slices.Contains(raw, "--help"), errNoCommand
+	}
+	before, command := raw[:dash], raw[dash+1:]
+	for i := 0; i < len(before); i++ {
+		switch a := before[i]; {
+		case a == "-h" || a == "--help":
+			help = true
+		case strings.HasPrefix(a, "--"):
+			flags = append(flags, a)
+			if !strings.Contains(a, "=") && i+1 < len(before) {
+				i++
+				flags = append(flags, before[i])
+			}
+		case target != "":
+			return "", nil, nil, false, fmt.Errorf("one URL or token before --, not %q and %q", target, a)
+		default:
+			target = a
+		}
+	}
+	return target, flags, command, help, nil
 }
 
 // pingBase is where this installation answers pings: public_url, or the
