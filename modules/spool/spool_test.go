@@ -188,3 +188,22 @@ func TestOpenRefusesNoBound(t *testing.T) {
 		t.Error("Open with limit 0 succeeded")
 	}
 }
+
+// A batch fills the open segment and spills into new ones, so no segment
+// grows past its size and a full spool drops one segment's results (the
+// oldest), never more.
+func TestBatchSpillsIntoNewSegment(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), 32) // segments of 2
+	for _, rs := range [][]queue.Result{results(0, 1), results(1, 4), results(4, 32)} {
+		if n, err := s.Append(rs); err != nil || n != 0 {
+			t.Fatalf("append %d: dropped %d, %v; want none dropped", len(rs), n, err)
+		}
+	}
+	n, err := s.Append(results(32, 33))
+	if err != nil || n != 2 || s.Len() != 31 {
+		t.Fatalf("one over: dropped %d, %v, Len %d; want the oldest segment's 2 dropped and 31 kept", n, err, s.Len())
+	}
+	if ids := drain(t, s); len(ids) != 31 || ids[0] != "1:2" || ids[30] != "1:32" {
+		t.Errorf("replayed %v; want 1:2 .. 1:32", ids)
+	}
+}
