@@ -81,6 +81,19 @@ func TestAdmitted(t *testing.T) {
 			t.Errorf("share %v: monitors got between %d and %d of %d slots", share, worst, best, slots)
 		}
 	}
+	// Monitors whose slots fall at the same instant draw apart too: a
+	// share is not all of them at one slot and none at the next.
+	for k := range 3 {
+		at, n := slot0.Add(time.Duration(k)*time.Minute), 0
+		for id := int64(1); id <= monitors; id++ {
+			if admitted(id, at, 0.5) {
+				n++
+			}
+		}
+		if n < monitors/2-150 || n > monitors/2+150 {
+			t.Errorf("share 0.5, one slot for all: %d of %d monitors taken, want about half", n, monitors)
+		}
+	}
 	d := slotDraw(7, slot0)
 	if !admitted(7, slot0, math.Nextafter(d, 2)) || admitted(7, slot0, d) {
 		t.Errorf("draw %v: a share just above it must take the slot, the draw itself must not", d)
