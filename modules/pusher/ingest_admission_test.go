@@ -359,3 +359,22 @@ func TestIngestLatenessIgnoredAfterQueueOutage(t *testing.T) {
 		t.Errorf("10 s after the queue came back, with results waiting over a minute, nothing was skipped")
 	}
 }
+
+// TestIngestWarningNamesTheWait: when the ingest is what holds the checks
+// back, the warning names it with the oldest result's wait to the tenth of
+// a second and the share published.
+func TestIngestWarningNamesTheWait(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	q := &countingQueue{resultLate: 12345 * time.Millisecond} // workers keep up
+	p := New(nil, q, Config{Tick: time.Second, Now: func() time.Time { return now }}, log, prometheus.NewRegistry())
+	p.share(context.Background(), "eu")
+	p.recordSkipped(context.Background(), map[string]int64{"eu": 3})
+	// (20 s - 12.345 s) / 10 s of the slots
+	want := `msg="results are not being stored fast enough: publishing only part of the checks due; the rest are skipped so the ingest can catch up" ` +
+		`module=pusher region=eu oldest_result_waiting=12.3s published_percent=76 skipped_this_round=3`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("got:\n%s\nwant a line with:\n%s", buf.String(), want)
+	}
+}
