@@ -253,6 +253,12 @@ func TestOperatorAlertRegionSilent(t *testing.T) {
 		t.Fatalf("received (bad %d):\n%s\nwant:\n%s", rc.bad, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	// The leader keeps its lock, on the same connection, round after round:
+	// letting go of it, even for a moment, would let another alerter in.
+	held := s.leader.conn
+	if !s.leader.lead(ctx, r.log) || s.leader.conn != held {
+		t.Fatal("the leader let go of its lock while its connection was healthy")
+	}
 	// A second alerter does not lead while the first holds the lock.
 	other := r.service(Config{OperatorChannel: ch.ID})
 	if other.leader.lead(ctx, r.log) {
