@@ -265,6 +265,13 @@ func TestOperatorAlertRegionSilent(t *testing.T) {
 		t.Fatal("a second alerter leads too")
 	}
 	s.leader.release()
+	// Released for every session, not only for the connection it held,
+	// which goes back to the pool and could hand the lock on.
+	var holders int
+	if err := r.db.Raw(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = ? AND objsubid = 1
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, leaderLock).Scan(&holders).Error; err != nil || holders != 0 {
+		t.Fatalf("after release the lock is held by %d sessions (%v)", holders, err)
+	}
 	if !other.leader.lead(ctx, r.log) {
 		t.Fatal("the second alerter does not take over")
 	}
