@@ -2,6 +2,7 @@ package selfcheck
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -255,8 +256,9 @@ func TestOperatorAlertRegionSilent(t *testing.T) {
 
 	// The leader keeps its lock, on the same connection, round after round:
 	// letting go of it, even for a moment, would let another alerter in.
-	held := s.leader.conn
-	if !s.leader.lead(ctx, r.log) || s.leader.conn != held {
+	conn := func() *sql.Conn { s.leader.mu.Lock(); defer s.leader.mu.Unlock(); return s.leader.conn }
+	held := conn()
+	if !s.leader.lead(ctx, r.log) || conn() != held {
 		t.Fatal("the leader let go of its lock while its connection was healthy")
 	}
 	// A second alerter does not lead while the first holds the lock.
