@@ -384,8 +384,9 @@ func TestSkippedSlots(t *testing.T) {
 				t.Fatalf("after 1234 skipped in eu: %v", got)
 			}
 			l := logs.take()
-			if strings.Count(l, "level=WARN msg=\"checks are being skipped") != 1 || !strings.Contains(l, "region=eu skipped_last_minute=1234") {
-				t.Fatalf("want one warning naming eu and 1234:\n%s", l)
+			if strings.Count(l, "level=WARN msg=\"checks are being skipped") != 1 ||
+				!strings.Contains(l, "the region's workers are at capacity\" module=selfcheck region=eu skipped_last_minute=1234") {
+				t.Fatalf("want one warning naming the workers, eu and 1234:\n%s", l)
 			}
 			problems := func() []string {
 				t.Helper()
