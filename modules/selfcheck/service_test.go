@@ -101,10 +101,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 // are stored, and stops when storing stops or results wait in the queue.
 func TestDeadmanPingsOnlyWhileResultsFlow(t *testing.T) {
 	r := newRig(t)
-	var calls atomic.Int32
+	var calls, status atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodGet && req.URL.Path == "/ping/tok" {
 			calls.Add(1)
+		}
+		if code := status.Load(); code != 0 {
+			w.WriteHeader(int(code))
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -132,6 +135,19 @@ func TestDeadmanPingsOnlyWhileResultsFlow(t *testing.T) {
 	if !s.Deadman(ctx) || calls.Load() != 3 {
 		t.Fatalf("not called once results flow again (%d calls)", calls.Load())
 	}
+	// What the switch answers counts: below 300 the call is made, from
+	// 300 it failed.
+	for _, tc := range []struct {
+		code int32
+		ok   bool
+	}{{300, false}, {299, true}, {500, false}} {
+		status.Store(tc.code)
+		if got := s.Deadman(ctx); got != tc.ok {
+			t.Errorf("the switch answered %d: call made %v, want %v", tc.code, got, tc.ok)
+		}
+	}
+	status.Store(0)
+	calls.Store(3)
 
 	// A result waits in the queue (no alerter reads it) for longer than
 	// the threshold: ingest lags, the switch stops though a tick is fresh.
