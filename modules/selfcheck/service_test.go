@@ -113,6 +113,10 @@ func TestDeadmanPingsOnlyWhileResultsFlow(t *testing.T) {
 	t.Cleanup(srv.Close)
 	s := r.service(Config{DeadmanURL: srv.URL + "/ping/tok", DeadmanInterval: time.Minute})
 	ctx := context.Background()
+	// The window the switch allows comes from the monitors (one, every 30 s).
+	if smp, err := s.Measure(ctx); err != nil || smp.Monitors != 1 || smp.ShortestInterval != 30*time.Second {
+		t.Fatalf("measured %d monitors, shortest interval %v (%v); want 1 and 30s", smp.Monitors, smp.ShortestInterval, err)
+	}
 
 	if s.Deadman(ctx) || calls.Load() != 0 {
 		t.Fatalf("called with a scheduled monitor and no result stored (%d calls)", calls.Load())
