@@ -43,16 +43,19 @@ is public_url (or http://<http_addr>) plus /ping/<token>.
 		DisableFlagParsing: true,
 		SilenceUsage:       true,
 		RunE: func(cmd *cobra.Command, raw []string) error {
-			target, flags, command, help, err := pingArgs(raw)
+			fs := pflag.NewFlagSet("ping", pflag.ContinueOnError)
+			fs.AddFlagSet(cmd.InheritedFlags())
+			fs.SetOutput(io.Discard)
+			target, flags, command, help, err := pingArgs(raw, func(name string) bool {
+				f := fs.Lookup(name)
+				return f == nil || f.NoOptDefVal == "" // unknown: Parse below names it
+			})
 			if help {
 				return cmd.Help()
 			}
 			if err != nil {
 				return err
 			}
-			fs := pflag.NewFlagSet("ping", pflag.ContinueOnError)
-			fs.AddFlagSet(cmd.InheritedFlags())
-			fs.SetOutput(io.Discard)
 			if err := fs.Parse(flags); err != nil {
 				return err
 			}
@@ -83,11 +86,11 @@ is public_url (or http://<http_addr>) plus /ping/<token>.
 var errNoCommand = errors.New("write the command after --: betterstack ping URL-or-token -- command args")
 
 // pingArgs splits ping's arguments: before "--" the flags (each begins
-// with "--" and, without "=", takes the next argument as its value) and
-// the target, the one argument that is neither, whatever its first
-// character; after "--" the command. help is true for -h or --help before
-// "--".
-func pingArgs(raw []string) (target string, flags, command []string, help bool, err error) {
+// with "--"; without "=", one that takesValue takes the next argument as
+// its value) and the target, the one argument that is neither, whatever
+// its first character; after "--" the command. help is true for -h or
+// --help before "--".
+func pingArgs(raw []string, takesValue func(name string) bool) (target string, flags, command []string, help bool, err error) {
 	dash := slices.Index(raw, "--")
 	if dash < 0 {
 		return "", nil, nil, slices.Contains(raw, "-h") || slices.Contains(raw, "--help"), errNoCommand
@@ -99,7 +102,7 @@ func pingArgs(raw []string) (target string, flags, command []string, help bool, 
 			help = true
 		case strings.HasPrefix(a, "--"):
 			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(before) {
+			if !strings.Contains(a, "=") && takesValue(a[2:]) && i+1 < len(before) {
 				i++
 				flags = append(flags, before[i])
 			}

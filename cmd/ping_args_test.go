@@ -7,9 +7,14 @@ import (
 	"testing"
 )
 
+// valued says which flags take a value in TestPingArgs: all but a
+// boolean --dry-run.
+func valued(name string) bool { return name != "dry-run" }
+
 // TestPingArgs: a token that begins with "-" (one in 64 do) is the target,
-// not flags; flags before "--" are kept with their values in either form;
-// what follows "--" is the command, flags and all.
+// not flags; flags before "--" are kept with their values in either form,
+// a boolean one without taking the next argument; what follows "--" is
+// the command, flags and all.
 func TestPingArgs(t *testing.T) {
 	const tok = "-kKi69_MohtqSKWsk5HcCMGU" // a token CI drew
 	for _, c := range []struct {
@@ -28,8 +33,9 @@ func TestPingArgs(t *testing.T) {
 		{raw: []string{tok, "-h", "--", "true"}, target: tok, command: []string{"true"}, help: true},
 		{raw: []string{tok, "sh", "-c", "true"}, err: "write the command after --"},
 		{raw: []string{tok, "other", "--", "true"}, err: "one URL or token before --"},
+		{raw: []string{"--dry-run", tok, "--", "true"}, target: tok, flags: []string{"--dry-run"}, command: []string{"true"}},
 	} {
-		target, flags, command, help, err := pingArgs(c.raw)
+		target, flags, command, help, err := pingArgs(c.raw, valued)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) || help != c.help {
 				t.Errorf("%q: error %v help %v, want one saying %q, help %v", c.raw, err, help, c.err, c.help)
@@ -41,7 +47,7 @@ func TestPingArgs(t *testing.T) {
 				c.target, c.flags, c.command, c.help)
 		}
 	}
-	if _, _, _, _, err := pingArgs([]string{tok}); !errors.Is(err, errNoCommand) {
+	if _, _, _, _, err := pingArgs([]string{tok}, valued); !errors.Is(err, errNoCommand) {
 		t.Errorf("no command: %v", err)
 	}
 }
