@@ -566,7 +566,7 @@ type Page struct {
 func (s *Service) List(ctx context.Context, monitorID int64, f TickFilter) (Page, error) {
 	want := f.Limit
 	f.Limit++
-	ticks, err := s.store.list(ctx, monitorID, f)
+	ticks, err := s.store.list(ctx, monitorID, f, s.cfg.Now())
 	if err != nil {
 		return Page{}, err
 	}

@@ -505,8 +505,52 @@ func (r tickRow) tick() Tick {
 		Phases: probe.Phases{DNSMS: r.DNSMS, ConnectMS: r.ConnectMS, TLSMS: r.TLSMS, TTFBMS: r.TTFBMS, TransferMS: r.TransferMS}}
 }
 
-// list returns a monitor's ticks newest first (by slot, then region).
-func (s *store) list(ctx context.Context, monitorID int64, f TickFilter) ([]Tick, error) {
+// recentDays is how many UTC days before the newest one asked for list
+// reads first, on its own (see list).
+const recentDays = 1
+
+// list returns a monitor's ticks newest first (by slot, then region), at
+// most f.Limit. now is where "newest" starts when f sets no upper bound.
+//
+// On PostgreSQL ticks are partitioned by day and a page sorted by slot has
+// to open every partition's index (a Merge Append over them all: some 40
+// with the default retention, 100 at 90 days). So it reads the newest days
+// first: the slots from the start of the day before the page's top
+// (f.Until, the cursor, or now) onward, which the planner narrows to those
+// days' partitions; only if they hold fewer than f.Limit does a second
+// query read the older ones. Every row of the first is newer than every
+// row of the second, so the two in turn are the one ordered page, wherever
+// the cut falls: it decides the cost, never the answer. A first page of 20
+// as a prepared statement (pgbench, 200 monitors at 5 min): 0.52 → 0.14 ms
+// over 39 partitions, 1.47 → 0.12 ms over 99. SQLite keeps one query.
+func (s *store) list(ctx context.Context, monitorID int64, f TickFilter, now time.Time) ([]Tick, error) {
+	if s.db.Dialect != database.Postgres {
+		return s.listRange(ctx, monitorID, f, nil, nil)
+	}
+	top := now
+	if f.Until != nil && f.Until.Before(top) {
+		top = *f.Until
+	}
+	if f.Before != nil && f.Before.ScheduledAt.Before(top) {
+		top = f.Before.ScheduledAt
+	}
+	cut := top.UTC().Truncate(24*time.Hour).AddDate(0, 0, -recentDays)
+	if f.Since != nil && !f.Since.Before(cut) {
+		return s.listRange(ctx, monitorID, f, nil, nil) // the range is within the newest days already
+	}
+	out, err := s.listRange(ctx, monitorID, f, &cut, nil)
+	if err != nil || len(out) >= f.Limit {
+		return out, err
+	}
+	rest := f
+	rest.Limit = f.Limit - len(out)
+	older, err := s.listRange(ctx, monitorID, rest, nil, &cut)
+	return append(out, older...), err
+}
+
+// listRange is list's query, with slots at or after from and before to
+// where those are set, on top of f's own bounds.
+func (s *store) listRange(ctx context.Context, monitorID int64, f TickFilter, from, to *time.Time) ([]Tick, error) {
 	q := s.db.WithContext(ctx).Table("ticks").Select(tickColumns).Where("monitor_id = ?", monitorID)
 	if f.Region != "" {
 		q = q.Where("region = ?", f.Region)
@@ -517,8 +561,17 @@ func (s *store) list(ctx context.Context, monitorID int64, f TickFilter) ([]Tick
 	if f.Until != nil {
 		q = q.Where("scheduled_at < ?", f.Until.UTC())
 	}
+	if from != nil {
+		q = q.Where("scheduled_at >= ?", from.UTC())
+	}
+	if to != nil {
+		q = q.Where("scheduled_at < ?", to.UTC())
+	}
 	if f.Before != nil {
-		q = q.Where("(scheduled_at < ? OR (scheduled_at = ? AND region > ?))", f.Before.ScheduledAt.UTC(), f.Before.ScheduledAt.UTC(), f.Before.Region)
+		// The first condition is implied by the second; it is there for
+		// the planner, which leaves out the partitions after the cursor.
+		b := f.Before.ScheduledAt.UTC()
+		q = q.Where("scheduled_at <= ? AND (scheduled_at < ? OR (scheduled_at = ? AND region > ?))", b, b, b, f.Before.Region)
 	}
 	var rows []tickRow
 	if err := q.Order("scheduled_at DESC, region").Limit(f.Limit).Scan(&rows).Error; err != nil {
