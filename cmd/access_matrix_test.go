@@ -28,6 +28,7 @@ var publicRoutes = map[string]bool{
 var mayDo = map[access.Action][]access.Role{
 	access.Read:        {access.Owner, access.Admin, access.Editor, access.Responder, access.Viewer},
 	access.Self:        {access.Owner, access.Admin, access.Editor, access.Responder, access.Viewer},
+	access.Account:     {access.Owner, access.Admin, access.Editor, access.Responder, access.Viewer},
 	access.Tokens:      {access.Owner, access.Admin, access.Editor, access.Responder, access.Viewer},
 	access.Respond:     {access.Owner, access.Admin, access.Editor, access.Responder},
 	access.Edit:        {access.Owner, access.Admin, access.Editor},

@@ -195,3 +195,39 @@ func TestTeamRequire2FA(t *testing.T) {
 		want(t, "dashboard after enrolling", b.get("/"), http.StatusOK, "Shop")
 	})
 }
+
+// TestTokenCannotChangeSignIn: an API token, even a write token of the
+// workspace's owner, cannot start, confirm or turn off two-factor login,
+// change the password, or list or end sessions: each answers 403 naming
+// the session it needs, and the person still signs in with the password
+// alone, their session still works and their 2FA is still off. The same
+// requests with the session itself are allowed (the enrolment here).
+func TestTokenCannotChangeSignIn(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg config.Config) {
+		app := MustApp(t, cfg)
+		s := mustSignup(t, app, "vera@example.com")
+		write := mustToken(t, app, s, "", `{"name":"ci","scope":"write"}`)
+		read := mustToken(t, app, s, "", `{"name":"ro","scope":"read"}`)
+		for _, tok := range []string{write, read} {
+			for _, req := range []struct{ method, path, body string }{
+				{"POST", "/api/v1/me/2fa", ""},
+				{"POST", "/api/v1/me/2fa/confirm", `{"code":"123456"}`},
+				{"POST", "/api/v1/me/2fa/disable", `{"password":"correct horse","code":"123456"}`},
+				{"POST", "/api/v1/me/password", `{"current_password":"correct horse","new_password":"another long one"}`},
+				{"GET", "/api/v1/sessions", ""},
+				{"DELETE", "/api/v1/sessions/1", ""},
+			} {
+				r := do(t, app, req.method, req.path, tok, req.body)
+				want(t, req.method+" "+req.path+" with a token", r, http.StatusForbidden, "signed-in session")
+			}
+		}
+		want(t, "the session still works", do(t, app, "GET", "/api/v1/me", s, ""), http.StatusOK, `"two_factor":false`)
+		r := do(t, app, "POST", "/api/v1/auth/login", "", `{"email":"vera@example.com","password":"correct horse"}`)
+		want(t, "the password alone still signs in", r, http.StatusOK, `"token":`)
+		// A token keeps what it may do with its own person: read who it is,
+		// list and end tokens.
+		want(t, "a token reads its person", do(t, app, "GET", "/api/v1/me", write, ""), http.StatusOK, "vera@example.com")
+		want(t, "a token lists tokens", do(t, app, "GET", "/api/v1/tokens", read, ""), http.StatusOK, `"ci"`)
+		enrol2FA(t, app, s)
+	})
+}

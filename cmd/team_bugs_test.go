@@ -153,8 +153,8 @@ func TestTeamBugReadTokenSelfReads(t *testing.T) {
 	mon := mustCreate(t, app, owner, "", "/api/v1/monitors", `{"name":"Shop","url":"https://shop.example.com/"}`)
 	read := mustToken(t, app, owner, "", `{"name":"ro","scope":"read","expires_at":"`+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`"}`)
 	var reads []string
-	for k := range access.Routes {
-		if strings.HasPrefix(k, "GET /api/v1/") {
+	for k, a := range access.Routes {
+		if strings.HasPrefix(k, "GET /api/v1/") && a != access.Account { // no token may (TestTokenCannotChangeSignIn)
 			reads = append(reads, k)
 		}
 	}

@@ -18,6 +18,10 @@
 //     token acts with its creator's current role in the token's workspace
 //     (so demoting or removing a member limits or ends their tokens at
 //     once).
+//   - Sign-in security (Account: the password, two-factor login, the list
+//     of sessions) needs a session: an API token, made for one workspace
+//     and often handed to a script, may not change how its person signs
+//     in (a write token turning on two-factor login would lock them out).
 //   - One's own account (Self) needs no role, so someone who left every
 //     workspace can still create one; making an API token (Tokens) needs a
 //     role in the workspace, and neither a person who must first turn on
@@ -80,7 +84,8 @@ type Action string
 // The actions. Each needs the role named in its comment or a higher one.
 const (
 	Read        Action = "read"             // viewer: see everything in the workspace
-	Self        Action = "self"             // anyone signed in: one's own account, sessions, 2FA
+	Self        Action = "self"             // anyone signed in: one's own account, tokens, workspaces
+	Account     Action = "account"          // a signed-in session only: one's password, 2FA, sessions
 	Tokens      Action = "tokens"           // viewer: make an API token for this workspace
 	Respond     Action = "respond"          // responder: acknowledge, resolve, comment, status-page updates
 	Edit        Action = "edit"             // editor: monitors, status pages, maintenance, badges
@@ -95,6 +100,7 @@ const (
 var minimum = map[Action]Role{
 	Read:        Viewer,
 	Self:        Viewer,
+	Account:     Viewer,
 	Tokens:      Viewer,
 	Respond:     Responder,
 	Edit:        Editor,
@@ -156,6 +162,13 @@ func (x Access) Can(a Action) bool {
 		// workspace can still create one, change a password, log out.
 		return x.UserID != 0
 	}
+	if a == Account {
+		// Sign-in security is a person's, not a token's: a token made for
+		// one workspace (by a viewer, for a CI job) must not turn on
+		// two-factor login with a secret only its holder has, and so lock
+		// the person out of their own account.
+		return x.UserID != 0 && x.TokenID == 0
+	}
 	if x.MustEnroll2FA {
 		return false
 	}
@@ -166,6 +179,9 @@ func (x Access) Can(a Action) bool {
 // any GET or HEAD request its creator's role allows, and nothing else.
 func (x Access) CheckRequest(method string, a Action) error {
 	safe := method == http.MethodGet || method == http.MethodHead
+	if a == Account && x.TokenID != 0 {
+		return errAccountToken // no scope would do: name what would
+	}
 	if x.Scope == ScopeRead && !safe {
 		return errReadScope
 	}
@@ -175,6 +191,9 @@ func (x Access) CheckRequest(method string, a Action) error {
 	return x.Check(a)
 }
 
+var errAccountToken = apperr.New(apperr.Forbidden, "a password, two-factor login and sessions are changed with a signed-in session "+
+	"(dashboard: Settings → Account; API: the token from POST /api/v1/auth/login), not with an API token")
+
 var errReadScope = apperr.New(apperr.Forbidden, "this API token has the read scope: it cannot change anything (create a token with scope \"write\")")
 
 // Check returns nil if this access may do a, else a 403 naming what is
@@ -182,6 +201,9 @@ var errReadScope = apperr.New(apperr.Forbidden, "this API token has the read sco
 func (x Access) Check(a Action) error {
 	if x.Can(a) {
 		return nil
+	}
+	if a == Account && x.UserID != 0 {
+		return errAccountToken
 	}
 	if x.MustEnroll2FA && a != Self && Can(x.Role, a) {
 		return apperr.New(apperr.Forbidden, "this workspace requires two-factor login: turn it on first (dashboard: Settings → Account; API: POST /api/v1/me/2fa)")

@@ -11,6 +11,7 @@ import (
 var want = map[Action]string{
 	Read:        "owner admin editor responder viewer",
 	Self:        "owner admin editor responder viewer",
+	Account:     "owner admin editor responder viewer",
 	Tokens:      "owner admin editor responder viewer",
 	Respond:     "owner admin editor responder",
 	Edit:        "owner admin editor",
@@ -79,6 +80,12 @@ func TestAccessScopeAndTwoFactor(t *testing.T) {
 		{"must enrol: no reading", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Read, false, "two-factor"},
 		{"must enrol: no new tokens", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Tokens, false, "two-factor"},
 		{"no workspace: no tokens", Access{UserID: 1}, Tokens, false, "none"},
+		{"a session changes its sign-in", Access{UserID: 1, SessionID: "s"}, Account, true, ""},
+		{"sign-in without a workspace", Access{UserID: 1}, Account, true, ""},
+		{"sign-in without a person", Access{}, Account, false, "none"},
+		{"must enrol: may turn 2FA on", Access{UserID: 1, Role: Owner, MustEnroll2FA: true}, Account, true, ""},
+		{"a write token cannot change sign-in", Access{UserID: 1, Role: Owner, Scope: ScopeWrite, TokenID: 7}, Account, false, "signed-in session"},
+		{"a read token cannot change sign-in", Access{UserID: 1, Role: Owner, Scope: ScopeRead, TokenID: 7}, Account, false, "signed-in session"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.a.Can(tc.act); got != tc.ok {
@@ -121,8 +128,24 @@ func TestCheckRequestScope(t *testing.T) {
 			t.Errorf("read token %s %s: %v, want the scope named", tc.method, tc.act, err)
 		}
 	}
-	write := Access{UserID: 1, Role: Viewer, Scope: ScopeWrite}
+	write := Access{UserID: 1, Role: Viewer, Scope: ScopeWrite, TokenID: 7}
 	if write.CheckRequest("POST", Edit) == nil || write.CheckRequest("POST", Self) != nil || write.CheckRequest("GET", Read) != nil {
 		t.Error("a write token follows its role")
+	}
+	// Sign-in security answers the same for any token and any method,
+	// naming the session it needs rather than a scope that would not do.
+	read.TokenID = 8
+	for _, x := range []Access{read, write} {
+		for _, m := range []string{"GET", "POST", "DELETE"} {
+			if err := x.CheckRequest(m, Account); err == nil || !strings.Contains(err.Error(), "signed-in session") {
+				t.Errorf("%s token %s Account: %v, want the session named", x.Scope, m, err)
+			}
+		}
+	}
+	session := Access{UserID: 1, SessionID: "s"}
+	for _, m := range []string{"GET", "POST", "DELETE"} {
+		if err := session.CheckRequest(m, Account); err != nil {
+			t.Errorf("session %s Account: %v", m, err)
+		}
 	}
 }
