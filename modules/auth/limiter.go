@@ -15,6 +15,15 @@ type Limiter interface {
 	Blocked(ctx context.Context, key string, limit int) (bool, time.Duration, error)
 	Hit(ctx context.Context, key string) error
 	Reset(ctx context.Context, key string) error
+	// Take counts one attempt for key before it is made and reports
+	// whether it is within limit (and if not, how long until the window
+	// ends). Checking with Blocked and counting with Hit after an attempt
+	// lets every attempt that starts before the first one ends through:
+	// 30 passwords sent at once were all tried against a limit of 10.
+	Take(ctx context.Context, key string, limit int) (bool, time.Duration, error)
+	// Undo takes back one attempt Take counted (one that turned out not to
+	// be a failure); a window that has ended meanwhile is left alone.
+	Undo(ctx context.Context, key string) error
 }
 
 var (
@@ -66,6 +75,31 @@ func (l *RedisLimiter) Hit(ctx context.Context, key string) error {
 	return err
 }
 
+// Take implements Limiter: Hit's counter, read back in the same
+// transaction.
+func (l *RedisLimiter) Take(ctx context.Context, key string, limit int) (bool, time.Duration, error) {
+	pipe := l.client.TxPipeline()
+	pipe.SetNX(ctx, l.prefix+key, 0, l.window)
+	n := pipe.Incr(ctx, l.prefix+key)
+	ttl := pipe.PTTL(ctx, l.prefix+key)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return false, 0, err
+	}
+	if n.Val() <= int64(limit) {
+		return true, 0, nil
+	}
+	return false, max(ttl.Val(), time.Second), nil
+}
+
+// undoScript decrements a counter that still exists: DECR alone would
+// create a counter of -1 without an expiry once the window has ended.
+var undoScript = redis.NewScript(`if redis.call("EXISTS", KEYS[1]) == 1 then return redis.call("DECR", KEYS[1]) end return 0`)
+
+// Undo implements Limiter.
+func (l *RedisLimiter) Undo(ctx context.Context, key string) error {
+	return undoScript.Run(ctx, l.client, []string{l.prefix + key}).Err()
+}
+
 // Reset forgets key.
 func (l *RedisLimiter) Reset(ctx context.Context, key string) error {
 	return l.client.Del(ctx, l.prefix+key).Err()
@@ -106,6 +140,28 @@ func (l *limiter) Blocked(_ context.Context, key string, limit int) (bool, time.
 // Hit implements Limiter.
 func (l *limiter) Hit(_ context.Context, key string) error { l.hit(key); return nil }
 
+// Take implements Limiter.
+func (l *limiter) Take(_ context.Context, key string, limit int) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucketLocked(key)
+	b.count++
+	if b.count <= limit {
+		return true, 0, nil
+	}
+	return false, b.resetAt.Sub(l.now()), nil
+}
+
+// Undo implements Limiter.
+func (l *limiter) Undo(_ context.Context, key string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok && l.now().Before(b.resetAt) && b.count > 0 {
+		b.count--
+	}
+	return nil
+}
+
 // Reset implements Limiter.
 func (l *limiter) Reset(_ context.Context, key string) error { l.reset(key); return nil }
 
@@ -128,6 +184,12 @@ func (l *limiter) blocked(key string, limit int) (bool, time.Duration) {
 func (l *limiter) hit(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.bucketLocked(key).count++
+}
+
+// bucketLocked returns key's bucket of the current window, new if its
+// window has ended; l.mu is held.
+func (l *limiter) bucketLocked(key string) *bucket {
 	now := l.now()
 	if len(l.buckets) > 10000 {
 		for k, b := range l.buckets {
@@ -141,7 +203,7 @@ func (l *limiter) hit(key string) {
 		b = &bucket{resetAt: now.Add(l.window)}
 		l.buckets[key] = b
 	}
-	b.count++
+	return b
 }
 
 // reset forgets key.

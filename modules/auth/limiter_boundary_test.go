@@ -192,3 +192,124 @@ func TestRedisLimiter_ANonNumericCounterIsAnError(t *testing.T) {
 		t.Fatalf("Blocked = %v, %v; want not blocked and an error", b, err)
 	}
 }
+
+// Take counts before the attempt: of 50 attempts at once against a limit
+// of 10, exactly 10 are let through, and the refusals say how long the
+// window has left. Both limiters agree.
+func TestLimiter_TakeHoldsUnderConcurrency(t *testing.T) {
+	bothLimiters(t, func(t *testing.T, l Limiter) {
+		ctx := context.Background()
+		const limit, tries = 10, 50
+		results := make(chan time.Duration, tries)
+		for range tries {
+			go func() {
+				ok, wait, err := l.Take(ctx, "acct:race", limit)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wait = -1
+				}
+				results <- wait
+			}()
+		}
+		allowed := 0
+		for range tries {
+			switch wait := <-results; {
+			case wait == -1:
+				allowed++
+			case wait <= 59*time.Second || wait > time.Minute:
+				t.Errorf("refused with wait %s, want the rest of the one-minute window", wait)
+			}
+		}
+		if allowed != limit {
+			t.Fatalf("%d of %d attempts at once let through, want %d", allowed, tries, limit)
+		}
+	})
+}
+
+// Take's boundary one at a time: the limit-th attempt is let through, the
+// next is not; Undo takes one back, so one more is let through; a key of
+// its own is not touched.
+func TestLimiter_TakeAndUndoAtTheLimit(t *testing.T) {
+	bothLimiters(t, func(t *testing.T, l Limiter) {
+		ctx := context.Background()
+		take := func(key string) bool {
+			t.Helper()
+			ok, _, err := l.Take(ctx, key, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		for i := 1; i <= 3; i++ {
+			if !take("k") {
+				t.Fatalf("attempt %d of 3 refused", i)
+			}
+		}
+		if take("k") {
+			t.Fatal("attempt 4 of 3 let through")
+		}
+		// The refused attempt and one let through are taken back: one
+		// more fits, then none.
+		if err := l.Undo(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Undo(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		if !take("k") {
+			t.Fatal("refused after two attempts were taken back")
+		}
+		if take("k") {
+			t.Fatal("let through past the limit after the undo")
+		}
+		if !take("other") {
+			t.Fatal("another key was refused")
+		}
+		// What Blocked says agrees with Take: the key is at its limit.
+		if b, _ := mustBlocked(t, l, "k", 3); !b {
+			t.Fatal("Blocked disagrees with Take")
+		}
+	})
+}
+
+// Undo after the window has ended leaves nothing behind: no counter of -1
+// that would let one attempt too many through, and in Redis no key without
+// an expiry.
+func TestLimiter_UndoAfterTheWindow(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		l, clock := newTestLimiter(time.Minute)
+		ctx := context.Background()
+		if ok, _, _ := l.Take(ctx, "k", 1); !ok {
+			t.Fatal("first attempt refused")
+		}
+		clock.t = clock.t.Add(time.Minute)
+		_ = l.Undo(ctx, "k")
+		if ok, _, _ := l.Take(ctx, "k", 1); !ok {
+			t.Fatal("first attempt of the new window refused")
+		}
+		if ok, _, _ := l.Take(ctx, "k", 1); ok {
+			t.Fatal("an undo from the last window let one attempt too many through")
+		}
+	})
+	t.Run("redis", func(t *testing.T) {
+		_, client, prefix := testenv.MustRedis(t)
+		ctx := context.Background()
+		l := NewRedisLimiter(client, prefix, time.Minute)
+		if err := l.Undo(ctx, "gone"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := client.Exists(ctx, prefix+"ratelimit:gone").Result(); err != nil || n != 0 {
+			t.Fatalf("undo of an ended window left a key (%d, %v)", n, err)
+		}
+		if ok, _, _ := l.Take(ctx, "k", 5); !ok {
+			t.Fatal("first attempt refused")
+		}
+		_ = l.Undo(ctx, "k")
+		if ttl, err := client.PTTL(ctx, prefix+"ratelimit:k").Result(); err != nil || ttl <= 0 || ttl > time.Minute {
+			t.Fatalf("after an undo the window's expiry is %s (%v), want it kept", ttl, err)
+		}
+	})
+}
+

@@ -89,18 +89,39 @@ func (s *Service) CreateUser(ctx context.Context, email, password string) (User,
 	if err != nil {
 		return User{}, err
 	}
-	return s.createUser(ctx, email, hash, "")
+	return s.createUser(ctx, email, hash, "", false)
 }
 
 // createUser stores an account with its personal workspace, or, with an
 // invitation token, joins the invited workspace instead (in the same
-// transaction: a failed accept creates no account).
-func (s *Service) createUser(ctx context.Context, email, hash, invitation string) (User, error) {
+// transaction: a failed accept creates no account). With first, it is
+// refused unless it is the installation's first account.
+func (s *Service) createUser(ctx context.Context, email, hash, invitation string, first bool) (User, error) {
 	var u User
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if first && s.store.db.Dialect == database.Postgres {
+			// Sign-ups while there is no account take turns, so the
+			// count below sees the one before (SQLite has one writer:
+			// the insert waits for it).
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", firstSignupLock).Error; err != nil {
+				return err
+			}
+		}
 		row, err := s.store.createUser(tx, email, hash, s.now())
 		if err != nil {
 			return err
+		}
+		if first {
+			// Only the installation's first account may sign up this
+			// way; SignupOpen asked before the hash, but two sign-ups
+			// at once both heard yes.
+			var n int64
+			if err := tx.Table("users").Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 1 {
+				return ErrSignupDisabled
+			}
 		}
 		u = row.user()
 		if invitation != "" {
@@ -121,6 +142,10 @@ func (s *Service) createUser(ctx context.Context, email, hash, invitation string
 	s.log.Info("user created", "user_id", u.ID)
 	return u, nil
 }
+
+// firstSignupLock is the advisory lock sign-ups take while only the first
+// account may sign up (any constant no other lock uses).
+const firstSignupLock = 0x6273_7369_676e // "bssign"
 
 // SignupOpen reports whether a visitor may sign up now: always when
 // sign-up is open, never when closed, and by default only while the
@@ -169,41 +194,60 @@ func (s *Service) signup(ctx context.Context, email, password, invitation string
 			return User{}, "", ErrSignupDisabled
 		}
 	}
-	key := "signup:" + cl.IP
-	if blocked, wait := s.blocked(ctx, key, 2*s.cfg.LoginMaxFails); blocked {
-		return User{}, "", rateLimited(wait)
-	}
 	email = NormalizeEmail(email)
 	if err := ValidateCredentials(email, password); err != nil {
 		return User{}, "", err
+	}
+	// The invitation is checked before anything costs a hash or says
+	// whether the email has an account: a made-up one learns nothing.
+	if invitation != "" {
+		inv, err := s.workspaces.Lookup(ctx, invitation)
+		if err != nil {
+			return User{}, "", err
+		}
+		if inv.Email != "" && !strings.EqualFold(inv.Email, email) {
+			return User{}, "", workspace.ErrWrongInvitee
+		}
+	}
+	// Every sign-up that gets as far as hashing counts against its
+	// address, made or not (an email that has an account, an invitation
+	// used meanwhile), and is counted before it hashes, so attempts sent
+	// at once cannot pass the limit together.
+	key := "signup:" + cl.IP
+	if ok, wait := s.take(ctx, key, 2*s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, key)
+		return User{}, "", rateLimited(wait)
 	}
 	hash, err := hashPassword(s.argon, password)
 	if err != nil {
 		return User{}, "", err
 	}
-	u, err := s.createUser(ctx, email, hash, invitation)
+	u, err := s.createUser(ctx, email, hash, invitation, invitation == "" && s.cfg.Signup == "first")
 	if err != nil {
 		return User{}, "", err
 	}
-	s.hit(ctx, key)
 	tok, err := s.startSession(ctx, u, cl, "password")
 	return u, tok, err
 }
 
-// blocked asks the limiter; if it cannot answer (Redis down) logins go on:
-// the limit protects against guessing, it must not lock everyone out.
-func (s *Service) blocked(ctx context.Context, key string, limit int) (bool, time.Duration) {
-	b, wait, err := s.limiter.Blocked(ctx, key, limit)
+// take counts an attempt for key before it is made (Limiter.Take). If the
+// limiter cannot answer (Redis down) logins go on: the limit protects
+// against guessing, it must not lock everyone out.
+func (s *Service) take(ctx context.Context, key string, limit int) (bool, time.Duration) {
+	ok, wait, err := s.limiter.Take(ctx, key, limit)
 	if err != nil {
 		s.log.Warn("rate limiter unavailable; allowing the attempt", "err", err)
-		return false, 0
+		return true, 0
 	}
-	return b, wait
+	return ok, wait
 }
 
-func (s *Service) hit(ctx context.Context, key string) {
-	if err := s.limiter.Hit(ctx, key); err != nil {
-		s.log.Warn("rate limiter unavailable; attempt not counted", "err", err)
+// undo takes back attempts take counted for keys.
+func (s *Service) undo(ctx context.Context, keys ...string) {
+	for _, k := range keys {
+		if err := s.limiter.Undo(ctx, k); err != nil {
+			s.log.Warn("rate limiter unavailable; attempt left counted", "err", err)
+		}
 	}
 }
 
@@ -219,10 +263,15 @@ func rateLimited(wait time.Duration) error {
 func (s *Service) Login(ctx context.Context, email, password string, cl Client) (User, string, error) {
 	email = strings.ToLower(NormalizeEmail(email))
 	acct, addr := "acct:"+email+"|"+cl.IP, "ip:"+cl.IP
-	if blocked, wait := s.blocked(ctx, acct, s.cfg.LoginMaxFails); blocked {
+	// Each attempt is counted as a failure before its password is hashed,
+	// and taken back if it was not one: counted after, every attempt sent
+	// at once got past the limit.
+	if ok, wait := s.take(ctx, acct, s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, acct) // refused before trying: not an attempt
 		return User{}, "", rateLimited(wait)
 	}
-	if blocked, wait := s.blocked(ctx, addr, 2*s.cfg.LoginMaxFails); blocked {
+	if ok, wait := s.take(ctx, addr, 2*s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, acct, addr)
 		return User{}, "", rateLimited(wait)
 	}
 	row, err := s.store.userByEmail(ctx, email)
@@ -231,12 +280,15 @@ func (s *Service) Login(ctx context.Context, email, password string, cl Client) 
 		checkPassword(s.dummy, password)
 		s.note(ctx, 0, email, "login.failure", cl, map[string]any{"reason": "unknown email"})
 	case err != nil:
+		s.undo(ctx, acct, addr)
 		return User{}, "", err
 	case checkPassword(row.PasswordHash, password):
 		u := row.user()
+		s.undo(ctx, addr)
 		if row.TotpEnabled {
 			// The failures are reset only once the code is right too:
 			// knowing the password must not buy fresh code guesses.
+			s.undo(ctx, acct)
 			ch, err := s.issueChallenge(u)
 			if err != nil {
 				return User{}, "", err
@@ -255,8 +307,6 @@ func (s *Service) Login(ctx context.Context, email, password string, cl Client) 
 	if err == nil {
 		s.note(ctx, row.ID, row.Email, "login.failure", cl, map[string]any{"reason": "wrong password"})
 	}
-	s.hit(ctx, acct)
-	s.hit(ctx, addr)
 	s.log.Info("login failed", "ip", cl.IP)
 	return User{}, "", ErrInvalidCredentials
 }

@@ -69,14 +69,15 @@ func (s *Service) ConfirmEnroll2FA(ctx context.Context, userID int64, code, keep
 		return nil, ErrNoEnrolment
 	}
 	key := "2fa:" + strconv.FormatInt(userID, 10)
-	if blocked, wait := s.blocked(ctx, key, s.cfg.LoginMaxFails); blocked {
+	if ok, wait := s.take(ctx, key, s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, key)
 		return nil, rateLimited(wait)
 	}
 	step, ok := twofactor.Verify(row.TotpSecret, code, s.now(), row.TotpLastStep)
 	if !ok {
-		s.hit(ctx, key)
 		return nil, errBadCode
 	}
+	s.undo(ctx, key)
 	plain, hashes, err := twofactor.NewRecoveryCodes()
 	if err != nil {
 		return nil, err
@@ -104,17 +105,17 @@ func (s *Service) Disable2FA(ctx context.Context, userID int64, password, code s
 		return ErrTwoFactorOff
 	}
 	key := "2fa:" + strconv.FormatInt(userID, 10)
-	if blocked, wait := s.blocked(ctx, key, s.cfg.LoginMaxFails); blocked {
+	if ok, wait := s.take(ctx, key, s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, key)
 		return rateLimited(wait)
 	}
 	if !checkPassword(row.PasswordHash, password) {
-		s.hit(ctx, key)
 		return apperr.Field("password", "is not your current password")
 	}
 	if _, err := s.checkSecondFactor(ctx, row, code); err != nil {
-		s.hit(ctx, key)
 		return err
 	}
+	s.undo(ctx, key)
 	if err := s.store.setTOTP(ctx, userID, map[string]any{"totp_secret": "", "totp_enabled": false, "totp_last_step": 0, "recovery_codes": "[]"}); err != nil {
 		return err
 	}
@@ -166,23 +167,25 @@ func (s *Service) CompleteLogin(ctx context.Context, challenge, code string, cl 
 	if err != nil {
 		return User{}, "", errBadChallenge
 	}
-	acct, addr := "acct:"+row.Email+"|"+cl.IP, "ip:"+cl.IP
-	if blocked, wait := s.blocked(ctx, acct, s.cfg.LoginMaxFails); blocked {
-		return User{}, "", rateLimited(wait)
-	}
-	if blocked, wait := s.blocked(ctx, addr, 2*s.cfg.LoginMaxFails); blocked {
-		return User{}, "", rateLimited(wait)
-	}
 	if !row.TotpEnabled {
 		return User{}, "", errBadChallenge
 	}
+	// Counted before the code is checked, as Login counts passwords.
+	acct, addr := "acct:"+row.Email+"|"+cl.IP, "ip:"+cl.IP
+	if ok, wait := s.take(ctx, acct, s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, acct)
+		return User{}, "", rateLimited(wait)
+	}
+	if ok, wait := s.take(ctx, addr, 2*s.cfg.LoginMaxFails); !ok {
+		s.undo(ctx, acct, addr)
+		return User{}, "", rateLimited(wait)
+	}
 	method, err := s.checkSecondFactor(ctx, row, code)
 	if err != nil {
-		s.hit(ctx, acct)
-		s.hit(ctx, addr)
 		s.note(ctx, row.ID, row.Email, "login.failure", cl, map[string]any{"reason": "wrong two-factor code"})
 		return User{}, "", err
 	}
+	s.undo(ctx, addr)
 	if err := s.limiter.Reset(ctx, acct); err != nil {
 		s.log.Warn("reset login failures", "err", err)
 	}

@@ -12,4 +12,6 @@ type Limiter interface {
 	Blocked(ctx context.Context, key string, limit int) (bool, time.Duration, error)
 	Hit(ctx context.Context, key string) error
 	Reset(ctx context.Context, key string) error
+	Take(ctx context.Context, key string, limit int) (bool, time.Duration, error)
+	Undo(ctx context.Context, key string) error
 }

@@ -473,18 +473,21 @@ func (s *Service) build(ctx context.Context, p Page) (*View, error) {
 // until the window ends.
 func (s *Service) Login(ctx context.Context, p Page, password, ip string) error {
 	key := "statuspage:" + strconv.FormatInt(p.ID, 10) + ":" + ip
-	blocked, wait, err := s.limiter.Blocked(ctx, key, s.cfg.LoginLimit)
+	if !p.Protected {
+		return nil
+	}
+	// Counted before the hash and taken back if right: counted after,
+	// every password sent at once was tried.
+	ok, wait, err := s.limiter.Take(ctx, key, s.cfg.LoginLimit)
 	if err != nil {
 		return err
 	}
-	if blocked {
+	if !ok {
+		_ = s.limiter.Undo(ctx, key) // refused, not tried
 		return &apperr.Error{Kind: apperr.RateLimited, Message: "too many wrong passwords; try again later", RetryAfter: wait}
 	}
-	if !p.Protected || auth.CheckPassword(p.PasswordHash, password) {
-		return nil
-	}
-	if err := s.limiter.Hit(ctx, key); err != nil {
-		return err
+	if auth.CheckPassword(p.PasswordHash, password) {
+		return s.limiter.Undo(ctx, key)
 	}
 	return ErrWrongPassword
 }

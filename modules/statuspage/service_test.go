@@ -149,6 +149,30 @@ func TestPasswordAndLimit(t *testing.T) {
 	if err := svc.Login(ctx, p, "first password", "192.0.2.1"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
+	// Right passwords are not failures: many in a row are all let in.
+	for i := range 5 {
+		if err := svc.Login(ctx, p, "first password", "192.0.2.3"); err != nil {
+			t.Fatalf("right password %d in a row: %v", i+1, err)
+		}
+	}
+	// Wrong passwords sent at once: exactly the limit's 3 are tried, the
+	// rest refused before hashing (counted after, all 20 were tried).
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() { errs <- svc.Login(ctx, p, "wrong", "192.0.2.4") }()
+	}
+	tried := 0
+	for range 20 {
+		switch err := <-errs; {
+		case err == statuspage.ErrWrongPassword:
+			tried++
+		case apperr.KindOf(err) != apperr.RateLimited:
+			t.Fatalf("wrong password at once: %v", err)
+		}
+	}
+	if tried != 3 {
+		t.Fatalf("%d of 20 wrong passwords at once tried, want the limit's 3", tried)
+	}
 
 	// A new password turns old cookies away; keeping it (no password
 	// field) does not; removing it opens the page.
