@@ -312,4 +312,3 @@ func TestLimiter_UndoAfterTheWindow(t *testing.T) {
 		}
 	})
 }
-
