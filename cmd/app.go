@@ -202,9 +202,14 @@ func NewApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts Optio
 		}
 		htmlError = a.renderer.Error
 	}
+	proxies, err := cfg.ProxyRanges()
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err) // Validate has said so already
+	}
 	a.HTTP = server.New(server.Config{
 		Addr: cfg.HTTPAddr, ShutdownTimeout: cfg.ShutdownTimeout, Logger: log.With("module", "server"),
 		Registry: a.Metrics, Ready: ready, HTMLError: htmlError,
+		TrustedProxies: proxies, MetricsToken: cfg.MetricsToken,
 	})
 
 	if cfg.HasRole(config.RoleAPI) || cfg.HasRole(config.RoleDashboard) {

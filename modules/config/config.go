@@ -34,10 +34,13 @@ import (
 
 // Config is every setting of a BetterStack process.
 type Config struct {
-	DataDir   string `key:"data_dir" help:"directory for the embedded SQLite database and generated secrets"`
-	HTTPAddr  string `key:"http_addr" help:"address the HTTP listener binds (api, dashboard, health, metrics)"`
-	LogFormat string `key:"log_format" help:"text or json"`
-	LogLevel  string `key:"log_level" help:"debug, info, warn or error"`
+	DataDir  string `key:"data_dir" help:"directory for the embedded SQLite database and generated secrets"`
+	HTTPAddr string `key:"http_addr" help:"address the HTTP listener binds (api, dashboard, health, metrics)"`
+	// TrustedProxies and MetricsToken: see server.Config.
+	TrustedProxies []string `key:"trusted_proxies" help:"addresses or CIDR ranges (comma-separated) of reverse proxies in front of this process: X-Forwarded-For from them names the client that login limits, sessions and the audit log see; empty: the connection's own address"`
+	MetricsToken   string   `key:"metrics_token" secret:"true" help:"a bearer token /metrics requires (16+ characters); empty: /metrics answers only loopback and private addresses, and nothing that came through a proxy"`
+	LogFormat      string   `key:"log_format" help:"text or json"`
+	LogLevel       string   `key:"log_level" help:"debug, info, warn or error"`
 
 	Roles    []string `key:"roles" help:"roles this process runs: api, dashboard, pusher, worker, alerter, or all"`
 	Region   string   `key:"region" help:"region of this process's worker"`
@@ -257,6 +260,32 @@ func (c Config) SignupPolicy() string {
 	return SignupClosed
 }
 
+// ProxyRanges parses trusted_proxies: each an address (a range of one) or
+// a CIDR range.
+func (c Config) ProxyRanges() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, p := range c.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if ip := net.ParseIP(p); ip != nil {
+			bits := 8 * len(ip.To16())
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range like 10.0.0.0/8", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // BlockPrivate resolves block_private_targets: unset refuses private
 // targets exactly when anyone may sign up, so a stranger's account can
 // never turn the checks into a proxy into the private network; an
@@ -370,6 +399,12 @@ func (c Config) Validate() error {
 	}
 	if c.LoginMaxFails < 1 {
 		bad("login_max_failures", "must be at least 1")
+	}
+	if _, err := c.ProxyRanges(); err != nil {
+		bad("trusted_proxies", "%s", err)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("metrics_token", "must be at least 16 characters")
 	}
 	if c.LoginWindow < time.Second {
 		bad("login_window", "must be at least 1s")

@@ -166,6 +166,7 @@ func TestLoadEveryKey(t *testing.T) {
 		WorkerSpoolMax: 500, WorkerOfflineChecksFor: 5 * time.Minute,
 		WorkerFallbackWebhook: "https://hooks.example.com/fallback", WorkerFallbackSecret: "fallback-secret-0123", WorkerFallbackPerMinute: 5,
 		WorkerConcurrency: 64, PusherAdmitWait: 5 * time.Second, PusherIngestWait: 30 * time.Second,
+		TrustedProxies: []string{"10.0.0.0/8", "127.0.0.1"}, MetricsToken: "metrics-token-0123",
 	}
 	values := map[string]string{
 		"data_dir": "/var/lib/betterstack", "http_addr": "0.0.0.0:9090", "log_format": "json", "log_level": "debug",
@@ -184,6 +185,7 @@ func TestLoadEveryKey(t *testing.T) {
 		"worker_spool_max": "500", "worker_offline_checks_for": "5m",
 		"worker_fallback_webhook": "https://hooks.example.com/fallback", "worker_fallback_secret": "fallback-secret-0123", "worker_fallback_per_minute": "5",
 		"worker_concurrency": "64", "pusher_admit_wait": "5s", "pusher_ingest_wait": "30s",
+		"trusted_proxies": "10.0.0.0/8,127.0.0.1", "metrics_token": "metrics-token-0123",
 	}
 	if len(values) != len(keys()) {
 		t.Fatalf("the test sets %d keys, config.Config has %d: add the new ones", len(values), len(keys()))
@@ -502,6 +504,29 @@ func TestValidate(t *testing.T) {
 			name:   "short jwt_secret",
 			change: func(c *config.Config) { c.JWTSecret = "short" },
 			want:   []string{"BETTERSTACK_JWT_SECRET", "at least 32 characters"},
+		},
+		{
+			name:   "trusted_proxies not an address",
+			change: func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.internal"} },
+			want:   []string{"BETTERSTACK_TRUSTED_PROXIES", `"proxy.internal"`, "CIDR"},
+		},
+		{
+			name:   "trusted_proxies bad CIDR",
+			change: func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.0/33"} },
+			want:   []string{"BETTERSTACK_TRUSTED_PROXIES", `"10.0.0.0/33"`},
+		},
+		{
+			name:   "trusted_proxies addresses and ranges",
+			change: func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1", "::1", "10.0.0.0/8", "fd00::/8"} },
+		},
+		{
+			name:   "metrics_token one short",
+			change: func(c *config.Config) { c.MetricsToken = "0123456789abcde" },
+			want:   []string{"BETTERSTACK_METRICS_TOKEN", "at least 16 characters"},
+		},
+		{
+			name:   "metrics_token of 16",
+			change: func(c *config.Config) { c.MetricsToken = "0123456789abcdef" },
 		},
 		{
 			name:   "mysql database_url",

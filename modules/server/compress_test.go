@@ -150,6 +150,7 @@ func TestCompress(t *testing.T) {
 	})
 	t.Run("metrics compressed once", func(t *testing.T) {
 		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.RemoteAddr = "127.0.0.1:1234" // a local scraper (TestMetricsAccess)
 		req.Header.Set("Accept-Encoding", "gzip")
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)

@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/betterstack/betterstack/modules/apperr"
 )
 
 // MaxBodyBytes is the largest request body accepted anywhere.
@@ -39,6 +42,14 @@ type Config struct {
 	Ready           map[string]Check     // named readiness checks
 	// HTMLError renders an error page for non-API paths; nil answers plain text.
 	HTMLError func(c echo.Context, status int, message string) error
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (c.RealIP); with none, the connection's address is the
+	// client, and forwarding headers are ignored.
+	TrustedProxies []*net.IPNet
+	// MetricsToken, when set, is the bearer token /metrics requires; when
+	// empty, /metrics answers only clients at loopback and private
+	// addresses that did not come through a proxy.
+	MetricsToken string
 }
 
 // Server is the HTTP side of a process.
@@ -56,8 +67,16 @@ type Server struct {
 func New(cfg Config) *Server {
 	e := echo.New()
 	e.HideBanner = true
-	// Rate limits key on the client address: never trust X-Forwarded-For by default.
+	// Rate limits key on the client address: never trust X-Forwarded-For
+	// but from the proxies named.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	e.HidePort = true
 	s := &Server{cfg: cfg, log: cfg.Logger, e: e}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -79,8 +98,48 @@ func New(cfg Config) *Server {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})))
+	metrics := echo.WrapHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}))
+	e.GET("/metrics", func(c echo.Context) error {
+		if err := s.mayScrape(c); err != nil {
+			return err
+		}
+		return metrics(c)
+	})
 	return s
+}
+
+var (
+	errMetricsToken   = apperr.New(apperr.Unauthorized, "/metrics needs the metrics_token: send Authorization: Bearer <metrics_token>")
+	errMetricsPrivate = apperr.New(apperr.Forbidden, "/metrics answers loopback and private addresses only; set metrics_token to scrape from elsewhere")
+)
+
+// mayScrape decides who reads /metrics (request and failure counts per
+// route, pipeline figures: nothing secret, but nothing for the internet
+// either): with metrics_token, whoever sends it; without, clients at
+// loopback and private addresses, unless the request was forwarded by a
+// proxy not named in trusted_proxies (a proxy on the same host would make
+// every visitor look local).
+func (s *Server) mayScrape(c echo.Context) error {
+	req := c.Request()
+	if s.cfg.MetricsToken != "" {
+		got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) != 1 {
+			return errMetricsToken
+		}
+		return nil
+	}
+	if len(s.cfg.TrustedProxies) == 0 {
+		for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+			if req.Header.Get(h) != "" {
+				return errMetricsPrivate
+			}
+		}
+	}
+	ip := net.ParseIP(c.RealIP())
+	if ip == nil || !(ip.IsLoopback() || ip.IsPrivate()) {
+		return errMetricsPrivate
+	}
+	return nil
 }
 
 // Echo returns the router for modules to register on.
@@ -187,10 +246,23 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.reqs.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
+		s.reqs.WithLabelValues(route, methodLabel(c.Request().Method), strconv.Itoa(c.Response().Status)).Inc()
 		s.dur.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// methodLabel is a request's method as a metric label: the standard
+// methods by name, anything else "other". The raw method is the client's
+// to choose, and every new label value is a series kept for the life of
+// the process and sent in every scrape.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // limitBody caps every request body; DecodeJSON reports the overflow as 413.
