@@ -58,6 +58,14 @@ func New(db *database.DB, cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	// A zero limit would refuse every login (attempts are counted before
+	// they are made); the settings' defaults stand in for unset ones.
+	if cfg.LoginMaxFails < 1 {
+		cfg.LoginMaxFails = 10
+	}
+	if cfg.LoginWindow <= 0 {
+		cfg.LoginWindow = 15 * time.Minute
+	}
 	p := defaultArgon
 	if cfg.PasswordMemoryKiB > 0 {
 		p.MemoryKiB = cfg.PasswordMemoryKiB
