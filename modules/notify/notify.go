@@ -153,19 +153,27 @@ type Transport struct {
 type typeInfo struct {
 	new     func() Channel // a pointer to a zero config
 	secrets []string       // JSON names of the fields Mask hides
+	// sentTo names the fields saying where the secrets are sent (the
+	// server they authenticate to). MergeSecrets keeps a masked secret
+	// only while these stay the same: otherwise whoever may edit the
+	// channel, without ever seeing the secret, could send it to a server
+	// of their own.
+	sentTo []string
 }
 
 // types is the registry of channel types, keyed by type name.
 var types = map[string]typeInfo{
-	"webhook":   {func() Channel { return new(Webhook) }, []string{"secret"}},
-	"slack":     {func() Channel { return new(Slack) }, []string{"url"}},
-	"discord":   {func() Channel { return new(Discord) }, []string{"url"}},
-	"telegram":  {func() Channel { return new(Telegram) }, []string{"bot_token"}},
-	"teams":     {func() Channel { return new(Teams) }, []string{"url"}},
-	"email":     {func() Channel { return new(Email) }, []string{"password"}},
-	"pagerduty": {func() Channel { return new(PagerDuty) }, []string{"routing_key"}},
-	"opsgenie":  {func() Channel { return new(Opsgenie) }, []string{"api_key"}},
-	"ntfy":      {func() Channel { return new(Ntfy) }, []string{"token"}},
+	// A webhook's secret signs, it is never sent; in Slack's, Discord's
+	// and Teams' the URL is the secret.
+	"webhook":   {func() Channel { return new(Webhook) }, []string{"secret"}, nil},
+	"slack":     {func() Channel { return new(Slack) }, []string{"url"}, nil},
+	"discord":   {func() Channel { return new(Discord) }, []string{"url"}, nil},
+	"telegram":  {func() Channel { return new(Telegram) }, []string{"bot_token"}, []string{"api_url"}},
+	"teams":     {func() Channel { return new(Teams) }, []string{"url"}, nil},
+	"email":     {func() Channel { return new(Email) }, []string{"password"}, []string{"host", "port"}},
+	"pagerduty": {func() Channel { return new(PagerDuty) }, []string{"routing_key"}, []string{"api_url"}},
+	"opsgenie":  {func() Channel { return new(Opsgenie) }, []string{"api_key"}, []string{"api_url"}},
+	"ntfy":      {func() Channel { return new(Ntfy) }, []string{"token"}, []string{"url"}},
 }
 
 // Types returns the names of all channel types, sorted.

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -198,6 +199,71 @@ func TestMergeSecretsReplacesAChangedSecret(t *testing.T) {
 	}
 	if m["secret"] != "new-secret-0123456789" || m["url"] != "https://y.example/hook" {
 		t.Fatalf("merged = %s, want the update", merged)
+	}
+}
+
+// TestMergeSecretsStayWithTheirServer: a masked secret is kept while the
+// fields saying where it is sent stay the same, and refused (naming it)
+// once one changes, so someone who may edit a channel but never sees its
+// secret cannot point it at a server of their own. A new secret with the
+// new server is fine, and so is a change elsewhere in the config, or a
+// value written differently that means the same.
+func TestMergeSecretsStayWithTheirServer(t *testing.T) {
+	for _, tc := range []struct {
+		name, typ, old, updated string
+		refused                 string // the field named, "" when kept
+	}{
+		{"telegram: api_url moved", "telegram", `{"bot_token":"123:abc","chat_id":"1"}`,
+			`{"bot_token":"********","chat_id":"1","api_url":"https://evil.example"}`, "config.bot_token"},
+		{"telegram: api_url omitted secret", "telegram", `{"bot_token":"123:abc","chat_id":"1","api_url":"https://a.example"}`,
+			`{"chat_id":"1","api_url":"https://evil.example"}`, "config.bot_token"},
+		{"telegram: chat changed", "telegram", `{"bot_token":"123:abc","chat_id":"1"}`,
+			`{"bot_token":"********","chat_id":"2"}`, ""},
+		{"telegram: api_url null is none", "telegram", `{"bot_token":"123:abc","chat_id":"1"}`,
+			`{"bot_token":"********","chat_id":"1","api_url":null}`, ""},
+		{"telegram: new token for the new server", "telegram", `{"bot_token":"123:abc","chat_id":"1"}`,
+			`{"bot_token":"456:def","chat_id":"1","api_url":"https://mine.example"}`, ""},
+		{"pagerduty: api_url moved", "pagerduty", `{"routing_key":"k0123456789012345678901234567890"}`,
+			`{"routing_key":"********","api_url":"https://evil.example"}`, "config.routing_key"},
+		{"opsgenie: api_url moved", "opsgenie", `{"api_key":"key","api_url":"https://api.opsgenie.com"}`,
+			`{"api_key":"********","api_url":"https://api.eu.opsgenie.com"}`, "config.api_key"},
+		{"ntfy: server moved", "ntfy", `{"url":"https://ntfy.sh/t","token":"tk_1"}`,
+			`{"url":"https://evil.example/t","token":"********"}`, "config.token"},
+		{"ntfy: no token to keep", "ntfy", `{"url":"https://ntfy.sh/t"}`,
+			`{"url":"https://evil.example/t","token":"********"}`, ""},
+		{"email: host moved", "email", `{"host":"smtp.example.com","username":"u","password":"pw","from":"a@example.com","to":["b@example.com"]}`,
+			`{"host":"smtp.evil.example","username":"u","password":"********","from":"a@example.com","to":["b@example.com"]}`, "config.password"},
+		{"email: port moved", "email", `{"host":"smtp.example.com","port":587,"username":"u","password":"pw","from":"a@example.com","to":["b@example.com"]}`,
+			`{"host":"smtp.example.com","port":2525,"username":"u","password":"********","from":"a@example.com","to":["b@example.com"]}`, "config.password"},
+		{"email: port written as 587.0", "email", `{"host":"smtp.example.com","port":587,"username":"u","password":"pw","from":"a@example.com","to":["b@example.com"]}`,
+			`{"host":"smtp.example.com","port":587.0,"username":"u","password":"********","from":"a@example.com","to":["b@example.com"]}`, ""},
+		{"email: recipients changed", "email", `{"host":"smtp.example.com","username":"u","password":"pw","from":"a@example.com","to":["b@example.com"]}`,
+			`{"host":"smtp.example.com","username":"u","password":"********","from":"a@example.com","to":["c@example.com"]}`, ""},
+		{"webhook: url moved, the signing secret is never sent", "webhook", `{"url":"https://a.example/h","secret":"s0123456789abcdef"}`,
+			`{"url":"https://b.example/h","secret":"********"}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			merged, err := notify.MergeSecrets(tc.typ, json.RawMessage(tc.old), json.RawMessage(tc.updated))
+			if tc.refused == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if strings.Contains(string(merged), notify.Masked) {
+					t.Fatalf("merged keeps the mask: %s", merged)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("kept the secret for a new server: %s", merged)
+			}
+			if apperr.KindOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "enter it again") {
+				t.Fatalf("err = %v, want a validation error asking for it again", err)
+			}
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Fields[tc.refused] == "" {
+				t.Fatalf("err = %#v, want field %s named", err, tc.refused)
+			}
+		})
 	}
 }
 

@@ -37,7 +37,10 @@ func Mask(typ string, config json.RawMessage) (json.RawMessage, error) {
 // MergeSecrets returns updated with every secret field that is absent or
 // Masked taken from old, so a form that shows masked configuration can be
 // saved without retyping the secrets. A secret explicitly set to another
-// value (including "") replaces the old one.
+// value (including "") replaces the old one. A secret is kept only while
+// the fields saying where it is sent (the type's sentTo: an API URL, an
+// SMTP host) are unchanged; otherwise keeping it is a validation error
+// naming it, and it must be entered again.
 func MergeSecrets(typ string, old, updated json.RawMessage) (json.RawMessage, error) {
 	info, err := lookup(typ)
 	if err != nil {
@@ -51,18 +54,46 @@ func MergeSecrets(typ string, old, updated json.RawMessage) (json.RawMessage, er
 	if err != nil {
 		return nil, err
 	}
+	moved := ""
+	for _, f := range info.sentTo {
+		if !sameValue(prev[f], next[f]) {
+			moved = f
+			break
+		}
+	}
 	for _, name := range info.secrets {
 		v, ok := next[name]
 		if ok && !bytes.Equal(bytes.TrimSpace(v), maskedJSON) {
 			continue
 		}
-		if pv, had := prev[name]; had {
-			next[name] = pv
-		} else {
+		pv, had := prev[name]
+		if !had || isEmptyJSON(pv) {
 			delete(next, name) // Masked with nothing to keep: treat as unset
+			continue
 		}
+		if moved != "" {
+			return nil, apperr.Field("config."+name, "enter it again: "+moved+" changed, and a kept secret is only sent where it was sent before")
+		}
+		next[name] = pv
 	}
 	return marshalObject(next)
+}
+
+// sameValue reports whether two JSON values of a field are the same, an
+// absent field, null and "" all being none.
+func sameValue(a, b json.RawMessage) bool {
+	norm := func(v json.RawMessage) string {
+		if isEmptyJSON(v) {
+			return ""
+		}
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return string(bytes.TrimSpace(v))
+		}
+		out, _ := json.Marshal(x)
+		return string(out)
+	}
+	return norm(a) == norm(b)
 }
 
 // objectOf decodes raw as a JSON object; empty or null is an empty object.
