@@ -1,32 +1,58 @@
 package cmd
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
 	"testing"
-
-	"github.com/betterstack/betterstack/modules/config"
 )
 
-// TestAPIRefusesBrokenText: the JSON API refuses invalid UTF-8 and lone
-// surrogate escapes with a 422 naming the field, as the forms do, instead of
-// storing U+FFFD in their place.
-func TestAPIRefusesBrokenText(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, cfg config.Config) {
-		f := newFixture(t, cfg)
-		f.run(t, []scenario{
-			{name: "monitor name with a lone surrogate", method: "POST", path: "/api/v1/monitors", auth: "alice",
-				body: `{"name":"Shop \ud800","url":"https://shop.example.com/"}`, status: 422, contains: []string{`"name":"must be valid UTF-8`}},
-			{name: "monitor name with invalid UTF-8", method: "POST", path: "/api/v1/monitors", auth: "alice",
-				body: "{\"name\":\"Shop \xff\",\"url\":\"https://shop.example.com/\"}", status: 422, contains: []string{`"name":"must be valid UTF-8`}},
-			{name: "check setting with a lone low surrogate", method: "POST", path: "/api/v1/monitors", auth: "alice",
-				body: `{"name":"Shop","check":{"kind":"http","url":"https://shop.example.com/\udc00"}}`, status: 422, contains: []string{`"check.url":"must be valid UTF-8`}},
-			{name: "monitor update with a lone surrogate", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
-				body: `{"name":"\ud83d"}`, status: 422, contains: []string{`"name":"must be valid UTF-8`}},
-			{name: "paired surrogates are an emoji", method: "POST", path: "/api/v1/monitors", auth: "alice",
-				body: `{"name":"Shop \ud83d\ude00","url":"https://shop.example.com/"}`, status: 201, contains: []string{`"name":"Shop 😀"`}},
-			{name: "channel name with a lone surrogate", method: "POST", path: "/api/v1/channels", auth: "alice",
-				body: `{"name":"ops \ud800","type":"slack","config":{"url":"https://h.example"}}`, status: 422, contains: []string{`"name":"must be valid UTF-8`}},
-			{name: "channel config with invalid UTF-8", method: "POST", path: "/api/v1/channels", auth: "alice",
-				body: "{\"name\":\"ops\",\"type\":\"slack\",\"config\":{\"url\":\"https://h.example/\xc3\"}}", status: 422, contains: []string{`"config.url":"must be valid UTF-8`}},
-		})
+// TestTextFieldsRefuseControlCharacters: every name, title and message
+// others see refuses control characters (a bell, an escape sequence, a
+// carriage return hiding what came before it) with a 422 naming the field,
+// and counts its length in characters, not bytes: one at the limit in
+// "é" (two bytes each) is taken. Messages may have line breaks. An
+// outside review found status pages, token names and incident updates
+// taking them, and token names counting bytes.
+func TestTextFieldsRefuseControlCharacters(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	f := newFixture(t, cfg)
+	page := func(title, desc, section, display string) string {
+		js := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+		return fmt.Sprintf(`{"slug":"p%d","title":%s,"description":%s,"sections":[{"name":%s,"components":[{"monitor_id":%d,"display_name":%s}]}]}`,
+			len(title)+len(desc)+len(section)+len(display), js(title), js(desc), js(section), f.aliceMonitor, js(display))
+	}
+	e100 := strings.Repeat("é", 100)
+	f.run(t, []scenario{
+		{name: "page: title with a bell", method: "POST", path: "/api/v1/status-pages", auth: "alice",
+			body: page("bell\a", "d", "s", "n"), status: 422, contains: []string{`"title":"must not contain control characters`}},
+		{name: "page: description with an escape", method: "POST", path: "/api/v1/status-pages", auth: "alice",
+			body: page("t", "d\x1b[2J", "s", "n"), status: 422, contains: []string{`"description":"must not contain control characters other than line breaks`}},
+		{name: "page: section name with CRLF", method: "POST", path: "/api/v1/status-pages", auth: "alice",
+			body: page("t", "d", "s\r\nx", "n"), status: 422, contains: []string{`"sections[0].name"`}},
+		{name: "page: display name with a backspace", method: "POST", path: "/api/v1/status-pages", auth: "alice",
+			body: page("t", "d", "s", "n\b"), status: 422, contains: []string{`"sections[0].components[0].display_name"`}},
+		{name: "page: nothing was made", method: "GET", path: "/api/v1/status-pages", auth: "alice", status: 200, contains: []string{`"data":[]`}},
+		{name: "page: a description over lines is fine", method: "POST", path: "/api/v1/status-pages", auth: "alice",
+			body: page("Acme", "line one\nline two\twith a tab", "Core", "API"), status: 201, contains: []string{`line one\nline two\twith a tab`}},
+		{name: "token: name with CRLF", method: "POST", path: "/api/v1/tokens", auth: "alice",
+			body: `{"name":"ci\r\nX-Injected: 1"}`, status: 422, contains: []string{`"name":"must not contain control characters`}},
+		{name: "token: 100 two-byte characters", method: "POST", path: "/api/v1/tokens", auth: "alice",
+			body: `{"name":"` + e100 + `"}`, status: 201},
+		{name: "token: 101 two-byte characters", method: "POST", path: "/api/v1/tokens", auth: "alice",
+			body: `{"name":"` + e100 + `é"}`, status: 422, contains: []string{`"name":"must be at most 100 characters"`}},
+		{name: "monitor: name with an escape", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"name":"shop\u001b[31m"}`, status: 422, contains: []string{`"name"`}},
+		{name: "monitor: name of 100 two-byte characters", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"name":"` + e100 + `"}`, status: 200},
+		{name: "channel: name with a NUL", method: "POST", path: "/api/v1/channels", auth: "alice",
+			body: `{"name":"ops\u0000","type":"slack","config":{"url":"https://h.example"}}`, status: 422, contains: []string{`"name"`}},
+		{name: "window: name with a bell", method: "POST", path: "/api/v1/maintenance-windows", auth: "alice",
+			body: `{"name":"deploy\u0007","monitor_ids":[{alice_monitor}],"weekdays":[2],"start_time":"03:00","duration_minutes":30}`, status: 422, contains: []string{`"name"`}},
+		{name: "workspace: name with a tab", method: "PATCH", path: "/api/v1/workspace", auth: "alice",
+			body: `{"name":"Acme\tInc"}`, status: 422, contains: []string{`"name"`}},
+		{name: "workspace: unchanged", method: "GET", path: "/api/v1/workspace", auth: "alice", status: http.StatusOK, notContains: []string{`\t`}},
 	})
 }

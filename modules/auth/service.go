@@ -20,6 +20,7 @@ import (
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
+	"github.com/betterstack/betterstack/modules/text"
 	"github.com/betterstack/betterstack/modules/workspace"
 )
 
@@ -500,8 +501,8 @@ func (s *Service) CreateToken(ctx context.Context, ws, userID int64, in TokenInp
 	switch {
 	case name == "":
 		f.Add("name", "is required")
-	case len(name) > maxTokenName:
-		f.Add("name", "must be at most 100 characters")
+	case text.Line(name, maxTokenName) != "":
+		f.Add("name", text.Line(name, maxTokenName))
 	}
 	scope := access.Scope(strings.TrimSpace(in.Scope))
 	if scope == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/betterstack/betterstack/modules/incident"
 	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/notify"
+	"github.com/betterstack/betterstack/modules/text"
 )
 
 // timeline records deliveries on incidents; incident.Service does.
@@ -101,8 +102,8 @@ func validName(name string) error {
 	switch n := strings.TrimSpace(name); {
 	case n == "":
 		return apperr.Field("name", "is required")
-	case len(n) > 200:
-		return apperr.Field("name", "must be at most 200 characters")
+	case text.Line(n, 200) != "":
+		return apperr.Field("name", text.Line(n, 200))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	usertext "github.com/betterstack/betterstack/modules/text"
 )
 
 // Window is a maintenance window: one-off (StartsAt..EndsAt) or weekly
@@ -74,8 +75,10 @@ func (w Window) Active(now time.Time) bool {
 func (w *Window) Validate() error {
 	f := apperr.Fields{}
 	w.Name = strings.TrimSpace(w.Name)
-	if w.Name == "" || len(w.Name) > 200 {
+	if w.Name == "" {
 		f.Add("name", "is required (at most 200 characters)")
+	} else if msg := usertext.Line(w.Name, 200); msg != "" {
+		f.Add("name", msg)
 	}
 	if len(w.MonitorIDs) == 0 || len(w.MonitorIDs) > 1000 {
 		f.Add("monitor_ids", "must list 1 to 1000 monitors")

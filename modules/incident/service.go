@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
 	"github.com/betterstack/betterstack/modules/probe"
+	usertext "github.com/betterstack/betterstack/modules/text"
 )
 
 // Notification event names.
@@ -396,8 +396,8 @@ func (s *Service) Comment(ctx context.Context, workspaceID, id int64, text strin
 	switch {
 	case text == "":
 		return Event{}, apperr.Field("text", "is required")
-	case utf8.RuneCountInString(text) > MaxComment:
-		return Event{}, apperr.Field("text", fmt.Sprintf("must be at most %d characters", MaxComment))
+	case usertext.Block(text, MaxComment) != "":
+		return Event{}, apperr.Field("text", usertext.Block(text, MaxComment))
 	}
 	var ev eventRow
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

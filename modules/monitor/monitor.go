@@ -26,10 +26,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/probe"
+	"github.com/betterstack/betterstack/modules/text"
 )
 
 // Status is a monitor's current state as users see it.
@@ -438,10 +438,8 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 	switch {
 	case m.Name == "":
 		f.Add("name", "is required")
-	case len(m.Name) > MaxNameLen:
-		f.Add("name", fmt.Sprintf("must be at most %d characters", MaxNameLen))
-	case strings.IndexFunc(m.Name, unicode.IsControl) >= 0:
-		f.Add("name", "must not contain control characters")
+	case text.Line(m.Name, MaxNameLen) != "":
+		f.Add("name", text.Line(m.Name, MaxNameLen))
 	}
 	minSec := int(minInterval / time.Second)
 	if m.IntervalSeconds < minSec || m.IntervalSeconds > MaxInterval {

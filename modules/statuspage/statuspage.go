@@ -44,6 +44,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/betterstack/betterstack/modules/apperr"
+	"github.com/betterstack/betterstack/modules/text"
 )
 
 // Page is a status page as its owner manages it.
@@ -158,11 +159,13 @@ func (p Page) Validate() error {
 	if !slugPattern.MatchString(p.Slug) {
 		f.Add("slug", "must be 1 to 64 lowercase letters, digits and hyphens, not starting or ending with a hyphen")
 	}
-	if p.Title == "" || utf8.RuneCountInString(p.Title) > MaxTitle {
+	if p.Title == "" {
 		f.Add("title", fmt.Sprintf("is required (at most %d characters)", MaxTitle))
+	} else if msg := text.Line(p.Title, MaxTitle); msg != "" {
+		f.Add("title", msg)
 	}
-	if utf8.RuneCountInString(p.Description) > MaxDescription {
-		f.Add("description", fmt.Sprintf("must be at most %d characters", MaxDescription))
+	if msg := text.Block(p.Description, MaxDescription); msg != "" {
+		f.Add("description", msg)
 	}
 	if p.LogoURL != "" {
 		if msg := validateLogo(p.LogoURL); msg != "" {
@@ -179,8 +182,10 @@ func (p Page) Validate() error {
 	seen := map[int64]bool{}
 	for i, s := range p.Sections {
 		at := fmt.Sprintf("sections[%d]", i)
-		if s.Name == "" || utf8.RuneCountInString(s.Name) > MaxName {
+		if s.Name == "" {
 			f.Add(at+".name", fmt.Sprintf("is required (at most %d characters)", MaxName))
+		} else if msg := text.Line(s.Name, MaxName); msg != "" {
+			f.Add(at+".name", msg)
 		}
 		if len(s.Components) == 0 {
 			f.Add(at+".components", "must list at least one component")
@@ -194,8 +199,8 @@ func (p Page) Validate() error {
 				f.Add(cat+".monitor_id", "is already on this page")
 			}
 			seen[c.MonitorID] = true
-			if utf8.RuneCountInString(c.DisplayName) > MaxName {
-				f.Add(cat+".display_name", fmt.Sprintf("must be at most %d characters", MaxName))
+			if msg := text.Line(c.DisplayName, MaxName); msg != "" {
+				f.Add(cat+".display_name", msg)
 			}
 		}
 		total += len(s.Components)
@@ -298,10 +303,8 @@ func (in UpdateInput) Validate() error {
 	switch {
 	case strings.TrimSpace(in.Message) == "":
 		f.Add("message", "is required")
-	case utf8.RuneCountInString(in.Message) > MaxUpdateMessage:
-		f.Add("message", fmt.Sprintf("must be at most %d characters", MaxUpdateMessage))
-	case !utf8.ValidString(in.Message):
-		f.Add("message", "must be UTF-8 text")
+	case text.Block(in.Message, MaxUpdateMessage) != "":
+		f.Add("message", text.Block(in.Message, MaxUpdateMessage))
 	}
 	return f.Err()
 }

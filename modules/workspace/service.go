@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/betterstack/betterstack/modules/audit"
 	"github.com/betterstack/betterstack/modules/database"
 	"github.com/betterstack/betterstack/modules/key"
+	"github.com/betterstack/betterstack/modules/text"
 )
 
 // InvitationTTL is how long an invitation link works.
@@ -102,8 +102,8 @@ func validateName(name string) (string, error) {
 	switch {
 	case name == "":
 		return "", apperr.Field("name", "is required")
-	case utf8.RuneCountInString(name) > maxName:
-		return "", apperr.Field("name", "must be at most 100 characters")
+	case text.Line(name, maxName) != "":
+		return "", apperr.Field("name", text.Line(name, maxName))
 	}
 	return name, nil
 }
