@@ -53,6 +53,10 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 			body: `{"name":"deploy\u0007","monitor_ids":[{alice_monitor}],"weekdays":[2],"start_time":"03:00","duration_minutes":30}`, status: 422, contains: []string{`"name"`}},
 		{name: "workspace: name with a tab", method: "PATCH", path: "/api/v1/workspace", auth: "alice",
 			body: `{"name":"Acme\tInc"}`, status: 422, contains: []string{`"name"`}},
+		{name: "monitor: NUL in the check names the check's field", method: "POST", path: "/api/v1/monitors", auth: "alice",
+			body: `{"name":"n","check":{"kind":"http","url":"http://x.test/\u0000"}}`, status: 422, contains: []string{`"check.url":"must not contain NUL`}},
+		{name: "token: a date without a time names expires_at", method: "POST", path: "/api/v1/tokens", auth: "alice",
+			body: `{"name":"x","expires_at":"2030-01-01"}`, status: 422, contains: []string{`"expires_at":"must be an RFC 3339 time`}},
 		{name: "workspace: unchanged", method: "GET", path: "/api/v1/workspace", auth: "alice", status: http.StatusOK, notContains: []string{`\t`}},
 	})
 }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,6 +38,19 @@ func DecodeJSON(c echo.Context, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		var pe *time.ParseError
+		if errors.As(err, &pe) {
+			// encoding/json does not say which field a time came from:
+			// the body does, as the field holding that text.
+			var x any
+			field := "body"
+			if json.Unmarshal(raw, &x) == nil {
+				if p := findStringJSON(x, "", pe.Value); p != "" {
+					field = p
+				}
+			}
+			return apperr.Field(field, "must be an RFC 3339 time like 2026-01-02T15:04:05Z, not "+strconv.Quote(pe.Value))
+		}
 		return jsonError(err)
 	}
 	if err := dec.Decode(&struct{}{}); err != io.EOF {
@@ -72,28 +87,23 @@ func findNUL(v reflect.Value, path string) string {
 			return orSelf(path)
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			if f.Anonymous {
-				name = strings.TrimSuffix(path, ".")
-			} else if path != "" {
-				name = path + "." + name
-			}
-			if p := findNUL(v.Field(i), name); p != "" {
-				return p
+		p := findNULFields(v, path)
+		if p != "" && v.CanInterface() {
+			// A type with its own JSON form (a check's Spec: its Go fields
+			// are not its JSON fields) names the field in that form, as
+			// the client sent it: check.url, not check.Config. Its Go
+			// fields still decide, as a form may leave some out.
+			if m, ok := v.Interface().(json.Marshaler); ok {
+				raw, err := m.MarshalJSON()
+				var x any
+				if err == nil && json.Unmarshal(raw, &x) == nil {
+					if q := findNULJSON(x, path); q != "" {
+						return q
+					}
+				}
 			}
 		}
+		return p
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
@@ -113,6 +123,103 @@ func findNUL(v reflect.Value, path string) string {
 		}
 		for i := 0; i < v.Len(); i++ {
 			if p := findNUL(v.Index(i), path); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// findNULFields is findNUL over the exported fields of struct v, by their
+// JSON names.
+func findNULFields(v reflect.Value, path string) string {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if f.Anonymous {
+			name = strings.TrimSuffix(path, ".")
+		} else if path != "" {
+			name = path + "." + name
+		}
+		if p := findNUL(v.Field(i), name); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// findNULJSON is findNUL for a decoded JSON value: the path of the first
+// string (or key) in it holding a NUL, or "".
+func findNULJSON(x any, path string) string {
+	switch x := x.(type) {
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			return orSelf(path)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the same field named for the same body
+		for _, k := range keys {
+			name := k
+			if path != "" {
+				name = path + "." + k
+			}
+			if strings.IndexByte(k, 0) >= 0 {
+				return orSelf(path)
+			}
+			if p := findNULJSON(x[k], name); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if p := findNULJSON(e, path); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// findStringJSON returns the path of the first string in x equal to want
+// (keys in order), or "".
+func findStringJSON(x any, path string, want string) string {
+	switch x := x.(type) {
+	case string:
+		if x == want {
+			return orSelf(path)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			name := k
+			if path != "" {
+				name = path + "." + k
+			}
+			if p := findStringJSON(x[k], name, want); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if p := findStringJSON(e, path, want); p != "" {
 				return p
 			}
 		}

@@ -5,11 +5,44 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/betterstack/betterstack/modules/apperr"
 )
+
+// ownForm is a type whose JSON form is not its Go fields, as a check's
+// probe.Spec: a kind and the raw settings beside it; its secret is left
+// out of its form.
+type ownForm struct {
+	Kind   string
+	Config json.RawMessage
+	Secret string
+}
+
+func (f *ownForm) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	_ = json.Unmarshal(m["kind"], &f.Kind)
+	_ = json.Unmarshal(m["secret"], &f.Secret)
+	delete(m, "kind")
+	delete(m, "secret")
+	f.Config, _ = json.Marshal(m)
+	return nil
+}
+
+func (f ownForm) MarshalJSON() ([]byte, error) {
+	var m map[string]any
+	_ = json.Unmarshal(f.Config, &m)
+	if m == nil {
+		m = map[string]any{}
+	}
+	m["kind"] = f.Kind
+	return json.Marshal(m)
+}
 
 func TestDecodeJSON(t *testing.T) {
 	type inner struct {
@@ -22,6 +55,8 @@ func TestDecodeJSON(t *testing.T) {
 		Config  *json.RawMessage  `json:"config"`
 		Inner   inner             `json:"inner"`
 		Count   int               `json:"count"`
+		Spec    *ownForm          `json:"check"`
+		Expires *time.Time        `json:"expires_at"`
 	}
 	for _, tc := range []struct {
 		name   string
@@ -52,6 +87,12 @@ func TestDecodeJSON(t *testing.T) {
 		{"malformed", `{"name":`, apperr.BadRequest, "", "malformed JSON"},
 		{"trailing data", `{} {}`, apperr.BadRequest, "", "unexpected data"},
 		{"empty", ``, apperr.BadRequest, "", "empty"},
+		{"nul in a type with its own JSON form names its JSON field", `{"check":{"kind":"http","url":"http://x/\u0000"}}`, apperr.Invalid, "check.url", "NUL"},
+		{"nul in its JSON form's nested field", `{"check":{"kind":"http","headers":{"A":"\u0000"}}}`, apperr.Invalid, "check.headers.A", "NUL"},
+		{"nul its JSON form leaves out is still found", `{"check":{"kind":"http","secret":"\u0000"}}`, apperr.Invalid, "check.Secret", "NUL"},
+		{"time not RFC 3339", `{"name":"2030-01-01","expires_at":"2030-01-01"}`, apperr.Invalid, "expires_at", "RFC 3339"},
+		{"time not RFC 3339 named in the message", `{"expires_at":"tomorrow"}`, apperr.Invalid, "expires_at", `not "tomorrow"`},
+		{"time RFC 3339", `{"expires_at":"2030-01-01T00:00:00Z"}`, "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
