@@ -294,7 +294,7 @@ func TestMonitorsAPI(t *testing.T) {
 				body: `{"name":"API","url":"http://10.0.0.5:8080/health","method":"post","headers":{"X-Token":"abc"},"body":"{}","interval_seconds":30,
 				"timeout_ms":5000,"expected_status":["200","2XX"],"keyword":"ok","keyword_absent":false,"follow_redirects":false,
 				"regions":["frankfurt","virginia"],"failure_threshold":3,"recovery_threshold":1,"quorum":2,"paused":true}`,
-				status: 201, contains: []string{`"method":"POST"`, `"headers":{"X-Token":"abc"}`, `"expected_status":["200","2xx"]`,
+				status: 201, contains: []string{`"method":"POST"`, `"headers":{"X-Token":"********"}`, `"expected_status":["200","2xx"]`,
 					`"regions":["frankfurt","virginia"]`, `"quorum":2`, `"status":"paused"`}},
 			{name: "name defaults to host", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"url":"https://status.example.org/ping"}`,
 				status: 201, contains: []string{`"name":"status.example.org"`}},

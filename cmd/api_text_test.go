@@ -60,3 +60,46 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 		{name: "workspace: unchanged", method: "GET", path: "/api/v1/workspace", auth: "alice", status: http.StatusOK, notContains: []string{`\t`}},
 	})
 }
+
+// TestCheckSecretsMasked: a check's header values (often a credential of
+// the service checked) are shown masked by the API, to every role; sending
+// the mask back keeps the stored value, a new value replaces it, and the
+// mask for a header that has no stored value is refused, naming it.
+func TestCheckSecretsMasked(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	f := newFixture(t, cfg)
+	stored := func() string {
+		var spec string
+		if err := f.app.DB.Raw("SELECT check_spec FROM monitors WHERE id = ?", f.aliceMonitor).Scan(&spec).Error; err != nil {
+			t.Fatal(err)
+		}
+		return spec
+	}
+	f.run(t, []scenario{
+		{name: "set a secret header", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"check":{"headers":{"Authorization":"Bearer s3cr3t","X-Plain":""}}}`, status: 200,
+			contains: []string{`"Authorization":"********"`, `"X-Plain":""`}, notContains: []string{"s3cr3t"}},
+		{name: "read back masked", method: "GET", path: "/api/v1/monitors/{alice_monitor}", auth: "alice", status: 200,
+			contains: []string{`"Authorization":"********"`}, notContains: []string{"s3cr3t"}},
+		{name: "listed masked", method: "GET", path: "/api/v1/monitors", auth: "alice", status: 200, notContains: []string{"s3cr3t"}},
+		{name: "the mask sent back with another change", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"check":{"headers":{"Authorization":"********","X-Plain":""},"method":"HEAD"}}`, status: 200, contains: []string{`"method":"HEAD"`}},
+	})
+	if s := stored(); !strings.Contains(s, "Bearer s3cr3t") || strings.Contains(s, "********") {
+		t.Fatalf("after sending the mask back, stored %s, want the secret kept", s)
+	}
+	f.run(t, []scenario{
+		{name: "the mask for a header with nothing stored", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"check":{"headers":{"Authorization":"********","X-New":"********"}}}`, status: 422, contains: []string{`"check.headers.X-New"`}},
+		{name: "a new value replaces it", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"check":{"headers":{"Authorization":"Bearer n3w"}}}`, status: 200, notContains: []string{"n3w"}},
+	})
+	if s := stored(); !strings.Contains(s, "Bearer n3w") || strings.Contains(s, "s3cr3t") {
+		t.Fatalf("after a new value, stored %s", s)
+	}
+	f.run(t, []scenario{
+		{name: "a new monitor cannot be given the mask", method: "POST", path: "/api/v1/monitors", auth: "alice",
+			body: `{"name":"m","check":{"kind":"http","url":"https://x.example","headers":{"A":"********"}}}`, status: 422, contains: []string{`"check.headers.A"`}},
+	})
+}

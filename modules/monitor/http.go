@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/betterstack/betterstack/modules/probe"
 	"github.com/betterstack/betterstack/modules/server"
 )
 
@@ -23,6 +24,13 @@ func RegisterAPI(g *echo.Group, svc *Service) {
 
 type handlers struct{ svc *Service }
 
+// shown is m as the API shows it: its check's secrets masked
+// (probe.MaskSecrets; sending them back as shown keeps them).
+func shown(m Monitor) Monitor {
+	m.Check = probe.MaskSecrets(m.Check)
+	return m
+}
+
 // ID reads the monitor id of the path; a malformed id is simply not found.
 func ID(c echo.Context) (int64, error) { return server.PathID(c, ErrNotFound) }
 
@@ -36,7 +44,7 @@ func (h handlers) create(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/monitors/"+strconv.FormatInt(m.ID, 10))
-	return c.JSON(http.StatusCreated, m)
+	return c.JSON(http.StatusCreated, shown(m))
 }
 
 func (h handlers) list(c echo.Context) error {
@@ -47,6 +55,9 @@ func (h handlers) list(c echo.Context) error {
 	p, err := h.svc.List(c.Request().Context(), server.WorkspaceID(c), f)
 	if err != nil {
 		return err
+	}
+	for i := range p.Data {
+		p.Data[i] = shown(p.Data[i])
 	}
 	return c.JSON(http.StatusOK, p)
 }
@@ -60,7 +71,7 @@ func (h handlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, m)
+	return c.JSON(http.StatusOK, shown(m))
 }
 
 func (h handlers) update(c echo.Context) error {
@@ -76,7 +87,7 @@ func (h handlers) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, m)
+	return c.JSON(http.StatusOK, shown(m))
 }
 
 func (h handlers) delete(c echo.Context) error {
@@ -106,5 +117,5 @@ func (h handlers) setPaused(c echo.Context, paused bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, m)
+	return c.JSON(http.StatusOK, shown(m))
 }

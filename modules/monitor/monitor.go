@@ -300,12 +300,19 @@ func (in Input) applyCheck(m *Monitor, creating bool) error {
 		return err
 	}
 	c := k.New()
+	var stored json.RawMessage
 	if kind == m.Check.Kind { // same kind: the given settings change, the rest stay
 		if err := json.Unmarshal(m.Check.Config, c); err != nil {
 			return fmt.Errorf("stored check of monitor %d: %w", m.ID, err)
 		}
+		stored = m.Check.Config
 	}
-	if err := apperr.DecodeStrict(given.Config, c, "check"); err != nil {
+	// A secret shown masked and sent back as it was keeps its value.
+	cfg, err := probe.KeepSecrets(kind, stored, given.Config)
+	if err != nil {
+		return err
+	}
+	if err := apperr.DecodeStrict(cfg, c, "check"); err != nil {
 		return legacyNames(err, legacy)
 	}
 	spec, err := probe.SpecOf(kind, c)
