@@ -129,22 +129,52 @@ func scrub(v any, secret []string) any {
 	return v
 }
 
-// maskURLPassword replaces the password of a URL with userinfo.
+// maskURLPassword replaces the password of a URL with userinfo, and the
+// values of its query parameters whose names say they are secret
+// (?token=, ?api_key=, ?password=, ?sig=: isSecret's rule, plus
+// queryNames).
 func maskURLPassword(s string) string {
-	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+	if !strings.Contains(s, "://") {
 		return s
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return s
 	}
+	out := s
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		masked := false
+		for i, p := range parts {
+			name, _, hasValue := strings.Cut(p, "=")
+			n, err := url.QueryUnescape(name)
+			if err != nil {
+				n = name
+			}
+			if hasValue && (isSecret(n, nil) || queryNames[normalise(strings.ToLower(n))]) {
+				parts[i] = name + "=" + Masked
+				masked = true
+			}
+		}
+		if masked {
+			u.RawQuery = strings.Join(parts, "&")
+			out = u.String()
+		}
+	}
+	if u.User == nil {
+		return out
+	}
 	if _, ok := u.User.Password(); !ok {
-		return s
+		return out
 	}
 	u.User = url.UserPassword(u.User.Username(), "xxxx")
 	// url.URL escapes a non-ASCII password; put the mask in afterwards.
 	return strings.Replace(u.String(), ":xxxx@", ":"+Masked+"@", 1)
 }
+
+// queryNames: a query parameter with one of these names is secret too
+// (as a field name "key" is a record's key, not a secret).
+var queryNames = map[string]bool{"key": true, "sig": true, "signature": true, "pwd": true, "pass": true, "code": true}
 
 // secretParts: a path segment containing one of these is secret.
 var secretParts = []string{

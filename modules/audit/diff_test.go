@@ -117,6 +117,14 @@ func TestDiff(t *testing.T) {
 				To:   []any{map[string]any{"name": "a", "secret": audit.Masked}}}}},
 		{"passwords in URLs", shop(), with(func(m *monitor) { m.Check.URL = "https://bob:pa55@shop.example/x" }), nil,
 			map[string]audit.Change{"check.url": c(`"https://shop.example"`, `"https://bob:••••@shop.example/x"`)}},
+		{"secret query parameters in URLs", shop(),
+			with(func(m *monitor) {
+				m.Check.URL = "https://u:pw@shop.example/x?token=abc123&region=eu&api_key=k3y&Password=pw7&sig=s1&key=k&X-Api-Key=h&page=2&flag&access_token=t"
+			}), nil,
+			map[string]audit.Change{"check.url": c(`"https://shop.example"`,
+				`"https://u:••••@shop.example/x?token=••••&region=eu&api_key=••••&Password=••••&sig=••••&key=••••&X-Api-Key=••••&page=2&flag&access_token=••••"`)}},
+		{"a URL without secrets is as it was", shop(), with(func(m *monitor) { m.Check.URL = "https://shop.example/x?region=eu&monkey=1&keyword=ok" }), nil,
+			map[string]audit.Change{"check.url": c(`"https://shop.example"`, `"https://shop.example/x?region=eu&monkey=1&keyword=ok"`)}},
 		{"a value that is not an object", 1, 2, nil, map[string]audit.Change{"value": c("1", "2")}},
 		{"unencodable value is noted, not lost", map[string]any{"x": 1.0}, map[string]any{"x": math.NaN()}, nil,
 			map[string]audit.Change{"*": {To: "not recorded: json: unsupported value: NaN"}}},
