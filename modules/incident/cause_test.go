@@ -23,3 +23,36 @@ func TestNewIncident_CauseIsOneRegionsObservationNamed(t *testing.T) {
 		t.Errorf("cause = %+v, want %+v (us: the latest of the majority class)", got, want)
 	}
 }
+
+// TestNewIncident_DegradedSaysWhy: a degraded incident's cause is what the
+// degraded checks said: a certificate close to expiry is named as such
+// (it used to read "responses slower than the monitor's degraded
+// threshold" for every degraded incident, even with no threshold set), a
+// ping's round trip over its limit keeps its message under the degraded
+// class, and only a check that said nothing (it was slow) gets the
+// threshold's message.
+func TestNewIncident_DegradedSaysWhy(t *testing.T) {
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		region RegionSnapshot
+		want   Cause
+	}{
+		{"certificate", RegionSnapshot{Region: "eu", Status: "degraded", ErrorClass: "cert_expiry", Error: "certificate expires in 9 days", StatusCode: 200},
+			Cause{ErrorClass: "cert_expiry", Message: "certificate expires in 9 days", StatusCode: 200, Region: "eu"}},
+		{"round trip", RegionSnapshot{Region: "us", Status: "degraded", Error: "average RTT 120 ms over 100 ms"},
+			Cause{ErrorClass: "degraded", Message: "average RTT 120 ms over 100 ms", Region: "us"}},
+		{"slow", RegionSnapshot{Region: "ap", Status: "degraded", StatusCode: 200},
+			Cause{ErrorClass: "degraded", Message: "responses slower than the monitor's degraded threshold", StatusCode: 200, Region: "ap"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.region
+			r.CheckedAt = at.Add(-time.Second)
+			// Another region still up says nothing about the cause.
+			c := Change{MonitorID: 1, Status: "degraded", At: at, Regions: []RegionSnapshot{r, {Region: "zz", Status: "up", CheckedAt: at}}}
+			if got := newIncident(c, monitorInfo{ID: 1}, KindDegraded).Cause; got != tc.want {
+				t.Errorf("cause = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -267,8 +267,16 @@ func newIncident(c Change, m monitorInfo, kind Kind) incidentRow {
 	}
 	cause := Cause{ErrorClass: seen.ErrorClass, Message: seen.Error, StatusCode: seen.StatusCode, Region: seen.Region}
 	if kind == KindDegraded {
-		cause = Cause{ErrorClass: "degraded", Message: "responses slower than the monitor's degraded threshold", StatusCode: latest.StatusCode,
-			Region: latest.Region}
+		// A degraded check says why when it can (a certificate or domain
+		// close to expiry, a ping's round trip over its limit); one that
+		// only took longer than degraded_after_ms says nothing.
+		switch {
+		case seen.Error == "" && seen.ErrorClass == "":
+			cause = Cause{ErrorClass: "degraded", Message: "responses slower than the monitor's degraded threshold", StatusCode: latest.StatusCode,
+				Region: latest.Region}
+		case cause.ErrorClass == "":
+			cause.ErrorClass = "degraded"
+		}
 	}
 	if regions == nil {
 		regions = []string{}
