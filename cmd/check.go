@@ -173,10 +173,19 @@ func (f *checkFlags) httpCheck(rawURL string) (*probe.HTTP, error) {
 		}
 		headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
 	}
-	return &probe.HTTP{
-		URL: rawURL, Method: f.method, Headers: headers, Body: f.body, ExpectedStatus: f.expect,
-		Keyword: f.keyword, KeywordAbsent: f.keywordAbsent, FollowRedirects: !f.noFollow, Conditions: f.conditions,
-	}, nil
+	// The kind's defaults first, as a monitor's: a certificate 9 days from
+	// expiry is degraded here exactly when it is on a monitor's page.
+	k, err := probe.LookupKind("http")
+	if err != nil {
+		return nil, err
+	}
+	h, ok := k.New().(*probe.HTTP)
+	if !ok {
+		return nil, errors.New("the http kind's settings are not probe.HTTP")
+	}
+	h.URL, h.Method, h.Headers, h.Body, h.ExpectedStatus = rawURL, f.method, headers, f.body, f.expect
+	h.Keyword, h.KeywordAbsent, h.FollowRedirects, h.Conditions = f.keyword, f.keywordAbsent, !f.noFollow, f.conditions
+	return h, nil
 }
 
 // writeCheckResult prints res as an aligned block; now dates the

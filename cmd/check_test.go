@@ -190,3 +190,26 @@ func TestWriteCheckResultSaysTheClassOnce(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// TestCheckCmdTakesTheKindsDefaults: `check https://…` judges with the same
+// settings a new monitor has, so a certificate 9 days from expiry is
+// degraded in both (the command used to build its check without the
+// kind's defaults, with certificate expiry off, and said "up").
+func TestCheckCmdTakesTheKindsDefaults(t *testing.T) {
+	f := &checkFlags{method: "GET", expect: []string{"2xx", "3xx"}}
+	got, err := f.httpCheck("https://example.org/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := probe.LookupKind("http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := k.New().(*probe.HTTP)
+	if got.CertDegradedDays != want.CertDegradedDays || got.CertDownDays != want.CertDownDays || want.CertDegradedDays == 0 {
+		t.Fatalf("certificate days: degraded %d, down %d; a monitor's: %d, %d", got.CertDegradedDays, got.CertDownDays, want.CertDegradedDays, want.CertDownDays)
+	}
+	if got.URL != "https://example.org/" || got.Method != "GET" || !got.FollowRedirects {
+		t.Fatalf("the flags were not applied: %+v", got)
+	}
+}
