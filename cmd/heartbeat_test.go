@@ -361,3 +361,46 @@ func TestPingBodyOverTheServerLimitIsTruncated(t *testing.T) {
 		t.Fatalf("stored body of %d bytes, truncated=%v; want the first 100 KB", len(ps[0].Body), ps[0].BodyTruncated)
 	}
 }
+
+// TestPingURLReadWithoutRotating: GET …/ping-token answers the ping URL as
+// it is, the same each time and working; only POST makes a new one, after
+// which the old one answers 404. (The README's example used POST to read
+// it, which broke the URL already copied from the monitor's page.)
+func TestPingURLReadWithoutRotating(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	app := MustApp(t, cfg)
+	tok := mustSignup(t, app, "cron@example.com")
+	r := do(t, app, "POST", "/api/v1/monitors", tok, `{"name":"job","check":{"kind":"heartbeat","period":"1h","grace":"5m"}}`)
+	var m struct{ ID int64 }
+	r.JSON(t, &m)
+	url := func(method string) string {
+		t.Helper()
+		r := do(t, app, method, fmt.Sprintf("/api/v1/monitors/%d/ping-token", m.ID), tok, "")
+		var out struct {
+			PingURL string `json:"ping_url"`
+		}
+		r.JSON(t, &out)
+		if r.Status != http.StatusOK || !strings.Contains(out.PingURL, "/ping/") {
+			t.Fatalf("%s ping-token: %d %s", method, r.Status, r.Body)
+		}
+		return out.PingURL[strings.Index(out.PingURL, "/ping/"):]
+	}
+	first := url("GET")
+	if again := url("GET"); again != first {
+		t.Fatalf("reading the ping URL changed it: %s, then %s", first, again)
+	}
+	if r := do(t, app, "GET", first, "", ""); r.Status != http.StatusOK {
+		t.Fatalf("the URL read answers %d", r.Status)
+	}
+	rotated := url("POST")
+	if rotated == first {
+		t.Fatal("POST did not make a new URL")
+	}
+	if r := do(t, app, "GET", first, "", ""); r.Status != http.StatusNotFound {
+		t.Fatalf("the old URL after rotating answers %d, want 404", r.Status)
+	}
+	if got := url("GET"); got != rotated {
+		t.Fatalf("after rotating, GET answers %s, want %s", got, rotated)
+	}
+}

@@ -58,6 +58,7 @@ var Routes = map[string]Action{
 	"GET /api/v1/monitors/:id/badge":         Read,
 	"DELETE /api/v1/monitors/:id/badge":      Edit,
 	"GET /api/v1/monitors/:id/pings":         Read,
+	"GET /api/v1/monitors/:id/ping-token":    Read,
 	"POST /api/v1/monitors/:id/ping-token":   Edit,
 	"GET /api/v1/regions":                    Read,
 	"GET /api/v1/incidents":                  Read,

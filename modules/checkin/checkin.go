@@ -87,6 +87,7 @@
 package checkin
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -117,6 +118,21 @@ type Ping struct {
 	UserAgent     string    `json:"user_agent"`
 	Body          string    `json:"body"`
 	BodyTruncated bool      `json:"body_truncated"`
+}
+
+// MarshalJSON writes exit_code only for a ping that sent one (/0 to
+// /255): a /fail or a plain success has none, and 0 would say it exited
+// cleanly.
+func (p Ping) MarshalJSON() ([]byte, error) {
+	type plain Ping
+	out := struct {
+		plain
+		ExitCode *int `json:"exit_code"`
+	}{plain: plain(p)}
+	if p.Signal == "exit" {
+		out.ExitCode = &p.ExitCode
+	}
+	return json.Marshal(out)
 }
 
 // message is a ping on the queue, from Accept to the ingest.

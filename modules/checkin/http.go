@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/betterstack/betterstack/modules/apperr"
 	"github.com/betterstack/betterstack/modules/monitor"
 	"github.com/betterstack/betterstack/modules/server"
 )
@@ -70,6 +71,7 @@ type owner interface {
 func RegisterAPI(g *echo.Group, svc *Service, monitors owner) {
 	h := apiHandlers{svc: svc, monitors: monitors}
 	g.GET("/monitors/:id/pings", h.list)
+	g.GET("/monitors/:id/ping-token", h.current)
 	g.POST("/monitors/:id/ping-token", h.rotate)
 }
 
@@ -109,6 +111,23 @@ func (h apiHandlers) list(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
+}
+
+// current answers the ping URL as it is (the one on the monitor's page):
+// reading it must not break the jobs already using it, as rotating does.
+func (h apiHandlers) current(c echo.Context) error {
+	m, err := h.heartbeatMonitor(c)
+	if err != nil {
+		return err
+	}
+	url, ok, err := h.svc.PingURL(c.Request().Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Conflict, "this ping URL was made with another server key (jwt_secret changed): make a new one with POST /monitors/%d/ping-token", m.ID)
+	}
+	return c.JSON(http.StatusOK, map[string]string{"ping_url": Absolute(c, url)})
 }
 
 func (h apiHandlers) rotate(c echo.Context) error {

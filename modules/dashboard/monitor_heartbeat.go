@@ -104,7 +104,11 @@ func (h *Handler) fillHeartbeat(c echo.Context, m monitor.Monitor) (*heartbeatVi
 		v.Next = append(v.Next, t.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 	}
 	hp := make([]heartbeat.Ping, len(page.Data))
+	exits := map[time.Time]bool{} // ends pinged with an exit code, by time
 	for i, p := range page.Data {
+		if p.Signal == "exit" {
+			exits[p.At] = true
+		}
 		hp[len(hp)-1-i] = heartbeat.Ping{At: p.At, Signal: signalOf(p.Signal), ExitCode: p.ExitCode, RunID: p.RunID}
 		what := p.Signal
 		if p.Signal == "exit" {
@@ -122,7 +126,9 @@ func (h *Handler) fillHeartbeat(c echo.Context, m monitor.Monitor) (*heartbeatVi
 		if !r.Start.IsZero() && !r.End.IsZero() {
 			row.Duration = r.Duration.Round(time.Millisecond).String()
 		}
-		if !r.End.IsZero() {
+		if !r.End.IsZero() && exits[r.End] {
+			// Only an end pinged as an exit code has one: /fail and a
+			// plain success say nothing of it.
 			row.ExitCode = strconv.Itoa(r.ExitCode)
 		}
 		if len(v.Runs) < 20 {
@@ -141,7 +147,7 @@ func stamp(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02 15:04:05 MST") // the job's zone, named
 }
 
 // signalOf reads a stored signal word.

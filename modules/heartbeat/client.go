@@ -33,10 +33,11 @@ const pingTimeout = 10 * time.Second
 // os.Stderr to pass it through to the terminal); it is captured besides.
 //
 // It returns the command's own exit code, 128+n for a command killed by
-// signal n, like a shell. A command that cannot start is reported as /fail
-// with the error as the body and returns 127 and the error. A ping that
-// fails is written to out (the CLI's stderr; nil discards) and changes
-// neither the exit code nor err: monitoring must never break the job.
+// signal n, like a shell. A command that cannot start is reported as /127
+// (a shell's code for it) with the error as the body and returns 127 and
+// the error. A ping that fails is written to out (the CLI's stderr; nil
+// discards) and changes neither the exit code nor err: monitoring must
+// never break the job.
 // client nil means http.DefaultClient.
 func RunAndReport(ctx context.Context, pingURL string, client *http.Client, cmd *exec.Cmd, out io.Writer) (exitCode int, err error) {
 	return runAndReport(ctx, pingURL, client, cmd, out, pingTimeout)
@@ -64,7 +65,8 @@ func runAndReport(ctx context.Context, pingURL string, client *http.Client, cmd 
 		cmd.Stderr = tee(cmd.Stderr, tail)
 	}
 	if err := cmd.Start(); err != nil {
-		p.send("fail", []byte(err.Error()))
+		// As a shell says of a command it cannot run: 127.
+		p.send("127", []byte(err.Error()))
 		return 127, err
 	}
 	waitErr := cmd.Wait()

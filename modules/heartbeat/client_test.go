@@ -173,7 +173,7 @@ func TestRunAndReportCommandThatCannotStart(t *testing.T) {
 	if code != 127 || err == nil {
 		t.Fatalf("RunAndReport = %d, %v; want 127 and the error", code, err)
 	}
-	end := checkPings(t, rc.got(), "/ping/tok/fail")
+	end := checkPings(t, rc.got(), "/ping/tok/127") // as a shell says of a command it cannot run
 	if !strings.Contains(end.body, "/nonexistent/betterstack-test") || end.body != err.Error() {
 		t.Errorf("reported %q, want the error %q", end.body, err.Error())
 	}
