@@ -64,8 +64,8 @@ func TestWebReport(t *testing.T) {
 				"2026-10-01 00:00:00 UTC", "2026-11-01 00:00:00 UTC", "browser's Print", "rounded down to 3 decimals",
 			}, []string{"month in progress", "Monitored since", "<b>—</b>Latency p95"}},
 			{"the month the monitor was created", alice, page(shop, "?month=2026-01"), http.StatusOK, []string{
-				"January 2026", "Monitored since", "2026-01-15 09:00:00 UTC", `rel="next"`,
-			}, []string{`rel="prev"`}},
+				"January 2026", "Monitored since", "2026-01-15 09:00:00 UTC", "the report starts then (time not monitored is not uptime)", `rel="next"`,
+			}, []string{`rel="prev"`, "counts as up"}},
 			{"month without data", alice, page(shop, "?month=2026-02"), http.StatusOK, []string{
 				"Shop", "February 2026", "<b>100 %</b>SLA uptime", "<b>0 s</b>Downtime", "<b>0</b>Incidents", "<b>—</b>MTTR",
 				"<b>—</b>Latency p50", "<b>—</b>Latency p99", "<b>0</b>Checks", `datetime="2026-02-28"`,
