@@ -25,7 +25,13 @@
 // job became late, or the failing ping's time), not by when an alerter
 // noticed; its Details are the last pings (time, source address, user
 // agent, run duration, exit code, body excerpt), which become the
-// incident's evidence.
+// incident's evidence. While the verdict stands, each run that ends (by
+// heartbeat.Runs) is reported too, dated by its end, as one more check of
+// the same verdict: uptime and "checks passed" count runs, not verdicts
+// (reporting changes alone made 5 good runs, a failed and a good one read
+// 2 of 3). Every result is dated after the last one reported (the ingest
+// drops an older slot of a region), and under the row lock, so a run is
+// reported once.
 //
 // # Pings are never lost
 //
@@ -46,8 +52,9 @@
 // at a time, the others skip theirs (SQLite has one process, and its
 // write lock serializes anyway). And every judgement (the decider's and
 // the ingest's) locks the monitor's heartbeat_monitors row FOR UPDATE and
-// reports only a change from the verdict stored there, so an ingest and a
-// decider racing on one monitor report the change once. As a last net,
+// reports only a change from the verdict stored there (or runs ended
+// after the last result), so an ingest and a decider racing on one
+// monitor report the change once. As a last net,
 // a result's slot (its scheduled_at) is derived from the verdict, and
 // ticks are unique per monitor, region and slot. Every alerter wakes at
 // the earliest next deadline (at most every DeciderIdle, to see monitors

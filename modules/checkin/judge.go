@@ -277,6 +277,25 @@ func (s *Service) judge(tx *gorm.DB, monitorID int64, now time.Time) error {
 		s.reported.Inc()
 		s.log.Info("heartbeat verdict", "monitor_id", m.ID, "status", v.Status, "since", v.Since, "reason", v.Reason)
 		row.Status, row.ReportedAt = string(v.Status), &slot
+	} else if v.Status != heartbeat.Pending && row.ReportedAt != nil {
+		// The verdict stands: each run that ended since the last result
+		// is one more check of it. Reporting changes alone made a job's
+		// "checks passed" count verdicts: 5 good runs, a failed one and a
+		// good one read 2 of 3, not 6 of 7.
+		var more []queue.Result
+		for _, r := range heartbeat.Runs(sched, hp, now) {
+			end := r.End.UTC().Truncate(time.Microsecond)
+			if r.End.IsZero() || !end.After(*row.ReportedAt) {
+				continue
+			}
+			more = append(more, s.resultOf(m.ID, v, end, sched, pings, now))
+			row.ReportedAt = &end
+		}
+		if len(more) > 0 {
+			if err := s.results.Store(tx.Statement.Context, more); err != nil {
+				return fmt.Errorf("report runs: %w", err)
+			}
+		}
 	}
 	return s.store.saveVerdict(tx, row)
 }

@@ -3,6 +3,7 @@ package checkin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -135,5 +136,54 @@ func TestPausedTimeIsNotAMissedRun(t *testing.T) {
 	decide()
 	if len(res.got) != 1 || res.got[0].Result.ErrorClass != probe.ClassLate || !res.got[0].ScheduledAt.Equal(resumed.Add(time.Hour+5*time.Minute)) {
 		t.Fatalf("reported %+v, want late one period and grace after the resume", res.got)
+	}
+}
+
+// TestEveryRunIsACheck: each run that ends is reported, not only changes
+// of the verdict, so uptime counts runs: five good runs, a failed one and
+// a good one are seven results, one of them down (they used to be three:
+// up, down, up, so a healthy job read 2 of 3 checks passed). A start or
+// log ping is no run; a ping delivered again reports nothing again.
+func TestEveryRunIsACheck(t *testing.T) {
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			db := testenv.MustDatabase(t, backend)
+			t0 := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+			now := t0
+			clk := func() time.Time { return now }
+			s, res, id := newTestService(t, db, clk)
+			ctx := t.Context()
+			if _, err := s.DecideOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ping := func(n int, signal string) {
+				t.Helper()
+				now = now.Add(10 * time.Minute)
+				b, _ := json.Marshal(message{PingID: fmt.Sprint("p", n), MonitorID: id, At: now, Signal: signal, Method: "GET", Source: "10.0.0.1"})
+				d := []queue.PingDelivery{{ID: fmt.Sprint(n, "-0"), Data: b}}
+				for range 2 { // delivered twice
+					ids, err := s.Ingest(ctx, d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.judgeAll(ctx, ids)
+				}
+			}
+			signals := []string{"success", "success", "start", "success", "log", "success", "success", "fail", "success"}
+			for i, sig := range signals {
+				ping(i, sig)
+			}
+			var got []string
+			for i, r := range res.got {
+				got = append(got, string(r.Result.Status))
+				if i > 0 && !r.ScheduledAt.After(res.got[i-1].ScheduledAt) {
+					t.Errorf("result %d at %v, not after the one before (%v): the ingest would drop it", i, r.ScheduledAt, res.got[i-1].ScheduledAt)
+				}
+			}
+			want := []string{"up", "up", "up", "up", "up", "down", "up"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("reported %v, want %v: one a run", got, want)
+			}
+		})
 	}
 }
