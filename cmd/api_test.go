@@ -321,7 +321,7 @@ func TestMonitorsAPI(t *testing.T) {
 			{name: "interval below floor", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"url":"https://a.example","interval_seconds":5}`,
 				status: 422, contains: []string{`"interval_seconds"`}},
 			{name: "timeout not below interval", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"url":"https://a.example","interval_seconds":10,"timeout_ms":10000}`,
-				status: 422, contains: []string{`"timeout_ms":"must be below the interval (10000 ms)"`}},
+				status: 422, contains: []string{`"timeout_ms":"is 10000 ms, and must be below the interval (10 s = 10000 ms)`}},
 			{name: "short interval fits default timeout", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"url":"https://a.example","interval_seconds":10}`,
 				status: 201, contains: []string{`"timeout_ms":9000`}},
 			{name: "bad expected status", method: "POST", path: "/api/v1/monitors", auth: "alice", body: `{"url":"https://a.example","expected_status":["200","abc"]}`,

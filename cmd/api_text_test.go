@@ -103,3 +103,33 @@ func TestCheckSecretsMasked(t *testing.T) {
 			body: `{"name":"m","check":{"kind":"http","url":"https://x.example","headers":{"A":"********"}}}`, status: 422, contains: []string{`"check.headers.A"`}},
 	})
 }
+
+// TestMonitorEditsSayWhatIsWrong: from a new user's walkthrough. Changing
+// only the interval of a monitor whose timeout was left at its default
+// moves the timeout along (it was refused: "timeout_ms must be below the
+// interval" for a timeout nobody set); a timeout that was set is named
+// with its value. A new monitor whose check is wrong is told what is wrong
+// with the check, not that a name is required (the name would be made
+// from the check).
+func TestMonitorEditsSayWhatIsWrong(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	cfg.MinInterval = 5e9
+	f := newFixture(t, cfg)
+	f.run(t, []scenario{
+		{name: "interval down to 10 s, default timeout follows", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"interval_seconds":10}`, status: 200, contains: []string{`"interval_seconds":10`, `"timeout_ms":9000`}},
+		{name: "interval back to 60 s, default timeout follows", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"interval_seconds":60}`, status: 200, contains: []string{`"interval_seconds":60`, `"timeout_ms":10000`}},
+		{name: "a timeout set stays", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"timeout_ms":8000}`, status: 200, contains: []string{`"timeout_ms":8000`}},
+		{name: "and is named when the interval gets below it", method: "PATCH", path: "/api/v1/monitors/{alice_monitor}", auth: "alice",
+			body: `{"interval_seconds":6}`, status: 422, contains: []string{`"timeout_ms":"is 8000 ms, and must be below the interval (6 s = 6000 ms)`}},
+		{name: "a wrong check without a name", method: "POST", path: "/api/v1/monitors", auth: "alice",
+			body: `{"check":{"kind":"http","url":"ftp://x"}}`, status: 422, contains: []string{`"check.url"`}, notContains: []string{`"name"`}},
+		{name: "a wrong check with an empty name", method: "POST", path: "/api/v1/monitors", auth: "alice",
+			body: `{"name":"","check":{"kind":"http","url":"ftp://x"}}`, status: 422, contains: []string{`"check.url"`}, notContains: []string{`"name"`}},
+		{name: "a right check without a name is named after it", method: "POST", path: "/api/v1/monitors", auth: "alice",
+			body: `{"check":{"kind":"http","url":"https://named.example/"}}`, status: 201, contains: []string{`"name":"named.example`}},
+	})
+}

@@ -240,12 +240,19 @@ func (in Input) apply(m *Monitor, creating bool) error {
 	if creating && m.Name == "" {
 		m.Name = defaultName(*m)
 	}
+	oldInterval := m.IntervalSeconds
 	if in.IntervalSeconds != nil {
 		m.IntervalSeconds = *in.IntervalSeconds
 	}
-	if in.TimeoutMS != nil {
+	switch {
+	case in.TimeoutMS != nil:
 		m.TimeoutMS = *in.TimeoutMS
-	} else if creating {
+	case creating:
+		m.TimeoutMS = DefaultTimeoutFor(m.IntervalSeconds)
+	case m.IntervalSeconds != oldInterval && m.TimeoutMS == DefaultTimeoutFor(oldInterval):
+		// A timeout left at its default follows the interval, as it
+		// would have been made with the new one: changing only the
+		// interval to 10 s used to be refused for a timeout nobody set.
 		m.TimeoutMS = DefaultTimeoutFor(m.IntervalSeconds)
 	}
 	if in.Regions != nil {
@@ -423,6 +430,11 @@ func applyValid(in Input, m *Monitor, creating bool, minInterval time.Duration) 
 		f.Add(k, v)
 	}
 	for k, v := range ee.Fields {
+		if k == "name" && creating && m.Name == "" {
+			// No name was given: it would be made from the check, which
+			// is what is wrong. Saying a name is required misleads.
+			continue
+		}
 		f.Add(k, v)
 	}
 	return f.Err()
@@ -458,7 +470,7 @@ func (m Monitor) Validate(minInterval time.Duration) error {
 	case m.IntervalSeconds < 1 || m.IntervalSeconds > MaxInterval:
 		// the interval's own message says it; comparing would overflow
 	case m.TimeoutMS >= m.IntervalSeconds*1000:
-		f.Add("timeout_ms", fmt.Sprintf("must be below the interval (%d ms)", m.IntervalSeconds*1000))
+		f.Add("timeout_ms", fmt.Sprintf("is %d ms, and must be below the interval (%d s = %d ms): lower it as well", m.TimeoutMS, m.IntervalSeconds, m.IntervalSeconds*1000))
 	}
 	if len(m.Regions) > MaxRegions {
 		f.Add("regions", fmt.Sprintf("must list at most %d regions", MaxRegions))
