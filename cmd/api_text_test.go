@@ -130,6 +130,17 @@ func TestMonitorEditsSayWhatIsWrong(t *testing.T) {
 		{name: "a wrong check with an empty name", method: "POST", path: "/api/v1/monitors", auth: "alice",
 			body: `{"name":"","check":{"kind":"http","url":"ftp://x"}}`, status: 422, contains: []string{`"check.url"`}, notContains: []string{`"name"`}},
 		{name: "a right check without a name is named after it", method: "POST", path: "/api/v1/monitors", auth: "alice",
-			body: `{"check":{"kind":"http","url":"https://named.example/"}}`, status: 201, contains: []string{`"name":"named.example`}},
+			body: `{"check":{"kind":"http","url":"https://named.example/"}}`, status: 201, contains: []string{`"name":"named.example"`}},
 	})
+	var m struct{ ID int64 }
+	r := do(t, f.app, "POST", "/api/v1/monitors", f.alice, `{"check":{"kind":"http","url":"https://old.example/"}}`)
+	r.JSON(t, &m)
+	path := fmt.Sprintf("/api/v1/monitors/%d", m.ID)
+	want(t, "a name made from the target follows a new target", do(t, f.app, "PATCH", path, f.alice, `{"check":{"url":"https://new.example/x"}}`),
+		http.StatusOK, `"name":"new.example"`)
+	want(t, "a change elsewhere keeps it", do(t, f.app, "PATCH", path, f.alice, `{"interval_seconds":120}`), http.StatusOK, `"name":"new.example"`)
+	want(t, "a name given", do(t, f.app, "PATCH", path, f.alice, `{"name":"Shop"}`), http.StatusOK, `"name":"Shop"`)
+	want(t, "stays with a new target", do(t, f.app, "PATCH", path, f.alice, `{"check":{"url":"https://newer.example/"}}`), http.StatusOK, `"name":"Shop"`)
+	want(t, "a name and a target together", do(t, f.app, "PATCH", path, f.alice, `{"name":"newest.example","check":{"url":"https://newest.example/"}}`),
+		http.StatusOK, `"name":"newest.example"`)
 }

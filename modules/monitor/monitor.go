@@ -236,8 +236,14 @@ func (in Input) apply(m *Monitor, creating bool) error {
 	if in.Name != nil {
 		m.Name = strings.TrimSpace(*in.Name)
 	}
+	before := *m
 	checkErr := in.applyCheck(m, creating)
-	if creating && m.Name == "" {
+	switch {
+	case creating && m.Name == "":
+		m.Name = defaultName(*m)
+	case !creating && in.Name == nil && checkErr == nil && before.Name == defaultName(before) && defaultName(*m) != before.Name:
+		// A name that was made from the target follows a new target:
+		// the old host's name over a new URL says something untrue.
 		m.Name = defaultName(*m)
 	}
 	oldInterval := m.IntervalSeconds
