@@ -355,7 +355,7 @@ func (s *Service) event(n incident.Notice, channelID int64) notify.Event {
 		Incident: notify.Incident{ID: inc.ID, Kind: string(inc.Kind), Status: string(inc.Status), StartedAt: inc.StartedAt,
 			AcknowledgedAt: inc.AcknowledgedAt, ResolvedAt: inc.ResolvedAt, Regions: inc.Regions,
 			Cause: notify.Cause{ErrorClass: inc.Cause.ErrorClass, Message: inc.Cause.Message, StatusCode: inc.Cause.StatusCode}},
-		Monitor: notify.Monitor{ID: n.Monitor.ID, Name: n.Monitor.Name, URL: n.Monitor.URL},
+		Monitor: notify.Monitor{ID: n.Monitor.ID, Name: n.Monitor.Name, URL: n.Monitor.URL, Target: n.Monitor.Target},
 		Actor:   n.Actor, Comment: n.Comment, Link: link,
 	}
 }

@@ -56,3 +56,26 @@ func TestNewIncident_DegradedSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestRefOf: notifications carry a URL only for an http(s) check (its
+// password masked), and every kind's target as it is written: a
+// heartbeat's schedule used to arrive URL-escaped as its "url"
+// ("every%201m%20%28grace%201m%29"), a TCP check's host:port as a URL.
+func TestRefOf(t *testing.T) {
+	for _, tc := range []struct {
+		stored           string
+		wantURL, wantTgt string
+	}{
+		{"https://shop.example/health", "https://shop.example/health", "https://shop.example/health"},
+		{"http://bob:pa55@shop.example/x", "http://bob:redacted@shop.example/x", "http://bob:redacted@shop.example/x"},
+		{"every 1m (grace 1m)", "", "every 1m (grace 1m)"},
+		{"127.0.0.1:18091", "", "127.0.0.1:18091"},
+		{"db.internal:5432", "", "db.internal:5432"},
+		{"ftp://files.example/", "", "ftp://files.example/"},
+	} {
+		got := refOf(monitorInfo{ID: 7, Name: "n", URL: tc.stored})
+		if got.ID != 7 || got.Name != "n" || got.URL != tc.wantURL || got.Target != tc.wantTgt {
+			t.Errorf("refOf(%q) = %+v, want URL %q, target %q", tc.stored, got, tc.wantURL, tc.wantTgt)
+		}
+	}
+}

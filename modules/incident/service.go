@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -29,9 +30,22 @@ const (
 
 // MonitorRef names the monitor a notice is about.
 type MonitorRef struct {
-	ID   int64
-	Name string
-	URL  string
+	ID     int64
+	Name   string
+	URL    string // an http(s) check's URL (its password masked), else ""
+	Target string // what is checked, one line: the URL, host:port, a schedule
+}
+
+// refOf names m in notifications. The monitors' url column holds any
+// kind's target; only an http(s) one is a URL (a heartbeat's schedule
+// made one read "every%201m%20%28grace%201m%29").
+func refOf(m monitorInfo) MonitorRef {
+	ref := MonitorRef{ID: m.ID, Name: m.Name, Target: m.URL}
+	if u, err := url.Parse(m.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		ref.URL = probe.RedactURL(m.URL)
+		ref.Target = ref.URL
+	}
+	return ref
 }
 
 // Notice is a notification to queue for a monitor's channels.
@@ -145,7 +159,7 @@ func (s *Service) reconcileOne(tx *gorm.DB, c Change, m monitorInfo, open map[in
 		}
 	}
 	act := Plan(current, c.Status, maint)
-	ref := MonitorRef{ID: m.ID, Name: m.Name, URL: probe.RedactURL(m.URL)}
+	ref := refOf(m)
 	if act.Resolve {
 		at := c.At
 		row.Status, row.ResolvedAt, row.UpdatedAt = string(StatusResolved), &at, at
@@ -431,7 +445,7 @@ func (s *Service) notifyUser(tx *gorm.DB, r incidentRow, event, actor, comment s
 	}
 	m := ms[r.MonitorID]
 	n := Notice{Event: event, Key: fmt.Sprintf("incident-%d-%s", r.ID, strings.TrimPrefix(event, "incident.")),
-		Incident: r.incident(at), Monitor: MonitorRef{ID: m.ID, Name: m.Name, URL: probe.RedactURL(m.URL)}, Actor: actor, Comment: comment, At: at}
+		Incident: r.incident(at), Monitor: refOf(m), Actor: actor, Comment: comment, At: at}
 	return s.outbox.Enqueue(tx, r.MonitorID, n)
 }
 
@@ -484,7 +498,7 @@ func (s *Service) remind(ctx context.Context) error {
 			}
 			m := ms[r.MonitorID]
 			n := Notice{Event: NoticeReminder, Key: fmt.Sprintf("incident-%d-reminder-%d", r.ID, now.Unix()),
-				Incident: r.incident(now), Monitor: MonitorRef{ID: m.ID, Name: m.Name, URL: probe.RedactURL(m.URL)}, At: now}
+				Incident: r.incident(now), Monitor: refOf(m), At: now}
 			if err := s.outbox.Enqueue(tx, r.MonitorID, n); err != nil {
 				return err
 			}

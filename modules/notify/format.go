@@ -97,7 +97,8 @@ func describe(e Event) message {
 			m.Facts = append(m.Facts, fact{label, value})
 		}
 	}
-	add("URL", oneLine(truncate(e.Monitor.URL, maxURLLen)))
+	label, what := e.Monitor.what()
+	add(label, oneLine(truncate(what, maxURLLen)))
 	if e.Type != EventTest {
 		add("Cause", cause(e.Incident.Cause))
 		add("Regions", oneLine(truncate(strings.Join(e.Incident.Regions, ", "), maxNameLen)))

@@ -35,7 +35,7 @@ func NewEvent(typ string) notify.Event {
 			Cause:   notify.Cause{ErrorClass: "http_status", Message: "unexpected status 503", StatusCode: 503},
 			Regions: []string{"eu-west", "us-east"},
 		},
-		Monitor: notify.Monitor{ID: 7, Name: "API", URL: "https://api.example.com/health"},
+		Monitor: notify.Monitor{ID: 7, Name: "API", URL: "https://api.example.com/health", Target: "https://api.example.com/health"},
 		Link:    "https://status.example.com/incidents/42",
 	}
 	switch typ {

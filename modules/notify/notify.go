@@ -123,9 +123,19 @@ type Cause struct {
 
 // Monitor is the monitor an Event is about.
 type Monitor struct {
-	ID   int64
-	Name string
-	URL  string
+	ID     int64
+	Name   string
+	URL    string // an http(s) check's URL, else ""
+	Target string // what is checked, one line (the URL for http)
+}
+
+// what is the monitor's target as messages show it: its URL, or for
+// other kinds its target.
+func (m Monitor) what() (label, value string) {
+	if m.URL != "" {
+		return "URL", m.URL
+	}
+	return "Target", m.Target
 }
 
 // Channel is one configured destination of one type.

@@ -99,7 +99,7 @@ func pagerDutyEvent(routingKey string, e Event) map[string]any {
 	for _, f := range m.Facts {
 		details[f.Label] = f.Value
 	}
-	source := e.Monitor.URL
+	_, source := e.Monitor.what()
 	if source == "" {
 		source = "BetterStack"
 	}

@@ -107,9 +107,10 @@ type webhookCause struct {
 }
 
 type webhookMonitor struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-	URL  string `json:"url"`
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	URL    string `json:"url"`    // an http(s) check's URL, else ""
+	Target string `json:"target"` // what is checked: the URL, host:port, a heartbeat's schedule
 }
 
 // webhookBody maps e to the documented payload. Text is sent as is: JSON is
@@ -137,7 +138,7 @@ func webhookBody(e Event) webhookPayload {
 		}
 	}
 	if e.Monitor != (Monitor{}) {
-		p.Monitor = &webhookMonitor{ID: e.Monitor.ID, Name: e.Monitor.Name, URL: e.Monitor.URL}
+		p.Monitor = &webhookMonitor{ID: e.Monitor.ID, Name: e.Monitor.Name, URL: e.Monitor.URL, Target: e.Monitor.Target}
 	}
 	return p
 }

@@ -57,9 +57,10 @@ func TestWebhookRequest(t *testing.T) {
 				OccurredAt time.Time       `json:"occurred_at"`
 				Incident   json.RawMessage `json:"incident"`
 				Monitor    struct {
-					ID   int64  `json:"id"`
-					Name string `json:"name"`
-					URL  string `json:"url"`
+					ID     int64  `json:"id"`
+					Name   string `json:"name"`
+					URL    string `json:"url"`
+					Target string `json:"target"`
 				} `json:"monitor"`
 				Actor string `json:"actor"`
 				Link  string `json:"link"`
@@ -70,7 +71,7 @@ func TestWebhookRequest(t *testing.T) {
 			if body.Event != typ || body.ID != e.Key || !body.OccurredAt.Equal(e.OccurredAt) || body.Actor != e.Actor || body.Link != e.Link {
 				t.Errorf("body = %+v, want the event's fields", body)
 			}
-			if body.Monitor.ID != 7 || body.Monitor.Name != "API" || body.Monitor.URL != e.Monitor.URL {
+			if body.Monitor.ID != 7 || body.Monitor.Name != "API" || body.Monitor.URL != e.Monitor.URL || body.Monitor.Target != e.Monitor.Target {
 				t.Errorf("monitor = %+v", body.Monitor)
 			}
 			if typ == notify.EventTest {
@@ -135,5 +136,26 @@ func TestVerifySignature(t *testing.T) {
 				t.Fatalf("got %v, want ErrInvalidSignature", err)
 			}
 		})
+	}
+}
+
+// TestMessagesNameTheTarget: a monitor that is not an http check is named
+// by its target, labelled so, in text messages and the webhook (it used to
+// come as a "URL" that was not one).
+func TestMessagesNameTheTarget(t *testing.T) {
+	rc := NewReceiver(t, http.StatusNoContent, "")
+	ch := MustParse(t, "webhook", map[string]any{"url": rc.URL + "/hook", "secret": webhookSecret})
+	e := NewEvent(notify.EventOpened)
+	e.Monitor = notify.Monitor{ID: 9, Name: "nightly", Target: "every 1m (grace 1m)"}
+	MustSend(t, ch, e)
+	body := string(rc.MustOne(t).Body)
+	if !strings.Contains(body, `"url":""`) || !strings.Contains(body, `"target":"every 1m (grace 1m)"`) {
+		t.Errorf("webhook monitor: %s", body)
+	}
+	slack := NewReceiver(t, http.StatusOK, "ok")
+	MustSend(t, MustParse(t, "slack", map[string]any{"url": slack.URL + "/services/x"}), e)
+	text := string(slack.MustOne(t).Body)
+	if !strings.Contains(text, "Target") || !strings.Contains(text, "every 1m (grace 1m)") || strings.Contains(text, "URL") {
+		t.Errorf("slack message: %s", text)
 	}
 }
