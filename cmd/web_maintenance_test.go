@@ -12,7 +12,8 @@ import (
 
 // TestMaintenanceShownWhereItApplies: a monitor whose checks fail inside a
 // maintenance window reads "Maintenance" on the overview (and counts there,
-// not as down) and on its page, which also says what the checks see.
+// not as down, and is listed by the Maintenance filter, not the Down one)
+// and on its page, which also says what the checks see.
 func TestMaintenanceShownWhereItApplies(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, cfg config.Config) {
 		app := MustApp(t, cfg)
@@ -45,6 +46,16 @@ func TestMaintenanceShownWhereItApplies(t *testing.T) {
 		}
 		if r := row("outside"); strings.Contains(r, "pill-maintenance") {
 			t.Errorf("the monitor outside the window reads maintenance: %s", r)
+		}
+		// The filters list what the counts count: "Down" the one down
+		// outside the window, "Maintenance" the one in it.
+		down := b.get("/?status=down").Body
+		if !strings.Contains(down, ">outside</a>") || strings.Contains(down, ">in window</a>") {
+			t.Errorf("?status=down lists other than the one down outside the window")
+		}
+		inMaint := b.get("/?status=maintenance").Body
+		if !strings.Contains(inMaint, ">in window</a>") || strings.Contains(inMaint, ">outside</a>") {
+			t.Errorf("?status=maintenance lists other than the one in the window")
 		}
 		page := b.get(fmt.Sprintf("/monitors/%d", inWindow)).Body
 		if !strings.Contains(page, `pill-maintenance">Maintenance`) || !strings.Contains(page, "the checks say down") {

@@ -92,7 +92,7 @@ func (h *Handler) overview(c echo.Context) error {
 	ctx, uid := c.Request().Context(), server.WorkspaceID(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
 	status := monitor.Status(c.QueryParam("status"))
-	if !slices.Contains(monitor.AttentionOrder, status) {
+	if !slices.Contains(monitor.AttentionOrder, status) && status != statusMaintenance {
 		status = ""
 	}
 	page, _ := strconv.Atoi(c.QueryParam("page"))
@@ -103,13 +103,28 @@ func (h *Handler) overview(c echo.Context) error {
 	var open string
 	var maint map[int64]monitor.Status
 	var ws []workspace.Workspace
+	// Monitors in a maintenance window are listed under "maintenance",
+	// not under what their checks say, as they are counted: the filter
+	// needs them first.
+	maint, err := h.maintenanceStatuses(ctx, uid)
+	if err != nil {
+		return err
+	}
+	f := monitor.OverviewFilter{Query: q, Status: status, Limit: overviewPageSize, Offset: (page - 1) * overviewPageSize}
+	switch {
+	case status == statusMaintenance:
+		f.Status, f.Only = "", slices.Collect(maps.Keys(maint))
+		if f.Only == nil {
+			f.Only = []int64{}
+		}
+	case status != "" && len(maint) > 0:
+		f.Exclude = slices.Collect(maps.Keys(maint))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	userID := server.Access(c).UserID
 	g.Go(func() error { ws = h.workspaces(gctx, userID); return nil })
-	g.Go(func() (err error) { maint, err = h.maintenanceStatuses(gctx, uid); return err })
 	g.Go(func() (err error) {
-		ov, err = h.deps.Monitors.Overview(gctx, uid, monitor.OverviewFilter{Query: q, Status: status,
-			Limit: overviewPageSize, Offset: (page - 1) * overviewPageSize})
+		ov, err = h.deps.Monitors.Overview(gctx, uid, f)
 		return err
 	})
 	g.Go(func() (err error) { open, err = h.openIncidents(gctx, uid); return err })
@@ -120,7 +135,6 @@ func (h *Handler) overview(c echo.Context) error {
 		Total: ov.Total, Self: overviewHref(q, string(status), page), Counts: countsOf(ov.Counts, open, maint),
 		Pages: pagination(q, string(status), page, ov.Total)}
 	p.NoMonitors = p.Counts.Up+p.Counts.Down+p.Counts.Degraded+p.Counts.Paused+p.Counts.Waiting+p.Counts.Maintenance == 0
-	var err error
 	if p.Rows, err = h.overviewRows(ctx, ov.Monitors); err != nil {
 		return err
 	}
@@ -138,13 +152,18 @@ func (h *Handler) overview(c echo.Context) error {
 	return h.r.Render(c, http.StatusOK, "pages/overview", p)
 }
 
-// statusOptions are the overview's status filter, in attention order.
+// statusMaintenance filters the overview to monitors in a maintenance
+// window now (not a monitor status: the window says it, not the checks).
+const statusMaintenance monitor.Status = "maintenance"
+
+// statusOptions are the overview's status filter, in attention order, and
+// maintenance.
 var statusOptions = func() []string {
-	out := make([]string, len(monitor.AttentionOrder))
-	for i, st := range monitor.AttentionOrder {
-		out[i] = string(st)
+	out := make([]string, 0, len(monitor.AttentionOrder)+1)
+	for _, st := range monitor.AttentionOrder {
+		out = append(out, string(st))
 	}
-	return out
+	return append(out, string(statusMaintenance))
 }()
 
 // countsOf is the overview's counts: monitors in a maintenance window (maint,

@@ -18,6 +18,29 @@ type OverviewFilter struct {
 	Status Status // "" = any
 	Limit  int    // 1..MaxPage, default 100
 	Offset int
+	// Exclude leaves these monitors out whatever their status; Only, when
+	// not nil, keeps these alone. The overview lists monitors in a
+	// maintenance window apart from what their checks say: "Down" must
+	// not list one it counts under "Maintenance".
+	Exclude, Only []int64
+}
+
+// restricts reports whether f names monitors to leave out or keep.
+func (f OverviewFilter) restricts() bool { return f.Exclude != nil || f.Only != nil }
+
+// idConds are f's conditions on the monitor id column col, with args.
+func (f OverviewFilter) idConds(col string) (conds []string, args []any) {
+	if len(f.Exclude) > 0 {
+		conds, args = append(conds, col+" NOT IN ?"), append(args, f.Exclude)
+	}
+	switch {
+	case f.Only == nil:
+	case len(f.Only) == 0:
+		conds = append(conds, "1 = 0")
+	default:
+		conds, args = append(conds, col+" IN ?"), append(args, f.Only)
+	}
+	return conds, args
 }
 
 // Overview is one page of a user's monitors in AttentionOrder, with the
@@ -72,7 +95,7 @@ func (s *Service) Overview(ctx context.Context, workspaceID int64, f OverviewFil
 	}
 	out := Overview{Counts: counts}
 	switch {
-	case f.Query != "":
+	case f.Query != "" || f.restricts():
 		if out.Total, err = s.store.overviewTotal(ctx, workspaceID, f); err != nil {
 			return Overview{}, err
 		}
@@ -125,6 +148,10 @@ func overviewWhere(q *gorm.DB, workspaceID int64, f OverviewFilter) *gorm.DB {
 		p := likePattern(f.Query)
 		q = q.Where(`(LOWER(monitors.name) LIKE ? ESCAPE '\' OR LOWER(monitors.target) LIKE ? ESCAPE '\')`, p, p)
 	}
+	conds, args := f.idConds("monitors.id")
+	if len(conds) > 0 {
+		q = q.Where(strings.Join(conds, " AND "), args...)
+	}
 	return q
 }
 
@@ -142,6 +169,8 @@ func (s *store) overviewIDs(ctx context.Context, workspaceID int64, f OverviewFi
 		conds, target = append(conds, `(lname LIKE ? ESCAPE '\' OR LOWER(target) LIKE ? ESCAPE '\')`), " monitors.target,"
 		args = append(args, p, p)
 	}
+	idc, ida := f.idConds("id")
+	conds, args = append(conds, idc...), append(args, ida...)
 	where := " WHERE " + strings.Join(conds, " AND ")
 	args = append(args, f.Limit, f.Offset)
 	var rows []struct {
