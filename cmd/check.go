@@ -79,7 +79,8 @@ Exits non-zero when the check is down (up and degraded count as success).`,
 				return err
 			}
 			if res.Status == probe.StatusDown {
-				return fmt.Errorf("check failed: %s: %s", res.ErrorClass, res.Error)
+				// Go's TLS errors begin "tls: ": do not say the class twice.
+				return fmt.Errorf("check failed: %s: %s", res.ErrorClass, strings.TrimPrefix(res.Error, string(res.ErrorClass)+": "))
 			}
 			return nil
 		},
