@@ -148,8 +148,15 @@ func runBench(ctx context.Context, out io.Writer, f benchFlags) error {
 	if err := seedBenchMonitors(ctx, app, f, targetURL, start.Add(2*time.Second)); err != nil {
 		return fmt.Errorf("seed monitors: %w", err)
 	}
-	fmt.Fprintf(out, "bench: %d %s monitors every %s, %s target, %s; warm-up %s, measuring %s\n",
-		f.monitors, f.kind, f.interval, map[bool]string{true: "HTTPS", false: "HTTP"}[f.https], backend, f.warmup, f.duration)
+	target := map[bool]string{true: "HTTPS", false: "HTTP"}[f.https] + " target"
+	switch f.kind {
+	case "tcp":
+		target = "TCP target"
+	case "null":
+		target = "no target (null checks)"
+	}
+	fmt.Fprintf(out, "bench: %d %s monitors every %s, %s, %s; warm-up %s, measuring %s\n",
+		f.monitors, f.kind, f.interval, target, backend, f.warmup, f.duration)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
