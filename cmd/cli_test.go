@@ -162,12 +162,12 @@ func TestConfigCmd(t *testing.T) {
 		{
 			name:    "invalid listen address",
 			env:     []string{"BETTERSTACK_HTTP_ADDR", "127.0.0.1:99999"},
-			wantErr: []string{"invalid configuration", "BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+			wantErr: []string{"invalid configuration", "BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "0 to 65535"},
 		},
 		{
 			name:    "listen address without a port",
 			file:    "http_addr: \"8080\"\n",
-			wantErr: []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+			wantErr: []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "host:port"},
 		},
 		{
 			name: "file then environment",
@@ -389,7 +389,7 @@ func TestServeCmdRefuses(t *testing.T) {
 			name:    "invalid listen address",
 			env:     func(t *testing.T) { cliEnv(t) },
 			args:    []string{"--http-addr=:http-alt"},
-			wantErr: []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+			wantErr: []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "0 to 65535"},
 		},
 		{
 			name:    "address in use",

@@ -260,6 +260,22 @@ func (c Config) SignupPolicy() string {
 	return SignupClosed
 }
 
+// flagOf names the command-line flag that sets a key, where one does.
+var flagOf = map[string]string{
+	"roles": "--role", "region": "--region", "worker_id": "--worker-id", "http_addr": "--http-addr",
+	"log_format": "--log-format", "log_level": "--log-level",
+}
+
+// Sources names every way to set key, for messages about its value:
+// "BETTERSTACK_ROLES (roles, --role)", so that whoever passed a flag is
+// not sent to look for an environment variable.
+func Sources(key string) string {
+	if f, ok := flagOf[key]; ok {
+		return fmt.Sprintf("BETTERSTACK_%s (%s, %s)", strings.ToUpper(key), key, f)
+	}
+	return fmt.Sprintf("BETTERSTACK_%s (%s)", strings.ToUpper(key), key)
+}
+
 // ProxyRanges parses trusted_proxies: each an address (a range of one) or
 // a CIDR range.
 func (c Config) ProxyRanges() ([]*net.IPNet, error) {
@@ -341,7 +357,7 @@ func (c Config) ExpandedRoles() []string {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("BETTERSTACK_%s (%s): %s", strings.ToUpper(key), key, fmt.Sprintf(format, args...)))
+		errs = append(errs, fmt.Errorf("%s: %s", Sources(key), fmt.Sprintf(format, args...)))
 	}
 	if len(c.Roles) == 0 {
 		bad("roles", "at least one role is required (valid: %s, all)", strings.Join(AllRoles, ", "))

@@ -309,7 +309,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:   "unknown role lists the valid ones",
 			change: func(c *config.Config) { c.Roles = []string{"api", "bogus"} },
-			want:   []string{"BETTERSTACK_ROLES", `"bogus"`, "api, dashboard, pusher, worker, alerter, all"},
+			want:   []string{"BETTERSTACK_ROLES (roles, --role)", `"bogus"`, "api, dashboard, pusher, worker, alerter, all"},
 		},
 		{
 			name:   "fallback webhook over https",
@@ -612,42 +612,42 @@ func TestValidate(t *testing.T) {
 		{
 			name:   "http_addr no port",
 			change: func(c *config.Config) { c.HTTPAddr = "8080" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "host:port"},
 		},
 		{
 			name:   "http_addr port out of range",
 			change: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:99999" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "0 to 65535"},
 		},
 		{
 			name:   "http_addr negative port",
 			change: func(c *config.Config) { c.HTTPAddr = ":-1" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "0 to 65535"},
 		},
 		{
 			name:   "http_addr named port",
 			change: func(c *config.Config) { c.HTTPAddr = ":http" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "0 to 65535"},
 		},
 		{
 			name:   "http_addr empty port",
 			change: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "0 to 65535"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "0 to 65535"},
 		},
 		{
 			name:   "http_addr space in host",
 			change: func(c *config.Config) { c.HTTPAddr = "local host:80" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host must be"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "host must be"},
 		},
 		{
 			name:   "http_addr url instead of address",
 			change: func(c *config.Config) { c.HTTPAddr = "http://127.0.0.1:8080" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "host:port"},
 		},
 		{
 			name:   "http_addr unbracketed ipv6",
 			change: func(c *config.Config) { c.HTTPAddr = "::1:8080" },
-			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr)", "host:port"},
+			want:   []string{"BETTERSTACK_HTTP_ADDR (http_addr, --http-addr)", "host:port"},
 		},
 		{name: "http_addr any interface", change: func(c *config.Config) { c.HTTPAddr = ":8080" }},
 		{name: "http_addr ipv4", change: func(c *config.Config) { c.HTTPAddr = "127.0.0.1:0" }},

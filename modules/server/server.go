@@ -150,7 +150,7 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 func (s *Server) Listen() error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("BETTERSTACK_HTTP_ADDR (http_addr) %s: %w", s.cfg.Addr, err)
+		return fmt.Errorf("BETTERSTACK_HTTP_ADDR (http_addr, --http-addr) %s: %w", s.cfg.Addr, err)
 	}
 	s.ln = ln
 	return nil
