@@ -106,7 +106,7 @@ func TestAuthAPI(t *testing.T) {
 			{name: "signup wrong type", method: "POST", path: "/api/v1/auth/signup", body: `{"email":5,"password":"12345678"}`,
 				status: 422, contains: []string{`"email":`}},
 			{name: "login", method: "POST", path: "/api/v1/auth/login", body: `{"email":"Alice@Example.com","password":"correct horse"}`,
-				status: 200, contains: []string{`"email":"alice@example.com"`, `"token":"ey`}},
+				status: 200, contains: []string{`"email":"alice@example.com"`, `"token":"ey`, `"workspace_id":`}},
 			{name: "login wrong password", method: "POST", path: "/api/v1/auth/login", body: `{"email":"alice@example.com","password":"wrong horse"}`,
 				status: 401, contains: []string{`"message":"invalid email or password"`}},
 			{name: "login unknown email same message", method: "POST", path: "/api/v1/auth/login", body: `{"email":"nobody@example.com","password":"wrong horse"}`,

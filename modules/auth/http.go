@@ -94,7 +94,18 @@ func (h handlers) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sessionResponse{User: u, Token: tok})
+	return c.JSON(http.StatusOK, sessionResponse{User: h.withWorkspace(c, u), Token: tok})
+}
+
+// withWorkspace gives u the workspace a session without X-Workspace works
+// on (its first), as sign-up's and GET /me's answers have it.
+func (h handlers) withWorkspace(c echo.Context, u User) User {
+	if u.WorkspaceID == 0 {
+		if ws, err := h.svc.Workspaces().ForUser(c.Request().Context(), u.ID); err == nil && len(ws) > 0 {
+			u.WorkspaceID = ws[0].ID
+		}
+	}
+	return u
 }
 
 func (h handlers) login2FA(c echo.Context) error {
@@ -109,7 +120,7 @@ func (h handlers) login2FA(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sessionResponse{User: u, Token: tok})
+	return c.JSON(http.StatusOK, sessionResponse{User: h.withWorkspace(c, u), Token: tok})
 }
 
 func (h handlers) logout(c echo.Context) error {
