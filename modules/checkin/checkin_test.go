@@ -1,6 +1,7 @@
 package checkin
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,41 @@ func TestTokenCache(t *testing.T) {
 	c.forget("known")
 	if _, ok, _ := c.get("known", t0); ok {
 		t.Error("forget kept the entry")
+	}
+}
+
+// TestTokenCacheFloodKeepsKnownTokens: a flood of made-up tokens (each
+// remembered as unknown) starts only the unknown map over: the known
+// tokens stay, which an api process needs to accept pings while the
+// database is down. A hash learned known leaves the unknown map.
+func TestTokenCacheFloodKeepsKnownTokens(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
+	c := newTokenCache()
+	c.max, c.maxUnknown = 10, 4
+	c.put("known", 7, t0)
+	for i := range 100 {
+		c.put(fmt.Sprint("guess-", i), 0, t0)
+	}
+	if e, ok, _ := c.get("known", t0); !ok || e.monitorID != 7 {
+		t.Fatalf("after a flood of unknown tokens, known = %v %v", e, ok)
+	}
+	if len(c.unknowns) > c.maxUnknown {
+		t.Fatalf("%d unknown entries kept, at most %d", len(c.unknowns), c.maxUnknown)
+	}
+	c.put("later", 0, t0)
+	c.put("later", 8, t0)
+	if e, ok, _ := c.get("later", t0); !ok || e.monitorID != 8 {
+		t.Fatalf("a token once unknown, then known: %v %v", e, ok)
+	}
+	if _, ok := c.unknowns["later"]; ok {
+		t.Fatal("a known token is still in the unknown map")
+	}
+	// Known tokens past their bound start their own map over.
+	for i := range 11 {
+		c.put(fmt.Sprint("k-", i), int64(100+i), t0)
+	}
+	if len(c.entries) > c.max {
+		t.Fatalf("%d known entries kept, at most %d", len(c.entries), c.max)
 	}
 }
 

@@ -33,13 +33,18 @@ func newSalt() string {
 
 // tokenCache maps token hashes to monitor ids for one api process. A
 // monitor id of 0 remembers an unknown hash (briefly, so a flood of
-// guesses does not reach the database).
+// guesses does not reach the database). Unknown hashes are kept apart
+// from known ones, each map starting over when full: a flood of made-up
+// tokens used to fill the one map and, starting it over, drop the known
+// tokens this process needs to accept pings while the database is down.
 type tokenCache struct {
-	mu      sync.RWMutex
-	entries map[string]cached
-	fresh   time.Duration // positive entries are re-read after this
-	unknown time.Duration // negative entries are forgotten after this
-	max     int           // entries kept; the map starts over beyond it
+	mu         sync.RWMutex
+	entries    map[string]cached // known tokens
+	unknowns   map[string]cached // hashes the database did not know
+	fresh      time.Duration     // positive entries are re-read after this
+	unknown    time.Duration     // negative entries are forgotten after this
+	max        int               // known entries kept; the map starts over beyond it
+	maxUnknown int               // unknown entries kept, likewise
 }
 
 type cached struct {
@@ -48,13 +53,17 @@ type cached struct {
 }
 
 func newTokenCache() *tokenCache {
-	return &tokenCache{entries: map[string]cached{}, fresh: 30 * time.Second, unknown: 5 * time.Second, max: 200_000}
+	return &tokenCache{entries: map[string]cached{}, unknowns: map[string]cached{}, fresh: 30 * time.Second, unknown: 5 * time.Second,
+		max: 200_000, maxUnknown: 50_000}
 }
 
 // get returns the entry for hash and whether it is fresh at now.
 func (c *tokenCache) get(hash string, now time.Time) (cached, bool, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[hash]
+	if !ok {
+		e, ok = c.unknowns[hash]
+	}
 	c.mu.RUnlock()
 	if !ok {
 		return cached{}, false, false
@@ -69,6 +78,14 @@ func (c *tokenCache) get(hash string, now time.Time) (cached, bool, bool) {
 func (c *tokenCache) put(hash string, monitorID int64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if monitorID == 0 {
+		if len(c.unknowns) >= c.maxUnknown {
+			c.unknowns = map[string]cached{}
+		}
+		c.unknowns[hash] = cached{at: now}
+		return
+	}
+	delete(c.unknowns, hash)
 	if len(c.entries) >= c.max {
 		c.entries = map[string]cached{}
 	}
@@ -78,5 +95,6 @@ func (c *tokenCache) put(hash string, monitorID int64, now time.Time) {
 func (c *tokenCache) forget(hash string) {
 	c.mu.Lock()
 	delete(c.entries, hash)
+	delete(c.unknowns, hash)
 	c.mu.Unlock()
 }
