@@ -104,23 +104,27 @@ func (h *Handler) overview(c echo.Context) error {
 	var maint map[int64]monitor.Status
 	var ws []workspace.Workspace
 	// Monitors in a maintenance window are listed under "maintenance",
-	// not under what their checks say, as they are counted: the filter
-	// needs them first.
-	maint, err := h.maintenanceStatuses(ctx, uid)
-	if err != nil {
-		return err
-	}
+	// not under what their checks say, as they are counted: a status
+	// filter needs them first. Without one they are read alongside.
 	f := monitor.OverviewFilter{Query: q, Status: status, Limit: overviewPageSize, Offset: (page - 1) * overviewPageSize}
-	switch {
-	case status == statusMaintenance:
-		f.Status, f.Only = "", slices.Collect(maps.Keys(maint))
-		if f.Only == nil {
-			f.Only = []int64{}
-		}
-	case status != "" && len(maint) > 0:
-		f.Exclude = slices.Collect(maps.Keys(maint))
-	}
 	g, gctx := errgroup.WithContext(ctx)
+	if status != "" {
+		var err error
+		if maint, err = h.maintenanceStatuses(ctx, uid); err != nil {
+			return err
+		}
+		switch {
+		case status == statusMaintenance:
+			f.Status, f.Only = "", slices.Collect(maps.Keys(maint))
+			if f.Only == nil {
+				f.Only = []int64{}
+			}
+		case len(maint) > 0:
+			f.Exclude = slices.Collect(maps.Keys(maint))
+		}
+	} else {
+		g.Go(func() (err error) { maint, err = h.maintenanceStatuses(gctx, uid); return err })
+	}
 	userID := server.Access(c).UserID
 	g.Go(func() error { ws = h.workspaces(gctx, userID); return nil })
 	g.Go(func() (err error) {
@@ -135,6 +139,7 @@ func (h *Handler) overview(c echo.Context) error {
 		Total: ov.Total, Self: overviewHref(q, string(status), page), Counts: countsOf(ov.Counts, open, maint),
 		Pages: pagination(q, string(status), page, ov.Total)}
 	p.NoMonitors = p.Counts.Up+p.Counts.Down+p.Counts.Degraded+p.Counts.Paused+p.Counts.Waiting+p.Counts.Maintenance == 0
+	var err error
 	if p.Rows, err = h.overviewRows(ctx, ov.Monitors); err != nil {
 		return err
 	}

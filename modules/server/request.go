@@ -161,45 +161,23 @@ func findNULFields(v reflect.Value, path string) string {
 // findNULJSON is findNUL for a decoded JSON value: the path of the first
 // string (or key) in it holding a NUL, or "".
 func findNULJSON(x any, path string) string {
-	switch x := x.(type) {
-	case string:
-		if strings.IndexByte(x, 0) >= 0 {
-			return orSelf(path)
-		}
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys) // the same field named for the same body
-		for _, k := range keys {
-			name := k
-			if path != "" {
-				name = path + "." + k
-			}
-			if strings.IndexByte(k, 0) >= 0 {
-				return orSelf(path)
-			}
-			if p := findNULJSON(x[k], name); p != "" {
-				return p
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if p := findNULJSON(e, path); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
+	return findJSON(x, path, func(s string) bool { return strings.IndexByte(s, 0) >= 0 })
 }
 
-// findStringJSON returns the path of the first string in x equal to want
-// (keys in order), or "".
+// findStringJSON returns the path of the first string in x equal to want,
+// or "".
 func findStringJSON(x any, path string, want string) string {
+	return findJSON(x, path, func(s string) bool { return s == want })
+}
+
+// findJSON returns the path of the first string in decoded JSON x that
+// match holds for (an object's keys in order, so the same body always
+// names the same field), or of the object holding the first such key; ""
+// for none.
+func findJSON(x any, path string, match func(string) bool) string {
 	switch x := x.(type) {
 	case string:
-		if x == want {
+		if match(x) {
 			return orSelf(path)
 		}
 	case map[string]any:
@@ -209,17 +187,20 @@ func findStringJSON(x any, path string, want string) string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			if match(k) {
+				return orSelf(path)
+			}
 			name := k
 			if path != "" {
 				name = path + "." + k
 			}
-			if p := findStringJSON(x[k], name, want); p != "" {
+			if p := findJSON(x[k], name, match); p != "" {
 				return p
 			}
 		}
 	case []any:
 		for _, e := range x {
-			if p := findStringJSON(e, path, want); p != "" {
+			if p := findJSON(e, path, match); p != "" {
 				return p
 			}
 		}
