@@ -91,9 +91,12 @@ func (l *RedisLimiter) Take(ctx context.Context, key string, limit int) (bool, t
 	return false, max(ttl.Val(), time.Second), nil
 }
 
-// undoScript decrements a counter that still exists: DECR alone would
-// create a counter of -1 without an expiry once the window has ended.
-var undoScript = redis.NewScript(`if redis.call("EXISTS", KEYS[1]) == 1 then return redis.call("DECR", KEYS[1]) end return 0`)
+// undoScript decrements a counter that still exists and is above zero:
+// DECR alone would create a counter of -1 without an expiry once the
+// window has ended, and below zero would let an attempt too many through.
+var undoScript = redis.NewScript(`local n = tonumber(redis.call("GET", KEYS[1]))
+if n and n > 0 then return redis.call("DECR", KEYS[1]) end
+return 0`)
 
 // Undo implements Limiter.
 func (l *RedisLimiter) Undo(ctx context.Context, key string) error {

@@ -274,6 +274,28 @@ func TestLimiter_TakeAndUndoAtTheLimit(t *testing.T) {
 	})
 }
 
+// Undo never takes a counter below zero: one Undo too many (nothing left
+// to take back) must not buy an attempt past the limit.
+func TestLimiter_UndoStopsAtZero(t *testing.T) {
+	bothLimiters(t, func(t *testing.T, l Limiter) {
+		ctx := context.Background()
+		if ok, _, err := l.Take(ctx, "z", 1); !ok || err != nil {
+			t.Fatalf("first attempt: %v %v", ok, err)
+		}
+		for range 2 {
+			if err := l.Undo(ctx, "z"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, _, _ := l.Take(ctx, "z", 1); !ok {
+			t.Fatal("the attempt after the undo refused")
+		}
+		if ok, _, _ := l.Take(ctx, "z", 1); ok {
+			t.Fatal("an undo too many let a second attempt through a limit of 1")
+		}
+	})
+}
+
 // Undo after the window has ended leaves nothing behind: no counter of -1
 // that would let one attempt too many through, and in Redis no key without
 // an expiry.
