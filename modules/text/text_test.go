@@ -22,6 +22,8 @@ func TestLineAndBlock(t *testing.T) {
 		{"one past in two-byte characters", strings.Repeat("é", 11), "must be at most 10", "must be at most 10"},
 		{"invalid UTF-8", "ab\xffcd", "must be UTF-8", "must be UTF-8"},
 		{"bell", "a\ab", "must not contain control", "must not contain control"},
+		{"escape first", "\x1b[2Jb", "must not contain control", "must not contain control"},
+		{"line break first", "\nb", "must not contain control", ""},
 		{"escape", "a\x1b[2Jb", "must not contain control", "must not contain control"},
 		{"NUL", "a\x00b", "must not contain control", "must not contain control"},
 		{"DEL", "a\x7fb", "must not contain control", "must not contain control"},
