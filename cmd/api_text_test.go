@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/betterstack/betterstack/modules/config"
 	"net/http"
 	"strings"
 	"testing"
@@ -143,4 +144,22 @@ func TestMonitorEditsSayWhatIsWrong(t *testing.T) {
 	want(t, "stays with a new target", do(t, f.app, "PATCH", path, f.alice, `{"check":{"url":"https://newer.example/"}}`), http.StatusOK, `"name":"Shop"`)
 	want(t, "a name and a target together", do(t, f.app, "PATCH", path, f.alice, `{"name":"newest.example","check":{"url":"https://newest.example/"}}`),
 		http.StatusOK, `"name":"newest.example"`)
+}
+
+// TestWorkspaceCreatedWithKey: a new workspace may be given its key, as
+// PATCH /workspace may change it (POST refused "key" as unknown); a bad
+// or taken key is named and makes nothing.
+func TestWorkspaceCreatedWithKey(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg config.Config) {
+		app := MustApp(t, cfg)
+		s := mustSignup(t, app, "ws@example.com")
+		want(t, "with a key", do(t, app, "POST", "/api/v1/workspaces", s, `{"name":"Ops","key":"ops-team"}`), http.StatusCreated, `"key":"ops-team"`)
+		want(t, "without one, made from the name", do(t, app, "POST", "/api/v1/workspaces", s, `{"name":"Web Team"}`), http.StatusCreated, `"key":"web-team"`)
+		want(t, "a taken key", do(t, app, "POST", "/api/v1/workspaces", s, `{"name":"Other","key":"ops-team"}`), http.StatusUnprocessableEntity, `"key":"is taken`)
+		want(t, "a bad key", do(t, app, "POST", "/api/v1/workspaces", s, `{"name":"Other","key":"Not A Key"}`), http.StatusUnprocessableEntity, `"key"`)
+		r := do(t, app, "GET", "/api/v1/workspaces", s, "")
+		if strings.Contains(r.Body, `"Other"`) || strings.Count(r.Body, `"key":`) != 3 {
+			t.Fatalf("workspaces after the refusals: %s", r.Body)
+		}
+	})
 }

@@ -50,7 +50,7 @@ func (h *Handler) workspaceSwitch(c echo.Context) error {
 }
 
 func (h *Handler) workspaceCreate(c echo.Context) error {
-	w, err := h.deps.Auth.Workspaces().Create(c.Request().Context(), server.UserID(c), c.FormValue("name"))
+	w, err := h.deps.Auth.Workspaces().Create(c.Request().Context(), server.UserID(c), c.FormValue("name"), "")
 	if err != nil {
 		msg, fields, err := formErrors(err)
 		if err != nil {

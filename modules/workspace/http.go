@@ -56,11 +56,12 @@ func (h handlers) mine(c echo.Context) error {
 func (h handlers) create(c echo.Context) error {
 	var in struct {
 		Name string `json:"name"`
+		Key  string `json:"key"`
 	}
 	if err := server.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	w, err := h.svc.Create(c.Request().Context(), server.UserID(c), in.Name)
+	w, err := h.svc.Create(c.Request().Context(), server.UserID(c), in.Name, in.Key)
 	if err != nil {
 		return err
 	}

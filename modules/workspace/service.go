@@ -131,16 +131,33 @@ func CreateIn(ctx context.Context, tx *gorm.DB, name string, userID int64, now t
 	return row.workspace(access.Owner), nil
 }
 
-// Create makes a new workspace with userID as its owner.
-func (s *Service) Create(ctx context.Context, userID int64, name string) (Workspace, error) {
+// Create makes a new workspace with userID as its owner, with the key k
+// (made from the name when k is "", as PATCH /workspace may change it).
+func (s *Service) Create(ctx context.Context, userID int64, name, k string) (Workspace, error) {
+	f := apperr.Fields{}
 	name, err := validateName(name)
 	if err != nil {
+		f.Add("name", apperr.As(err).Fields["name"])
+	}
+	if k != "" {
+		if msg := key.Validate(k); msg != "" {
+			f.Add("key", msg)
+		}
+	}
+	if err := f.Err(); err != nil {
 		return Workspace{}, err
 	}
 	var w Workspace
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		w, err = CreateIn(ctx, tx, name, userID, s.clock())
-		return err
+		if w, err = CreateIn(ctx, tx, name, userID, s.clock()); err != nil || k == "" {
+			return err
+		}
+		res := tx.Model(&workspaceRow{}).Where("id = ?", w.ID).Update("key", k)
+		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+			return apperr.Field("key", "is taken by another workspace")
+		}
+		w.Key = k
+		return res.Error
 	})
 	if err == nil {
 		s.log.Info("workspace created", "workspace_id", w.ID, "user_id", userID)
