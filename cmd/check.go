@@ -223,10 +223,12 @@ func writeCheckResult(w io.Writer, kind, target string, res probe.Result, now ti
 		}
 	}
 	line("Total", "%.1f ms", res.LatencyMS)
+	saidExpiry := false // a kind that names the expiry among its details says it once
 	for _, d := range res.Details {
 		line(capitalize(d.Name), "%s", d.Value)
+		saidExpiry = saidExpiry || strings.Contains(d.Name, "expires")
 	}
-	if res.CertExpiry != nil {
+	if res.CertExpiry != nil && !saidExpiry {
 		days := int(math.Floor(res.CertExpiry.Sub(now).Hours() / 24))
 		date := res.CertExpiry.UTC().Format("2006-01-02")
 		if days >= 0 {

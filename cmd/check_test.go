@@ -180,6 +180,22 @@ func TestWriteCheckResultCertificate(t *testing.T) {
 	}
 }
 
+// TestWriteCheckResultExpiryOnce: an https check names its certificate's
+// expiry among its details; the output says it there, not twice.
+func TestWriteCheckResultExpiryOnce(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	expiry := now.Add(40*24*time.Hour + time.Hour)
+	res := probe.Result{Status: probe.StatusUp, StatusCode: 200, CertExpiry: &expiry,
+		Details: []probe.Detail{{Name: "certificate expires", Value: "2026-04-10 (40 days left)"}}}
+	var out bytes.Buffer
+	if err := writeCheckResult(&out, "http", "https://example.com", res, now); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "2026-04-10"); n != 1 {
+		t.Errorf("the expiry said %d times:\n%s", n, out.String())
+	}
+}
+
 // TestWriteCheckResultSaysTheClassOnce: Go's TLS errors begin "tls: ";
 // the error line must not read "tls: tls: ...".
 func TestWriteCheckResultSaysTheClassOnce(t *testing.T) {
