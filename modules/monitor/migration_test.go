@@ -66,7 +66,7 @@ func TestMigrationMovesHTTPMonitorsOntoKinds(t *testing.T) {
 				t.Fatalf("membership of user 7 in workspace 7: %q %v", role, err)
 			}
 			ws := workspace.New(db, nil, slog.New(slog.DiscardHandler))
-			second, err := ws.Create(ctx, 7, "second")
+			second, err := ws.Create(ctx, 7, "second", "")
 			if err != nil || second.ID <= 7 {
 				t.Fatalf("a workspace made after the migration: %+v %v", second, err)
 			}
