@@ -163,3 +163,25 @@ func TestWorkspaceCreatedWithKey(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIWrongMethodIs405: a wrong method on an API route answers 405
+// with the methods it takes, with or without a token (it answered 404
+// "no such route", or 401 before that without a token).
+func TestAPIWrongMethodIs405(t *testing.T) {
+	cfg := testDefaults()
+	cfg.DataDir = t.TempDir()
+	f := newFixture(t, cfg)
+	for _, tc := range []struct{ method, path, token, allow string }{
+		{"PUT", fmt.Sprintf("/api/v1/monitors/%d", f.aliceMonitor), f.alice, "GET, PATCH, DELETE"},
+		{"POST", fmt.Sprintf("/api/v1/monitors/%d", f.aliceMonitor), f.alice, "GET, PATCH, DELETE"},
+		{"GET", fmt.Sprintf("/api/v1/monitors/%d/pause", f.aliceMonitor), f.alice, "POST"},
+		{"GET", "/api/v1/auth/login", "", "POST"},
+		{"DELETE", "/api/v1/auth/login", "", "POST"},
+	} {
+		r := do(t, f.app, tc.method, tc.path, tc.token, "")
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != tc.allow || !strings.Contains(r.Body, `"method_not_allowed"`) {
+			t.Errorf("%s %s: %d Allow %q %s, want 405 Allow %q", tc.method, tc.path, r.Status, r.Header.Get("Allow"), r.Body, tc.allow)
+		}
+	}
+	want(t, "a path with no route is still 404", do(t, f.app, "GET", "/api/v1/nothing-here", f.alice, ""), http.StatusNotFound)
+}

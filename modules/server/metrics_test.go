@@ -147,3 +147,51 @@ func TestMethodLabelBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodNotAllowedBehindGroupMiddleware: a route registered under a
+// group with middleware answers a method it does not take with 405 and
+// Allow, before the group's middleware (which used to turn it into 404, or
+// 401 without a token); a path with no route stays 404 through the
+// middleware, and a route's own method is served.
+func TestMethodNotAllowedBehindGroupMiddleware(t *testing.T) {
+	s := newTestServer(Config{})
+	e := s.Echo()
+	guard := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Header.Get("Authorization") == "" {
+				return echo.ErrUnauthorized
+			}
+			return next(c)
+		}
+	}
+	g := e.Group("/api/v1", guard)
+	ok := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
+	g.GET("/monitors/:id", ok)
+	g.PATCH("/monitors/:id", ok)
+	g.POST("/monitors/:id/pause", ok)
+	e.POST("/login", ok)
+	for _, tc := range []struct {
+		method, path, auth string
+		want               int
+		allow              string
+	}{
+		{"PUT", "/api/v1/monitors/1", "Bearer x", http.StatusMethodNotAllowed, "GET, PATCH"},
+		{"POST", "/api/v1/monitors/1", "", http.StatusMethodNotAllowed, "GET, PATCH"},
+		{"GET", "/api/v1/monitors/1/pause", "Bearer x", http.StatusMethodNotAllowed, "POST"},
+		{"GET", "/api/v1/monitors/1", "Bearer x", http.StatusNoContent, ""},
+		{"GET", "/api/v1/monitors/1", "", http.StatusUnauthorized, ""},
+		{"GET", "/api/v1/nothing", "Bearer x", http.StatusNotFound, ""},
+		{"GET", "/api/v1/nothing", "", http.StatusUnauthorized, ""},
+		{"GET", "/login", "", http.StatusMethodNotAllowed, ""},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != tc.want || (tc.allow != "" && rec.Header().Get("Allow") != tc.allow) {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q: %s", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.want, tc.allow, rec.Body)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,6 +61,9 @@ type Server struct {
 	ln   net.Listener
 	reqs *prometheus.CounterVec
 	dur  *prometheus.HistogramVec
+
+	notFoundOnce  sync.Once
+	notFoundPaths map[string]bool // see notFound
 }
 
 // New builds the echo instance with the shared middleware and the health,
@@ -91,6 +95,7 @@ func New(cfg Config) *Server {
 	cfg.Registry.MustRegister(s.reqs, s.dur)
 
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(s.methodNotAllowed)
 	// compress sits outside observe, so the error pages observe writes are
 	// compressed too; recover stays outermost.
 	e.Use(s.recover, compress(CompressMinLength), s.observe, s.limitBody)
@@ -250,6 +255,72 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.dur.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// methods are the methods methodNotAllowed offers in Allow.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// methodNotAllowed answers 405, naming the methods that are, a request to a
+// route registered for other methods only, where a group with middleware
+// (the API's: authentication, quota, the access rule) would otherwise
+// answer it from the group's catch-all: 404 "no such route", or 401 before
+// that for a request without a token. Any other request goes on as it
+// came: one extra router lookup.
+func (s *Server) methodNotAllowed(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		path := echo.GetPath(req)
+		if !s.catchAll(req.Method, path) {
+			return next(c)
+		}
+		var allowed []string
+		for _, m := range methods {
+			if m != req.Method && s.routed(m, path) {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) == 0 {
+			return next(c)
+		}
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allowed, ", "))
+		return echo.ErrMethodNotAllowed // 405, as routes outside such groups answer
+	}
+}
+
+// lookup returns the route pattern the router picks for method and path
+// ("" for none).
+func (s *Server) lookup(method, path string) string {
+	c := s.e.AcquireContext()
+	defer s.e.ReleaseContext(c)
+	c.Reset(nil, nil)
+	s.e.Router().Find(method, path, c)
+	return c.Path()
+}
+
+// catchAll reports whether method and path land on a group's catch-all
+// (a RouteNotFound route), not a route of their own.
+func (s *Server) catchAll(method, path string) bool {
+	return s.notFound()[s.lookup(method, path)]
+}
+
+// routed reports whether method and path have a route of their own.
+func (s *Server) routed(method, path string) bool {
+	p := s.lookup(method, path)
+	return p != "" && !s.notFound()[p]
+}
+
+// notFound is the set of catch-all route patterns, read from the router
+// once every route is registered (the first request).
+func (s *Server) notFound() map[string]bool {
+	s.notFoundOnce.Do(func() {
+		s.notFoundPaths = map[string]bool{}
+		for _, r := range s.e.Routes() {
+			if r.Method == echo.RouteNotFound {
+				s.notFoundPaths[r.Path] = true
+			}
+		}
+	})
+	return s.notFoundPaths
 }
 
 // methodLabel is a request's method as a metric label: the standard
