@@ -498,11 +498,8 @@ type TokenInput struct {
 func (s *Service) CreateToken(ctx context.Context, ws, userID int64, in TokenInput) (Token, string, error) {
 	f := apperr.Fields{}
 	name := strings.TrimSpace(in.Name)
-	switch {
-	case name == "":
-		f.Add("name", "is required")
-	case text.Line(name, maxTokenName) != "":
-		f.Add("name", text.Line(name, maxTokenName))
+	if msg := text.RequiredLine(name, maxTokenName); msg != "" {
+		f.Add("name", msg)
 	}
 	scope := access.Scope(strings.TrimSpace(in.Scope))
 	if scope == "" {

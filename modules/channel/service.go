@@ -99,11 +99,8 @@ func (s *Service) view(r channelRow) (Channel, error) {
 }
 
 func validName(name string) error {
-	switch n := strings.TrimSpace(name); {
-	case n == "":
-		return apperr.Field("name", "is required")
-	case text.Line(n, 200) != "":
-		return apperr.Field("name", text.Line(n, 200))
+	if msg := text.RequiredLine(strings.TrimSpace(name), 200); msg != "" {
+		return apperr.Field("name", msg)
 	}
 	return nil
 }

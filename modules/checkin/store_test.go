@@ -48,6 +48,22 @@ func newTestRig(t *testing.T, db *database.DB, clk func() time.Time) (*Service, 
 	return s, res, m.ID, mons, ws
 }
 
+// deliverTwice delivers m twice under stream id streamID (as when an
+// alerter died before its ack), judging its monitor after each delivery
+// as the ingest does.
+func deliverTwice(t *testing.T, s *Service, streamID string, m message) {
+	t.Helper()
+	b, _ := json.Marshal(m)
+	d := []queue.PingDelivery{{ID: streamID, Data: b}}
+	for range 2 {
+		ids, err := s.Ingest(t.Context(), d)
+		if err != nil || len(ids) != 1 || ids[0] != m.MonitorID {
+			t.Fatalf("Ingest = %v, %v; want monitor %d", ids, err, m.MonitorID)
+		}
+		s.judgeAll(t.Context(), ids)
+	}
+}
+
 // TestIngestIsIdempotentAndJudges: on both databases, a ping delivered
 // twice (an alerter died before its ack) is stored once; the monitor is
 // judged up once, dated by the ping, and late once at its deadline.
@@ -64,15 +80,7 @@ func TestIngestIsIdempotentAndJudges(t *testing.T) {
 				t.Fatal(err)
 			}
 			now = t0.Add(time.Minute)
-			b, _ := json.Marshal(message{PingID: "p1", MonitorID: id, At: now, Signal: "success", Method: "GET", Source: "10.0.0.1"})
-			d := []queue.PingDelivery{{ID: "1-0", Data: b}}
-			for range 2 {
-				ids, err := s.Ingest(ctx, d)
-				if err != nil || len(ids) != 1 {
-					t.Fatalf("Ingest = %v, %v", ids, err)
-				}
-				s.judgeAll(ctx, ids)
-			}
+			deliverTwice(t, s, "1-0", message{PingID: "p1", MonitorID: id, At: now, Signal: "success", Method: "GET", Source: "10.0.0.1"})
 			page, err := s.List(ctx, id, PageFilter{Limit: 10})
 			if err != nil || len(page.Data) != 1 {
 				t.Fatalf("stored pings = %+v, %v; want one", page.Data, err)
@@ -159,15 +167,7 @@ func TestEveryRunIsACheck(t *testing.T) {
 			ping := func(n int, signal string) {
 				t.Helper()
 				now = now.Add(10 * time.Minute)
-				b, _ := json.Marshal(message{PingID: fmt.Sprint("p", n), MonitorID: id, At: now, Signal: signal, Method: "GET", Source: "10.0.0.1"})
-				d := []queue.PingDelivery{{ID: fmt.Sprint(n, "-0"), Data: b}}
-				for range 2 { // delivered twice
-					ids, err := s.Ingest(ctx, d)
-					if err != nil {
-						t.Fatal(err)
-					}
-					s.judgeAll(ctx, ids)
-				}
+				deliverTwice(t, s, fmt.Sprint(n, "-0"), message{PingID: fmt.Sprint("p", n), MonitorID: id, At: now, Signal: signal, Method: "GET", Source: "10.0.0.1"})
 			}
 			signals := []string{"success", "success", "start", "success", "log", "success", "success", "fail", "success"}
 			for i, sig := range signals {

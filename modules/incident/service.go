@@ -415,11 +415,8 @@ const MaxComment = 4000
 // Comment adds a user's note to an incident's timeline.
 func (s *Service) Comment(ctx context.Context, workspaceID, id int64, text string) (Event, error) {
 	text = strings.TrimSpace(text)
-	switch {
-	case text == "":
-		return Event{}, apperr.Field("text", "is required")
-	case usertext.Block(text, MaxComment) != "":
-		return Event{}, apperr.Field("text", usertext.Block(text, MaxComment))
+	if msg := usertext.RequiredBlock(text, MaxComment); msg != "" {
+		return Event{}, apperr.Field("text", msg)
 	}
 	var ev eventRow
 	err := s.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

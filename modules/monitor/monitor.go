@@ -460,11 +460,8 @@ func (m Monitor) validateTimeoutFloor() error {
 // (the check's own settings are validated by their kind when applied).
 func (m Monitor) Validate(minInterval time.Duration) error {
 	f := apperr.Fields{}
-	switch {
-	case m.Name == "":
-		f.Add("name", "is required")
-	case text.Line(m.Name, MaxNameLen) != "":
-		f.Add("name", text.Line(m.Name, MaxNameLen))
+	if msg := text.RequiredLine(m.Name, MaxNameLen); msg != "" {
+		f.Add("name", msg)
 	}
 	minSec := int(minInterval / time.Second)
 	if m.IntervalSeconds < minSec || m.IntervalSeconds > MaxInterval {

@@ -5,14 +5,12 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/betterstack/betterstack/modules/apperr"
 )
@@ -37,7 +35,7 @@ func gunzip(t *testing.T, b []byte) []byte {
 // and bodiless statuses are left alone; Vary is said wherever compression
 // may happen.
 func TestCompress(t *testing.T) {
-	s := New(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry()})
+	s := newTestServer(Config{})
 	e := s.Echo()
 	big := strings.Repeat("<tr><td>monitor</td><td>99.98%</td></tr>\n", 200)
 	e.GET("/html", func(c echo.Context) error { return c.HTML(http.StatusOK, big) })

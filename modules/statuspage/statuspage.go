@@ -300,11 +300,8 @@ func (in UpdateInput) Validate() error {
 	default:
 		f.Add("status", "must be investigating, identified, monitoring or resolved")
 	}
-	switch {
-	case strings.TrimSpace(in.Message) == "":
-		f.Add("message", "is required")
-	case text.Block(in.Message, MaxUpdateMessage) != "":
-		f.Add("message", text.Block(in.Message, MaxUpdateMessage))
+	if msg := text.RequiredBlock(in.Message, MaxUpdateMessage); msg != "" {
+		f.Add("message", msg)
 	}
 	return f.Err()
 }

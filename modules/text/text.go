@@ -29,6 +29,24 @@ func Block(s string, max int) string {
 		"must not contain control characters other than line breaks and tabs")
 }
 
+// RequiredLine is Line for a name that must be given: "is required" when s
+// is empty or blank.
+func RequiredLine(s string, max int) string {
+	if strings.TrimSpace(s) == "" {
+		return "is required"
+	}
+	return Line(s, max)
+}
+
+// RequiredBlock is Block for a message that must be given: "is required"
+// when s is empty or blank.
+func RequiredBlock(s string, max int) string {
+	if strings.TrimSpace(s) == "" {
+		return "is required"
+	}
+	return Block(s, max)
+}
+
 // check is Line's and Block's rule. (Ifs, not a switch: Go's coverage
 // leaves a switch's case expressions out of every block, and the mutation
 // gate then counts their comparisons as untested.)

@@ -44,3 +44,29 @@ func TestLineAndBlock(t *testing.T) {
 		})
 	}
 }
+
+// TestRequired: a blank text (empty, spaces, a line break) is "is
+// required"; a given one is judged by Line or Block, at its edges.
+func TestRequired(t *testing.T) {
+	for _, tc := range []struct {
+		s         string
+		line, blk string
+	}{
+		{"", "is required", "is required"},
+		{"   ", "is required", "is required"},
+		{"\n\t", "is required", "is required"},
+		{"a", "", ""},
+		{strings.Repeat("é", 10), "", ""},
+		{strings.Repeat("é", 11), "must be at most 10", "must be at most 10"},
+		{"a\nb", "must not contain control", ""},
+		{"a\x1bb", "must not contain control", "must not contain control"},
+	} {
+		for _, c := range []struct{ what, got, want string }{
+			{"RequiredLine", RequiredLine(tc.s, 10), tc.line}, {"RequiredBlock", RequiredBlock(tc.s, 10), tc.blk},
+		} {
+			if (c.want == "") != (c.got == "") || !strings.HasPrefix(c.got, c.want) {
+				t.Errorf("%s(%q) = %q, want %q…", c.what, tc.s, c.got, c.want)
+			}
+		}
+	}
+}

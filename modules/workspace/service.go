@@ -99,11 +99,8 @@ const maxName = 100
 
 func validateName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", apperr.Field("name", "is required")
-	case text.Line(name, maxName) != "":
-		return "", apperr.Field("name", text.Line(name, maxName))
+	if msg := text.RequiredLine(name, maxName); msg != "" {
+		return "", apperr.Field("name", msg)
 	}
 	return name, nil
 }
