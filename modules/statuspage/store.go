@@ -13,9 +13,10 @@ import (
 )
 
 // store is the only code that touches status_pages, status_page_components,
-// incident_updates and badges. It reads monitors, monitor_state, incidents
-// and rollups_daily, read-only and only the columns a public page may show
-// (ids, status, paused, kind, start and end, check and failure counts), so
+// incident_updates and badges. It reads monitors, monitor_state, incidents,
+// rollups_daily and rollups_hourly, and monitor_region_state's open hours,
+// read-only and only the columns a public page may show (ids, status,
+// paused, kind, start and end, check and failure counts), so
 // what the view is built from cannot carry a URL, a header, an error
 // message or evidence.
 type store struct {
@@ -284,8 +285,8 @@ type dayCount struct {
 
 // dailyUptime returns, per monitor, region and UTC day in [from, to), its
 // checks and failures; a monitor's day may come in several rows (its
-// daily row, and hours not folded into it yet, whose Day is their hour's
-// start), to be added up by day (buildView does). It reads rollups_daily itself rather than through
+// daily row, and hours not folded into it yet and open hours, whose Day
+// is their hour's start), to be added up by day (buildView does). It reads rollups_daily itself rather than through
 // tick.Service.Daily because a page needs 2 of its 24 columns: for 50
 // components over 90 days in 2 regions, scanning 9,000 rows of 24 values
 // took most of a page's build time (BenchmarkStatusPage). Summing regions
@@ -296,12 +297,14 @@ func (s *store) dailyUptime(ctx context.Context, monitorIDs []int64, from, to ti
 		return nil, nil
 	}
 	// A day is its daily row plus its hours not folded into it yet
-	// (tick.Fold), read in one statement: one snapshot.
+	// (tick.Fold) and its regions' open hours (tick.RegionState.Hour),
+	// read in one statement: one snapshot.
 	hFrom, hTo := tick.HoursOfDays(from, to)
 	rows, err := s.db.WithContext(ctx).Raw("SELECT monitor_id, bucket, checks, failures FROM rollups_daily "+
 		"WHERE monitor_id IN ? AND bucket >= ? AND bucket < ? UNION ALL SELECT monitor_id, bucket, checks, failures FROM rollups_hourly "+
-		"WHERE monitor_id IN ? AND bucket >= ? AND bucket < ? AND NOT folded",
-		monitorIDs, from.UTC(), to.UTC(), monitorIDs, hFrom, hTo).Rows()
+		"WHERE monitor_id IN ? AND bucket >= ? AND bucket < ? AND NOT folded UNION ALL SELECT monitor_id, hour_bucket, hour_checks, hour_failures "+
+		"FROM monitor_region_state WHERE monitor_id IN ? AND hour_bucket >= ? AND hour_bucket < ? AND hour_checks > 0",
+		monitorIDs, from.UTC(), to.UTC(), monitorIDs, hFrom, hTo, monitorIDs, hFrom, hTo).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,49 @@ func cell(col any, i int) any {
 	return nil
 }
 
+// split is b as statements of at most maxVars parameters each, for a
+// dialect with a parameter per value; b itself on PostgreSQL (a
+// parameter per column).
+func (b bulk) split(dialect database.Dialect, maxVars int) []bulk {
+	rows := 0
+	if len(b.cols) > 0 {
+		_, rows, _ = arrayType(b.cols[0])
+	}
+	per := max(1, maxVars/max(1, len(b.cols)))
+	if dialect == database.Postgres || rows <= per {
+		return []bulk{b}
+	}
+	var parts []bulk
+	for lo := 0; lo < rows; lo += per {
+		hi := min(lo+per, rows)
+		part := bulk{head: b.head, tail: b.tail, cols: make([]any, len(b.cols))}
+		for c, col := range b.cols {
+			part.cols[c] = sliceRows(col, lo, hi)
+		}
+		parts = append(parts, part)
+	}
+	return parts
+}
+
+// sliceRows is rows [lo, hi) of col.
+func sliceRows(col any, lo, hi int) any {
+	switch c := col.(type) {
+	case []int64:
+		return c[lo:hi]
+	case []string:
+		return c[lo:hi]
+	case []float64:
+		return c[lo:hi]
+	case []bool:
+		return c[lo:hi]
+	case []time.Time:
+		return c[lo:hi]
+	case []*time.Time:
+		return c[lo:hi]
+	}
+	return col
+}
+
 // render returns the statement and its parameters for dialect.
 func (b bulk) render(dialect database.Dialect) (string, []any, error) {
 	n := len(b.cols)

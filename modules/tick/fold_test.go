@@ -117,8 +117,11 @@ func TestFoldChangesNoFigure(t *testing.T) {
 			if got := countRows(t, db, "SELECT count(*) FROM rollups_daily"); got != 2+2+2 {
 				t.Errorf("daily rows after the fold = %d, want 6 (two days, ids[0] in two regions, ids[1] in one)", got)
 			}
-			if got := countRows(t, db, "SELECT count(*) FROM rollups_hourly WHERE NOT folded"); got != 3 {
-				t.Errorf("hour rows not folded = %d, want 3 (today's 12:00 of both)", got)
+			if got := countRows(t, db, "SELECT count(*) FROM rollups_hourly WHERE NOT folded"); got != 0 {
+				t.Errorf("hour rows not folded = %d, want 0", got)
+			}
+			if got := countRows(t, db, "SELECT count(*) FROM monitor_region_state WHERE hour_checks > 0"); got != 3 {
+				t.Errorf("open hours = %d, want 3 (today's 12:00 of both, in their regions' state rows)", got)
 			}
 			after := readFigures(t, svc, ids, now)
 			if !reflect.DeepEqual(before, after) {
@@ -144,7 +147,9 @@ func TestFoldWaitsForTheGrace(t *testing.T) {
 			ids := MustMonitors(t, db, 1)
 			hour := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 			svc := tick.New(db, nil, tick.Config{Now: func() time.Time { return hour.Add(time.Hour) }}, discard, nil)
-			if err := svc.Store(ctx, []queue.Result{result(ids[0], "eu", hour.Add(59*time.Minute))}); err != nil {
+			// The first check of 11:00 closes the region's open 10:00 into
+			// its row.
+			if err := svc.Store(ctx, []queue.Result{result(ids[0], "eu", hour.Add(59*time.Minute)), result(ids[0], "eu", hour.Add(time.Hour))}); err != nil {
 				t.Fatal(err)
 			}
 			closedAt := hour.Add(time.Hour)
@@ -199,29 +204,30 @@ func TestLateCheckIntoFoldedHour(t *testing.T) {
 				return sum, countRows(t, db, "SELECT coalesce(sum(checks), 0) FROM rollups_daily")
 			}
 			store(day.Add(10*time.Hour+10*time.Minute), 1)
-			if _, err := svc.Fold(ctx, now); err != nil {
-				t.Fatal(err)
+			store(day.Add(11*time.Hour+5*time.Minute), 4) // closes the open 10:00 into its row
+			if n, err := svc.Fold(ctx, now); err != nil || n != 1 {
+				t.Fatalf("fold = %d, %v; want 10:00", n, err)
 			}
 			store(day.Add(10*time.Hour+20*time.Minute), 2) // its hour is folded
-			if sum, row := dayChecks(); sum != 2 || row != 2 {
-				t.Errorf("after a late check into a folded hour: day = %d (daily row %d), want 2 (2)", sum, row)
+			if sum, row := dayChecks(); sum != 3 || row != 2 {
+				t.Errorf("after a late check into a folded hour: day = %d (daily row %d), want 3 (2, and 11:00 open)", sum, row)
 			}
 			store(day.Add(9*time.Hour+30*time.Minute), 3) // its hour has no row yet
-			if sum, row := dayChecks(); sum != 3 || row != 2 {
-				t.Errorf("after a late check into a new hour: day = %d (daily row %d), want 3 (2: the hour waits for the fold)", sum, row)
+			if sum, row := dayChecks(); sum != 4 || row != 2 {
+				t.Errorf("after a late check into a new hour: day = %d (daily row %d), want 4 (2: the hour waits for the fold)", sum, row)
 			}
 			if n, err := svc.Fold(ctx, now); err != nil || n != 1 {
 				t.Errorf("fold = %d, %v; want the one new hour", n, err)
 			}
-			if sum, row := dayChecks(); sum != 3 || row != 3 {
-				t.Errorf("after folding it: day = %d (daily row %d), want 3 (3)", sum, row)
+			if sum, row := dayChecks(); sum != 4 || row != 3 {
+				t.Errorf("after folding it: day = %d (daily row %d), want 4 (3)", sum, row)
 			}
 			hours, err := svc.Hourly(ctx, ids, day, now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(hours) != 2 || hours[0].Checks != 1 || hours[1].Checks != 2 {
-				t.Errorf("hours = %+v, want 09:00 with 1 check and 10:00 with 2", hours)
+			if len(hours) != 3 || hours[0].Checks != 1 || hours[1].Checks != 2 || hours[2].Checks != 1 {
+				t.Errorf("hours = %+v, want 09:00 with 1 check, 10:00 with 2 and 11:00 with 1", hours)
 			}
 			if got := countRows(t, db, "SELECT count(*) FROM rollups_hourly WHERE NOT folded"); got != 0 {
 				t.Errorf("hour rows not folded = %d, want 0", got)
@@ -285,14 +291,16 @@ func TestFoldWhileStoring(t *testing.T) {
 			if ticks != int64(60*2*len(ids)) {
 				t.Fatalf("ticks = %d, want %d", ticks, 60*2*len(ids))
 			}
-			for _, q := range []string{"SELECT coalesce(sum(checks), 0) FROM rollups_daily", "SELECT coalesce(sum(checks), 0) FROM rollups_hourly"} {
+			// 00:00 is folded; 01:00 is the regions' open hour.
+			open := "(SELECT coalesce(sum(hour_checks), 0) FROM monitor_region_state)"
+			for _, q := range []string{"SELECT coalesce(sum(checks), 0) + " + open + " FROM rollups_daily", "SELECT coalesce(sum(checks), 0) + " + open + " FROM rollups_hourly"} {
 				if got := countRows(t, db, q); got != ticks {
 					t.Errorf("%s = %d, want %d (after %d folds)", q, got, ticks, folds)
 				}
 			}
 			want := countRows(t, db, "SELECT count(*) FROM ticks WHERE status = 'down'")
-			if got := countRows(t, db, "SELECT coalesce(sum(failures), 0) FROM rollups_daily"); got != want {
-				t.Errorf("failures in days = %d, want %d", got, want)
+			if got := countRows(t, db, "SELECT coalesce(sum(failures), 0) + (SELECT coalesce(sum(hour_failures), 0) FROM monitor_region_state) FROM rollups_daily"); got != want {
+				t.Errorf("failures in days and open hours = %d, want %d", got, want)
 			}
 			sums, err := svc.DaySums(ctx, ids, day, day.Add(24*time.Hour))
 			if err != nil {

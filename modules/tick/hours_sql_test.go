@@ -36,7 +36,7 @@ func TestFoldTakesEveryChunk(t *testing.T) {
 			for i, hours := range []int{4, 5} { // two full chunks; two and a half
 				region := []string{"eu", "us"}[i] // rows of their own
 				var results []queue.Result
-				for h := range hours {
+				for h := range hours + 1 { // the last hour stays open, in the region's state row
 					at := day.Add(time.Duration(h)*time.Hour + time.Duration(hours)*time.Minute)
 					results = append(results, queue.Result{JobID: fmt.Sprint(h), MonitorID: 1, Region: region, WorkerID: "w", ScheduledAt: at,
 						Result: probe.Result{Status: probe.StatusUp, LatencyMS: 5, CheckedAt: at}})

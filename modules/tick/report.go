@@ -8,7 +8,7 @@ import (
 // Hourly returns the hourly rollups, per region, of monitorIDs with a start
 // in [from, to). The caller checks ownership.
 func (s *Service) Hourly(ctx context.Context, monitorIDs []int64, from, to time.Time) ([]Rollup, error) {
-	return s.store.rollups(ctx, hourlyTable, monitorIDs, from.UTC().Truncate(time.Hour), to)
+	return s.store.hours(ctx, monitorIDs, from.UTC().Truncate(time.Hour), to)
 }
 
 // Daily returns the daily rollups (UTC days), per region, of monitorIDs with

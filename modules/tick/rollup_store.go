@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,31 +29,6 @@ var histColumns = func() string {
 
 const rollupColumns = "monitor_id, region, bucket, checks, failures, degraded, latency_sum, latency_min, latency_max"
 
-// rollupsOf groups newly inserted ticks into rollups of width (an hour or a
-// day), sorted by key so concurrent alerters lock rows in the same order.
-func rollupsOf(ticks []newTick, width time.Duration) []Rollup {
-	type key struct {
-		id     int64
-		region string
-		start  int64
-	}
-	idx := map[key]int{}
-	var out []Rollup
-	for _, t := range ticks {
-		start := t.ScheduledAt.UTC().Truncate(width)
-		k := key{t.MonitorID, t.Region, start.Unix()}
-		i, ok := idx[k]
-		if !ok {
-			idx[k] = len(out)
-			out = append(out, Rollup{MonitorID: t.MonitorID, Region: t.Region, Start: start})
-			i = len(out) - 1
-		}
-		out[i].observe(t.Tick)
-	}
-	sortRollups(out)
-	return out
-}
-
 // rollupKey names a rollup row.
 type rollupKey struct {
 	MonitorID int64
@@ -65,13 +38,12 @@ type rollupKey struct {
 
 func keyOf(r Rollup) rollupKey { return rollupKey{r.MonitorID, r.Region, r.Start.Unix()} }
 
-// byDay adds up rs (rows of any width) into rows per monitor, region and
-// UTC day, sorted like rollupsOf's.
-func byDay(rs []Rollup) []Rollup {
+// byKey adds up rs by monitor, region and start (rows of one width),
+// sorted like rollupsOf's.
+func byKey(rs []Rollup) []Rollup {
 	idx := make(map[rollupKey]int, len(rs))
-	var out []Rollup
+	out := make([]Rollup, 0, len(rs))
 	for _, r := range rs {
-		r.Start = r.Start.UTC().Truncate(24 * time.Hour)
 		k := keyOf(r)
 		if i, ok := idx[k]; ok {
 			out[i].Add(r)
@@ -82,6 +54,17 @@ func byDay(rs []Rollup) []Rollup {
 	}
 	sortRollups(out)
 	return out
+}
+
+// byDay adds up rs (rows of any width) into rows per monitor, region and
+// UTC day, sorted like byKey's.
+func byDay(rs []Rollup) []Rollup {
+	days := make([]Rollup, len(rs))
+	for i, r := range rs {
+		r.Start = r.Start.UTC().Truncate(24 * time.Hour)
+		days[i] = r
+	}
+	return byKey(days)
 }
 
 // sortRollups sorts by monitor, start and region: the order rows are
@@ -123,38 +106,10 @@ func (s *store) addTo(table string) string {
 	return b.String()
 }
 
-// hoursOfTicks is, on PostgreSQL, the SELECT that sums the rows of
-// fresh(m, r, s, st, lat) (monitor, region, slot, status, latency of the
-// ticks just inserted) into hour rows, as rollupsOf and Rollup.observe do
-// in Go: a down check is a failure without latency, a degraded one counts
-// as degraded with its latency, histogram buckets include their upper
-// bound (bucketOf). TestHoursSummedAsInGo holds the two to the same
-// figures at every bound.
-func hoursOfTicks() string {
-	ok := "st <> 'down'"
-	var b strings.Builder
-	b.WriteString(`SELECT m, r, date_trunc('hour', s, 'UTC'), count(*), count(*) FILTER (WHERE st = 'down'),
-		count(*) FILTER (WHERE st = 'degraded'), coalesce(sum(lat) FILTER (WHERE ` + ok + `), 0),
-		coalesce(min(lat) FILTER (WHERE ` + ok + `), 0), coalesce(max(lat) FILTER (WHERE ` + ok + `), 0)`)
-	for i, hi := range BucketBounds {
-		cond := ok
-		if i > 0 {
-			cond += " AND lat > " + strconv.FormatFloat(BucketBounds[i-1], 'g', -1, 64)
-		}
-		if !math.IsInf(hi, 1) {
-			cond += " AND lat <= " + strconv.FormatFloat(hi, 'g', -1, 64)
-		}
-		b.WriteString(", count(*) FILTER (WHERE " + cond + ")")
-	}
-	b.WriteString(", false FROM fresh GROUP BY 1, 2, 3 ORDER BY 1, 3, 2")
-	return b.String()
-}
-
 // addRollups adds rs to table's rows in one statement. Rows it creates in
 // the hourly table are not folded yet; for that table it returns the keys
 // of the rows it added to that were already folded into their day's row
-// (Fold), whose share of rs the caller adds to the day's row itself. (On
-// PostgreSQL the ticks' statement adds the hours itself: insertTicks.)
+// (Fold), whose share of rs the caller adds to the day's row itself.
 func (s *store) addRollups(tx *gorm.DB, table string, rs []Rollup) (folded map[rollupKey]bool, err error) {
 	if len(rs) == 0 {
 		return nil, nil
@@ -250,19 +205,23 @@ func (s *store) foldHours(ctx context.Context, before time.Time, limit int) (int
 	return n, err
 }
 
-// rollups reads table's rows of monitorIDs with bucket in [from, to),
-// ordered by monitor, bucket and region.
-func (s *store) rollups(ctx context.Context, table string, monitorIDs []int64, from, to time.Time) ([]Rollup, error) {
+// hours returns the hourly rollups of monitorIDs with a start in
+// [from, to) (rows and open hours, one per hour and region), sorted by
+// monitor, hour and region.
+func (s *store) hours(ctx context.Context, monitorIDs []int64, from, to time.Time) ([]Rollup, error) {
 	if len(monitorIDs) == 0 {
 		return nil, nil
 	}
-	args := append(int64Args(monitorIDs), from.UTC(), to.UTC())
-	rows, err := s.db.WithContext(ctx).Raw("SELECT "+rollupColumns+", "+histColumns+" FROM "+table+
-		" WHERE monitor_id IN ("+placeholders(len(monitorIDs))+") AND bucket >= ? AND bucket < ? ORDER BY monitor_id, bucket, region", args...).Rows()
+	q, args := rowsOf(s.db.Dialect, hourlyTable, "monitor_id IN ("+placeholders(len(monitorIDs))+")", int64Args(monitorIDs), from, to)
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
-	return scanRollups(rows)
+	rs, err := scanRollups(rows)
+	if err != nil {
+		return nil, err
+	}
+	return byKey(rs), nil
 }
 
 // scanRollups reads rows of rollupColumns and histColumns, and closes them.
@@ -293,7 +252,7 @@ func (s *store) days(ctx context.Context, monitorIDs []int64, from, to time.Time
 		return nil, nil
 	}
 	in := "monitor_id IN (" + placeholders(len(monitorIDs)) + ")"
-	q, args := rowsOf(dailyTable, in, int64Args(monitorIDs), from, to)
+	q, args := rowsOf(s.db.Dialect, dailyTable, in, int64Args(monitorIDs), from, to)
 	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
@@ -306,18 +265,25 @@ func (s *store) days(ctx context.Context, monitorIDs []int64, from, to time.Time
 }
 
 // rowsOf is the SELECT of table's rows (rollupColumns and histColumns)
-// matching cond (with condArgs) with a bucket in [from, to). Of the daily
-// table it is the days' rows and their hours not folded into them yet
-// (Fold), in one statement: one snapshot.
-func rowsOf(table, cond string, condArgs []any, from, to time.Time) (string, []any) {
+// matching cond (with condArgs) with a bucket in [from, to), in one
+// statement: one snapshot. Of the hourly table it is the hour rows and
+// the regions' open hours (RegionState.Hour) in the range. Of the daily
+// table it is the days' rows, their hours not folded into them yet (Fold)
+// and the open hours of those days, each with its hour as its bucket. A
+// check is in exactly one of them; an hour may come in two rows (an open
+// hour and a row for the same hour written before migration 00015), to be
+// added up.
+func rowsOf(dialect database.Dialect, table, cond string, condArgs []any, from, to time.Time) (string, []any) {
 	cols := rollupColumns + ", " + histColumns
 	q := "SELECT " + cols + " FROM " + table + " WHERE " + cond + " AND bucket >= ? AND bucket < ?"
-	args := append(append(make([]any, 0, 2*len(condArgs)+4), condArgs...), from.UTC(), to.UTC())
-	if table != dailyTable {
-		return q, args
+	args := append(append(make([]any, 0, 3*len(condArgs)+6), condArgs...), from.UTC(), to.UTC())
+	hFrom, hTo := from.UTC(), to.UTC()
+	if table == dailyTable {
+		hFrom, hTo = HoursOfDays(from, to)
+		q += " UNION ALL SELECT " + cols + " FROM " + hourlyTable + " WHERE " + cond + " AND bucket >= ? AND bucket < ? AND NOT folded"
+		args = append(append(args, condArgs...), hFrom, hTo)
 	}
-	hFrom, hTo := HoursOfDays(from, to)
-	q += " UNION ALL SELECT " + cols + " FROM " + hourlyTable + " WHERE " + cond + " AND bucket >= ? AND bucket < ? AND NOT folded"
+	q += " UNION ALL SELECT " + openHourAs(dialect) + " FROM monitor_region_state WHERE " + cond + " AND hour_bucket >= ? AND hour_bucket < ? AND hour_checks > 0"
 	return q, append(append(args, condArgs...), hFrom, hTo)
 }
 

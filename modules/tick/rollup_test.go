@@ -186,15 +186,19 @@ func TestPrune(t *testing.T) {
 			}
 			// Each day has ticks at 11:58, 11:59 and 12:00: two hourly rollups
 			// and one daily. Ticks of days 0..3 stay (12 of 30), hourly rollups
-			// of days 0..5 (12 of 20), daily rollups starting at or after the
+			// of days 0..5 (12 of 20, today's 12:00 the region's open hour,
+			// in its state row), daily rollups starting at or after the
 			// cutoff (day 5, 11:00): days 1..4 (4 of 10). Today has no daily
 			// row yet: its 11:00 hour closed at 12:00, less than FoldGrace
 			// ago, and Prune folded every older hour first.
 			if got := count("ticks"); got != 12 {
 				t.Errorf("ticks left = %d, want 12", got)
 			}
-			if got := count("rollups_hourly"); got != 12 {
-				t.Errorf("hourly rollups left = %d, want 12", got)
+			if got := count("rollups_hourly"); got != 11 {
+				t.Errorf("hourly rollups left = %d, want 11", got)
+			}
+			if got := count("monitor_region_state WHERE hour_checks = 1"); got != 1 {
+				t.Errorf("open hours = %d, want 1 (today's 12:00)", got)
 			}
 			if got := count("rollups_daily"); got != 4 {
 				t.Errorf("daily rollups left = %d, want 4", got)

@@ -188,11 +188,11 @@ func (s *store) sumsQuery(table string, monitorIDs []int64, from, to time.Time, 
 		for i, id := range monitorIDs {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
-		inner, innerArgs := rowsOf(table, "monitor_id = m.id", nil, from, to)
+		inner, innerArgs := rowsOf(s.db.Dialect, table, "monitor_id = m.id", nil, from, to)
 		src = "unnest(CAST(? AS BIGINT[])) AS m(id) CROSS JOIN LATERAL (" + inner + " OFFSET 0) r"
 		args = append([]any{"{" + strings.Join(ids, ",") + "}"}, innerArgs...)
 	} else {
-		inner, innerArgs := rowsOf(table, "monitor_id IN ("+placeholders(len(monitorIDs))+")", int64Args(monitorIDs), from, to)
+		inner, innerArgs := rowsOf(s.db.Dialect, table, "monitor_id IN ("+placeholders(len(monitorIDs))+")", int64Args(monitorIDs), from, to)
 		src, args = "("+inner+") r", innerArgs
 	}
 	return cols + `, SUM(r.checks), SUM(r.failures), SUM(r.degraded), SUM(r.latency_sum),

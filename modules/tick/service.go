@@ -256,7 +256,7 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		// Apply in slot order so consecutive counts follow time.
 		sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].ScheduledAt.Before(ticks[j].ScheduledAt) })
 		twice := dupes // delivered twice into this batch
-		old, folded, hoursAdded, err := s.store.insertTicks(tx, ticks)
+		old, err := s.store.insertTicks(tx, ticks)
 		if err != nil {
 			return fmt.Errorf("insert ticks: %w", err)
 		}
@@ -281,44 +281,44 @@ func (s *Service) Store(ctx context.Context, results []queue.Result) error {
 		if len(fresh) == 0 {
 			return nil
 		}
-		// Checks go into their hour's rollup (on PostgreSQL the ticks'
-		// statement did that); the hour goes into its day's once it has
-		// closed (Fold), unless it already has: then this batch's share of
-		// it goes into the day's row here.
-		var hours []Rollup
-		if !hoursAdded {
-			hours = rollupsOf(fresh, time.Hour)
-			if folded, err = s.store.addRollups(tx, hourlyTable, hours); err != nil {
-				return fmt.Errorf("hourly rollups: %w", err)
-			}
-		}
-		if len(folded) > 0 {
-			if hours == nil {
-				hours = rollupsOf(fresh, time.Hour)
-			}
-			late := make([]Rollup, 0, len(folded))
-			for _, r := range hours {
-				if folded[keyOf(r)] {
-					late = append(late, r)
-				}
-			}
-			if _, err := s.store.addRollups(tx, dailyTable, byDay(late)); err != nil {
-				return fmt.Errorf("daily rollups: %w", err)
-			}
-		}
 		changedIDs := make([]int64, 0, len(work))
 		for id := range work {
 			changedIDs = append(changedIDs, id)
 		}
 		slices.Sort(changedIDs)
 		var touchedRows int
+		var due []Rollup // for rollups_hourly: open hours a later check closed, and late checks
 		for _, t := range fresh {
 			w := work[t.MonitorID]
 			i := w.region(t.MonitorID, t.Region)
 			w.regions[i] = w.regions[i].Apply(t.Tick, settings[t.MonitorID].thresholds())
+			if r, ok := w.regions[i].countHour(t.MonitorID, t.Tick); ok {
+				due = append(due, r)
+			}
 			if !w.touched[i] {
 				w.touched[i] = true
 				touchedRows++
+			}
+		}
+		// The hours due go into rollups_hourly; an hour already folded
+		// into its day (Fold) has this batch's share added to the day's
+		// row here.
+		if len(due) > 0 {
+			hours := byKey(due)
+			folded, err := s.store.addRollups(tx, hourlyTable, hours)
+			if err != nil {
+				return fmt.Errorf("hourly rollups: %w", err)
+			}
+			if len(folded) > 0 {
+				late := make([]Rollup, 0, len(folded))
+				for _, r := range hours {
+					if folded[keyOf(r)] {
+						late = append(late, r)
+					}
+				}
+				if _, err := s.store.addRollups(tx, dailyTable, byDay(late)); err != nil {
+					return fmt.Errorf("daily rollups: %w", err)
+				}
 			}
 		}
 		// By monitor, then region: one lock order for every batch.

@@ -15,14 +15,16 @@
 // read and written, so two alerters never interleave one monitor's counts.
 //
 // On PostgreSQL a batch is three statements after BEGIN: the lock (which
-// reads the monitors' settings too), the ticks (which add themselves to
-// their hours' rollups and return only what was skipped), and the states
-// (region and monitor rows updated in place, new region rows inserted).
-// SQLite takes one more for the hours and one more for the states.
+// reads the monitors' settings too), the ticks (returning only what was
+// skipped), and the states (region and monitor rows updated in place, new
+// region rows inserted), and a fourth when the batch closes hours. SQLite
+// takes one more for the states.
 //
-// The same transaction adds the batch's checks to their hours' rollups;
-// each hour goes into its day's rollup once it has closed (Fold, see
-// fold.go for why and how a late check is still counted once).
+// The same transaction counts the batch's checks in their hours: the hour
+// being filled in its region's state row (RegionState.Hour, the open
+// hour), a closed or earlier hour in rollups_hourly; each hour row goes
+// into its day's rollup once it has closed (Fold). See fold.go for why and
+// how every check is counted once.
 //
 // On PostgreSQL ticks is partitioned by UTC day (migration 00010; SQLite
 // keeps one table and batched deletes, the same code otherwise). The
@@ -101,6 +103,10 @@ type RegionState struct {
 	LastCheckedAt        time.Time    `json:"last_checked_at"`
 	Evidence             string       `json:"-"` // the last failed check's, JSON
 	Details              string       `json:"-"` // the last check's kind evidence, JSON []probe.Detail
+	// Hour is the region's open hour: the checks of the latest hour this
+	// region has been checked in, not in rollups_hourly yet (countHour).
+	// Checks is 0 when there is none.
+	Hour Rollup `json:"-" gorm:"-"`
 }
 
 // RegionView is a region's state as the API and dashboard show it: with
@@ -153,6 +159,32 @@ func (rs RegionState) Apply(t Tick, th Thresholds) RegionState {
 		}
 	}
 	return rs
+}
+
+// countHour counts t (a check of this region stored now, in slot order
+// within its batch) in the region's open hour, and returns a rollup due
+// for rollups_hourly, if any: the open hour itself when t is the first
+// check of a later hour (t then opens its own), or t alone when its hour
+// is before the open one (a late check: a worker's spool, a redelivery
+// after an outage). Every check is counted once: in the open hour, or in
+// the rollup returned. See fold.go.
+func (rs *RegionState) countHour(monitorID int64, t Tick) (Rollup, bool) {
+	h := t.ScheduledAt.UTC().Truncate(time.Hour)
+	if rs.Hour.Checks == 0 || h.Equal(rs.Hour.Start) {
+		if rs.Hour.Checks == 0 {
+			rs.Hour = Rollup{MonitorID: monitorID, Region: t.Region, Start: h}
+		}
+		rs.Hour.observe(t)
+		return Rollup{}, false
+	}
+	one := Rollup{MonitorID: monitorID, Region: t.Region, Start: h}
+	one.observe(t)
+	if h.Before(rs.Hour.Start) {
+		return one, true
+	}
+	closed := rs.Hour
+	rs.Hour = one
+	return closed, true
 }
 
 // Errors of this module.
