@@ -62,7 +62,8 @@ func seedDashboardData(ctx context.Context, db *database.DB, workspaceID int64, 
 	// down ones; latency 60-300 ms in two histogram buckets.
 	for d := days - 1; d >= 0; d-- {
 		// The current hour and the one before are not folded into their
-		// days yet, as the alerter leaves them (tick.Fold).
+		// days yet, as the alerter leaves them (tick.Fold); the current
+		// one moves into the regions' open hours below.
 		steps = append(steps, seedStep{"hourly rollups", `INSERT INTO rollups_hourly (monitor_id, region, bucket, checks, failures,
 				degraded, latency_sum, latency_min, latency_max, h02, h03, folded)
 			SELECT id, region, bucket, 60, failures, 0, (60 - failures) * lat, lat * 0.8, lat * 1.6,
@@ -77,6 +78,17 @@ func seedDashboardData(ctx context.Context, db *database.DB, workspaceID int64, 
 				WHERE m.workspace_id = ?
 			) s`, []any{d, d, workspaceID}})
 	}
+	// The current hour is each region's open hour, in its state row, as
+	// the ingest keeps it (tick.RegionState.Hour).
+	steps = append(steps,
+		seedStep{"open hours", `UPDATE monitor_region_state s SET hour_bucket = h.bucket, hour_checks = h.checks, hour_failures = h.failures,
+				hour_degraded = h.degraded, hour_latency_sum = h.latency_sum, hour_latency_min = h.latency_min, hour_latency_max = h.latency_max,
+				hour_hist = ARRAY[` + strings.Join(hist, ", ") + `]
+			FROM rollups_hourly h WHERE h.monitor_id = s.monitor_id AND h.region = s.region AND h.bucket = ` + hourNow + `
+				AND s.monitor_id IN (SELECT id FROM monitors WHERE workspace_id = ?)`, []any{workspaceID}},
+		seedStep{"open hours out of the hour rows", `DELETE FROM rollups_hourly WHERE bucket = ` + hourNow + `
+				AND monitor_id IN (SELECT id FROM monitors WHERE workspace_id = ?)`, []any{workspaceID}},
+	)
 	steps = append(steps,
 		seedStep{"daily rollups", `INSERT INTO rollups_daily (monitor_id, region, bucket, checks, failures, degraded, latency_sum,
 				latency_min, latency_max, ` + strings.Join(hist, ", ") + `)
