@@ -123,7 +123,8 @@ func (m monitorSettings) thresholds() Thresholds {
 const sqliteMaxVars = 32766
 
 // run executes a bulk statement: on SQLite, as several when its rows
-// take more parameters than SQLite allows (a region state is 36).
+// take more parameters than SQLite allows (a batch's region states, 22
+// values a row, would from about 1,500 rows: Config.Batch over 1,000).
 func (s *store) run(tx *gorm.DB, b bulk) error {
 	for _, part := range b.split(s.db.Dialect, sqliteMaxVars) {
 		q, args, err := part.render(s.db.Dialect)
