@@ -315,3 +315,85 @@ func countOpen(t *testing.T, svc *Service) int64 {
 	}
 	return n
 }
+
+// TestPruneClearsOldOpenHours: a region no longer checked keeps its last
+// open hour in its state row; retention clears it once the hour is older
+// than the rollups' cutoff, as it deletes hour rows, and an alerter that
+// cached the region's state does not write it back with its next check.
+// An open hour starting at the cutoff itself stays.
+func TestPruneClearsOldOpenHours(t *testing.T) {
+	for _, backend := range testenv.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+			keep := 48 * time.Hour
+			cutoff := now.Add(-keep) // the 21st, 12:00
+			old := now.AddDate(0, 0, -10).Truncate(time.Hour)
+			svc := oneMonitorAt(t, backend, now)
+			if err := svc.store.db.Exec(`INSERT INTO monitors (id, workspace_id, key, name, kind, check_spec, target, interval_seconds, timeout_ms, created_at, updated_at)
+				VALUES (2, 1, 'm2', 'm', 'http', '{}', 'http://x', 60, 1000, ?, ?)`, now, now).Error; err != nil {
+				t.Fatal(err)
+			}
+			at := func(id int64, region string, when time.Time) queue.Result {
+				return queue.Result{JobID: "x", MonitorID: id, Region: region, WorkerID: "w", ScheduledAt: when,
+					Result: probe.Result{Status: probe.StatusUp, LatencyMS: 5, CheckedAt: when}}
+			}
+			// eu of monitor 1: checked 10 days ago, then no more (its open
+			// hour is then). Monitor 2: us last checked in the hour that
+			// starts at the cutoff, eu in the hour before.
+			for _, rs := range [][]queue.Result{
+				{at(1, "eu", old.Add(5*time.Minute)), at(1, "eu", old.Add(30*time.Minute))},
+				{at(1, "us", now.Add(-time.Minute)), at(2, "us", cutoff.Add(10*time.Minute)), at(2, "eu", cutoff.Add(-50*time.Minute))},
+			} {
+				if err := svc.Store(ctx, rs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n, err := svc.Prune(ctx, Retention{Ticks: keep, Rollups: keep}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type open struct {
+				MonitorID int64
+				Region    string
+				Checks    int64
+			}
+			var left []open
+			if err := svc.store.db.Raw("SELECT monitor_id, region, hour_checks AS checks FROM monitor_region_state WHERE hour_checks > 0 ORDER BY 1, 2").Scan(&left).Error; err != nil {
+				t.Fatal(err)
+			}
+			// Left: 1 us (11:00 today), 2 us (12:00 on the 21st, the
+			// cutoff). Cleared: 1 eu (10 days ago), 2 eu (11:00 on the 21st).
+			if want := []open{{1, "us", 1}, {2, "us", 1}}; fmt.Sprint(left) != fmt.Sprint(want) {
+				t.Errorf("open hours after prune = %v, want %v", left, want)
+			}
+			if n < 2 {
+				t.Errorf("prune counted %d rows, want the 2 open hours at least", n)
+			}
+			// The same alerter checks eu again: what it cached before the
+			// prune must not bring the old hour back.
+			if err := svc.Store(ctx, []queue.Result{at(1, "eu", now)}); err != nil {
+				t.Fatal(err)
+			}
+			from := old.Truncate(24 * time.Hour)
+			hours, err := svc.Hourly(ctx, []int64{1, 2}, from, cutoff)
+			if err != nil {
+				t.Fatal(err)
+			}
+			days, err := svc.Daily(ctx, []int64{1, 2}, from, cutoff.Truncate(24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hours) != 0 || len(days) != 0 {
+				t.Errorf("before the cutoff after prune: hours %v, days %v; want none", brief(hours), brief(days))
+			}
+			today, err := svc.Hourly(ctx, []int64{1}, now.Add(-time.Hour), now.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"1/us/23T11:1", "1/eu/23T12:1"}; fmt.Sprint(brief(today)) != fmt.Sprint(want) {
+				t.Errorf("this hour = %v, want %v", brief(today), want)
+			}
+		})
+	}
+}
