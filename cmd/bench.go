@@ -24,6 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/betterstack/betterstack/modules/config"
 	"github.com/betterstack/betterstack/modules/monitor"
@@ -70,8 +71,14 @@ Redis prefix; without them it uses the embedded SQLite + in-process queue in a t
 	fl.StringVar(&f.redisURL, "redis-url", "", "Redis URL (a random key prefix is used and deleted); empty = in-process queue")
 	fl.DurationVar(&f.admitWait, "admit-wait", 0, "the pusher's pusher_admit_wait (default 2s): how late a region's oldest untaken job may be before checks are skipped")
 	fl.DurationVar(&f.warmup, "warmup", 0, "time before measuring (default: one interval); a large install's first checks each create their state rows, so its steady state comes later")
-	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the measured window to this file")
-	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (go tool pprof) at the end of the measured window to this file")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile (go tool pprof) of the measured window to this file")
+	fl.StringVar(&f.memProfile, "mem-profile", "", "write a heap profile (go tool pprof) at the end of the measured window to this file")
+	// The names before they were spelled as every other flag (and as
+	// bench web's --cpu-profile): still taken, hidden, with a notice.
+	for old, name := range map[string]string{"cpuprofile": "cpu-profile", "memprofile": "mem-profile"} {
+		fl.AddFlag(&pflag.Flag{Name: old, Usage: "same as --" + name, Value: fl.Lookup(name).Value})
+		_ = fl.MarkDeprecated(old, "use --"+name)
+	}
 	fl.BoolVar(&f.https, "https", false, "check an HTTPS target (a fresh TLS handshake per check)")
 	fl.StringVar(&f.kind, "kind", "http", "what each monitor checks: http, http-conditions (three conditions on the JSON answer), tcp (a connect to the target's port) or null (no check at all: every check answers up at once, to measure the pipeline itself)")
 	cmd.AddCommand(newBenchTargetCmd(), newBenchAlertsCmd(), newBenchWebCmd(), newBenchPingsCmd())
