@@ -283,7 +283,7 @@ func rowsOf(dialect database.Dialect, table, cond string, condArgs []any, from, 
 		q += " UNION ALL SELECT " + cols + " FROM " + hourlyTable + " WHERE " + cond + " AND bucket >= ? AND bucket < ? AND NOT folded"
 		args = append(append(args, condArgs...), hFrom, hTo)
 	}
-	q += " UNION ALL SELECT " + openHourAs(dialect) + " FROM monitor_region_state WHERE " + cond + " AND hour_bucket >= ? AND hour_bucket < ? AND hour_checks > 0"
+	q += " UNION ALL SELECT " + openHourSelect[dialect] + " FROM monitor_region_state WHERE " + cond + " AND hour_bucket >= ? AND hour_bucket < ? AND hour_checks > 0"
 	return q, append(append(args, condArgs...), hFrom, hTo)
 }
 

@@ -338,6 +338,13 @@ const (
 		"consecutive_failures, consecutive_successes, failing, last_scheduled_at, last_checked_at, evidence, details, " + openHourColumns
 )
 
+// openHourSelect is openHourAs of each dialect, built once: rowsOf needs
+// it for every read of hours and days.
+var openHourSelect = map[database.Dialect]string{
+	database.Postgres: openHourAs(database.Postgres),
+	database.SQLite:   openHourAs(database.SQLite),
+}
+
 // openHourAs is the SELECT list of region rows' open hours as rollup rows
 // (rollupColumns, histColumns), for reading them with the rollup tables'
 // rows (rowsOf).
@@ -488,7 +495,7 @@ func (s *store) saveStates(tx *gorm.DB, regions []RegionState, states []stateRow
 	if s.db.Dialect != database.Postgres {
 		if len(regions) > 0 {
 			if err := s.run(tx, bulk{head: "INSERT INTO monitor_region_state (" + regionStateColumns + ")", cols: regionStateCols(s.db.Dialect, regions),
-				tail: "ON CONFLICT (monitor_id, region) DO UPDATE SET " + regionStateSet(s.db.Dialect, "excluded")}); err != nil {
+				tail: sqliteRegionUpsert}); err != nil {
 				return fmt.Errorf("save region state: %w", err)
 			}
 		}
@@ -512,6 +519,10 @@ func (s *store) saveStates(tx *gorm.DB, regions []RegionState, states []stateRow
 	}
 	return nil
 }
+
+// sqliteRegionUpsert is saveStates' conflict clause for region rows on
+// SQLite, built once.
+var sqliteRegionUpsert = "ON CONFLICT (monitor_id, region) DO UPDATE SET " + regionStateSet(database.SQLite, "excluded")
 
 // saveStatesSQL is saveStates' PostgreSQL statement: the same for every
 // batch (the columns' types are fixed), so it is built once. Its
